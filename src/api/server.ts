@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { Fastify } from './fastify.js';
+import type { FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Runtime } from '../runtime/context.js';
+import { AppError, catalogue, renderError, toAppError } from '../errors/index.js';
+import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
+import { connectionRoutes } from './routes/connections.js';
+import { continuityRoutes } from './routes/continuity.js';
+import { metaRoutes } from './routes/meta.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface ApiOptions {
+  readonly version: string;
+  /** Directory of the built web UI; served at / when it exists. */
+  readonly webDir?: string;
+}
+
+export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
+  // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt), ...continuityRoutes(rt)];
+
+  app.setErrorHandler((error, request, reply) => {
+    let err: AppError;
+    const fastifyStatus = (error as { statusCode?: number }).statusCode;
+    if (error instanceof AppError) err = error;
+    else if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
+      err = new AppError('request.invalid', { detail: (error as Error).message });
+    } else err = toAppError(error);
+    if (err.code === 'internal.unexpected') rt.log.error({ err: error, url: request.url }, 'unexpected error answering a request');
+    void reply.code(catalogue[err.code].http).send({ error: renderError(err.code, err.params) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: renderError('request.not_found', { entity: 'route', id: `${request.method} ${request.url.split('?')[0]}` }) });
+  });
+
+  registerRoutes(app, API_PREFIX, specs);
+  const doc = openApiDocument(API_PREFIX, specs, opts.version);
+  app.get(`${API_PREFIX}/openapi.json`, async () => doc);
+
+  if (opts.webDir && existsSync(opts.webDir)) {
+    await app.register(fastifyStatic, { root: opts.webDir, prefix: '/', index: ['index.html'], wildcard: false });
+  }
+  return app;
+}

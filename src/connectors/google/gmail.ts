@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../errors/index.js';
+import type { HttpRequest, HttpResponse, RateCost } from '../sdk/index.js';
+import { GMAIL_MODIFY, REQUIRED_SCOPES } from './config.js';
+import { badResponse, commonError, describe, parseGoogleError } from './errors.js';
+import type { GoogleDeps } from './deps.js';
+
+/**
+ * Gmail API calls as the mailbox's user (delegation with gmail.modify), each spending its
+ * quota units on the user's and the project's rate budgets.
+ * https://developers.google.com/workspace/gmail/api/reference/quota
+ */
+export const MAX_IMPORT_BYTES = 52_428_800; // messages.import maxSize (discovery: 50 MB)
+
+export const UNITS = { labelsList: 1, labelsCreate: 5, import: 25, list: 5, get: 5 } as const;
+
+export interface GmailLabel {
+  readonly id: string;
+  readonly name: string;
+  readonly type: 'system' | 'user';
+}
+
+function budgets(deps: GoogleDeps, email: string, cost: number): RateCost[] {
+  return [
+    { key: `gmail:user:${email.toLowerCase()}`, cost },
+    { key: `gmail:project:${deps.project}`, cost },
+  ];
+}
+
+/** UnknownSubjectError from the token source passes through: the caller decides what it means. */
+async function call(deps: GoogleDeps, email: string, cost: number, req: Omit<HttpRequest, 'headers' | 'budgets'> & { contentType?: string }, retried = false): Promise<HttpResponse> {
+  const token = await deps.tokens.forUser(email, [GMAIL_MODIFY]);
+  const res = await deps.ctx.http.request({
+    ...req,
+    headers: { authorization: `Bearer ${token}`, ...(req.contentType ? { 'content-type': req.contentType } : {}) },
+    budgets: budgets(deps, email, cost),
+  });
+  if (res.status === 401 && !retried) {
+    deps.tokens.invalidate(email, [GMAIL_MODIFY]);
+    return call(deps, email, cost, req, true);
+  }
+  return res;
+}
+
+/** Failures every Gmail method shares. */
+function gmailError(deps: GoogleDeps, email: string, res: HttpResponse): AppError | null {
+  const common = commonError(res, 'Gmail API', deps.ctx.now().getTime());
+  if (common) return common;
+  const e = parseGoogleError(res);
+  // The mailbox does not exist yet: a new account's Gmail comes up a little after the account.
+  if (res.status === 400 && (e?.reasons.includes('failedPrecondition') || e?.status === 'FAILED_PRECONDITION')) {
+    return new AppError('google.user_not_ready', { email });
+  }
+  if (res.status === 403 && (e?.reasons.includes('insufficientPermissions') || e?.reasons.includes('forbidden'))) {
+    return new AppError('google.delegation_missing', { clientId: `of ${deps.config.serviceAccountEmail}`, scope: GMAIL_MODIFY, requiredScopes: REQUIRED_SCOPES.join(', ') });
+  }
+  return null;
+}
+
+const users = (deps: GoogleDeps, email: string): string => `${deps.endpoints.gmail}/gmail/v1/users/${encodeURIComponent(email)}`;
+
+export async function listLabels(deps: GoogleDeps, email: string): Promise<GmailLabel[]> {
+  const res = await call(deps, email, UNITS.labelsList, { method: 'GET', url: `${users(deps, email)}/labels` });
+  if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`labels.list answered ${describe(parseGoogleError(res), res)}`);
+  const b = res.json() as { labels?: unknown } | undefined;
+  if (!b || (b.labels !== undefined && !Array.isArray(b.labels))) throw badResponse('labels.list answered a body without a labels list');
+  return ((b.labels as unknown[] | undefined) ?? []).map((l) => {
+    const v = l as { id?: unknown; name?: unknown; type?: unknown };
+    if (typeof v.id !== 'string' || typeof v.name !== 'string') throw badResponse('a Gmail label without id or name');
+    return { id: v.id, name: v.name, type: v.type === 'system' ? 'system' : 'user' } as const;
+  });
+}
+
+/** labels.create; 'conflict' when Gmail says the name exists or conflicts (409). */
+export async function createLabel(deps: GoogleDeps, email: string, name: string): Promise<GmailLabel | 'conflict'> {
+  const res = await call(deps, email, UNITS.labelsCreate, {
+    method: 'POST',
+    url: `${users(deps, email)}/labels`,
+    contentType: 'application/json',
+    body: JSON.stringify({ name, labelListVisibility: 'labelShow', messageListVisibility: 'show' }),
+  });
+  if (res.status === 200) {
+    const v = res.json() as { id?: unknown; name?: unknown } | undefined;
+    if (typeof v?.id !== 'string') throw badResponse('labels.create answered 200 without an id');
+    return { id: v.id, name: typeof v.name === 'string' ? v.name : name, type: 'user' };
+  }
+  if (res.status === 409) return 'conflict';
+  const shared = gmailError(deps, email, res);
+  if (shared) throw shared;
+  if (res.status === 400) throw new AppError('item.rejected', { detail: `Gmail refused the label "${name}": ${describe(parseGoogleError(res), res)}` });
+  throw badResponse(`labels.create answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/**
+ * messages.import as a multipart upload (JSON metadata + message/rfc822), dating the
+ * message by its Date header and never classifying it as spam: it was delivered once already.
+ * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/import
+ */
+export async function importMessage(deps: GoogleDeps, email: string, raw: Uint8Array, labelIds: readonly string[]): Promise<{ id: string }> {
+  if (raw.byteLength > MAX_IMPORT_BYTES) throw new AppError('item.too_large', { size: raw.byteLength, limit: MAX_IMPORT_BYTES });
+  const boundary = randomUUID();
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify({ labelIds })}\r\n--${boundary}\r\ncontent-type: message/rfc822\r\n\r\n`),
+    Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    Buffer.from(`\r\n--${boundary}--`),
+  ]);
+  const q = new URLSearchParams({ uploadType: 'multipart', internalDateSource: 'dateHeader', neverMarkSpam: 'true', processForCalendar: 'false' });
+  const res = await call(deps, email, UNITS.import, {
+    method: 'POST',
+    url: `${deps.endpoints.gmail}/upload/gmail/v1/users/${encodeURIComponent(email)}/messages/import?${q.toString()}`,
+    contentType: `multipart/related; boundary=${boundary}`,
+    body,
+  });
+  if (res.status === 200) {
+    const id = (res.json() as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') throw badResponse('messages.import answered 200 without an id');
+    return { id };
+  }
+  if (res.status === 413) throw new AppError('item.too_large', { size: raw.byteLength, limit: MAX_IMPORT_BYTES });
+  const shared = gmailError(deps, email, res);
+  if (shared) throw shared;
+  if (res.status === 400) throw new AppError('item.rejected', { detail: describe(parseGoogleError(res), res) });
+  throw badResponse(`messages.import answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/** Gmail id of the message with this RFC 822 Message-ID (spam and trash included), or null. */
+export async function findByRfc822Id(deps: GoogleDeps, email: string, messageId: string): Promise<string | null> {
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  const q = new URLSearchParams({ q: `rfc822msgid:${bare}`, includeSpamTrash: 'true', maxResults: '10' });
+  const res = await call(deps, email, UNITS.list, { method: 'GET', url: `${users(deps, email)}/messages?${q.toString()}` });
+  if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`messages.list answered ${describe(parseGoogleError(res), res)}`);
+  const b = res.json() as { messages?: Array<{ id?: unknown }> } | undefined;
+  if (!b || typeof b !== 'object') throw badResponse('messages.list answered a body that is not JSON');
+  const id = b.messages?.[0]?.id;
+  return typeof id === 'string' ? id : null;
+}

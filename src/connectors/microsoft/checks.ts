@@ -1,0 +1,76 @@
+import { AppError, toAppError } from '../../errors/index.js';
+import type { CheckResult, ConnectorContext } from '../sdk/index.js';
+import { CONTINUITY_PERMISSIONS, type MicrosoftConnectorConfig } from './config.js';
+import type { GraphClient } from './graph-client.js';
+import { openPfx } from './pfx.js';
+import type { TokenSource } from './token.js';
+
+/**
+ * The doctor for a Microsoft 365 source: one finding per prerequisite, in the order an admin
+ * would fix them (credential → sign-in → each permission → the API answering). A check that
+ * cannot run because an earlier one failed is 'skipped', so exactly one cause is named.
+ */
+export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: TokenSource, graph: GraphClient, ctx: ConnectorContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const fail = (id: string, label: string, e: unknown): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON() });
+
+  if (config.auth.type === 'certificate') {
+    const label = 'Open the PFX certificate with its password';
+    try {
+      const pfx = openPfx(config.auth.pfxBase64, config.auth.pfxPassword);
+      const daysLeft = Math.floor((pfx.notAfter.getTime() - ctx.now().getTime()) / 86_400_000);
+      if (daysLeft < 0) {
+        results.push(fail('credential', label, new AppError('m365.certificate_expired', { notAfter: pfx.notAfter.toISOString().slice(0, 10) })));
+      } else {
+        results.push({ id: 'credential', label, status: daysLeft <= 30 ? 'warning' : 'pass', detail: `${pfx.subject}, thumbprint ${pfx.thumbprintSha1Hex}, expires ${pfx.notAfter.toISOString().slice(0, 10)} (${daysLeft} days)` });
+      }
+    } catch (e) {
+      results.push(fail('credential', label, e));
+    }
+  } else {
+    results.push({ id: 'credential', label: 'Client secret present', status: 'pass' });
+  }
+
+  const skipRest = (reason: string) => {
+    results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'skipped', detail: reason });
+    for (const p of CONTINUITY_PERMISSIONS) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: reason });
+    results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: reason });
+  };
+  if (results[0]!.status === 'fail') {
+    skipRest('the credential could not be used');
+    return results;
+  }
+
+  let roles: string[];
+  try {
+    tokens.invalidate(); // a test must exercise the credential, not a cached token
+    roles = await tokens.roles();
+    results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'pass', detail: `tenant ${config.tenantId}, app ${config.clientId}` });
+  } catch (e) {
+    results.push(fail('token', 'Sign in to Entra ID', e));
+    for (const p of CONTINUITY_PERMISSIONS) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: 'sign-in failed' });
+    results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: 'sign-in failed' });
+    return results;
+  }
+
+  const equivalents: Record<string, string[]> = {
+    'User.Read.All': ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    'Mail.Read': ['Mail.Read', 'Mail.ReadWrite'],
+  };
+  for (const p of CONTINUITY_PERMISSIONS) {
+    const label = `Application permission ${p} granted with admin consent`;
+    const granted = (equivalents[p] ?? [p]).some((r) => roles.includes(r));
+    results.push(granted ? { id: `permission:${p}`, label, status: 'pass' } : fail(`permission:${p}`, label, new AppError('m365.permission_missing', { permission: p })));
+  }
+
+  try {
+    await graph.get({ path: '/users?$top=1&$select=id', permission: 'User.Read.All' });
+    results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'pass' });
+  } catch (e) {
+    const err = toAppError(e);
+    // A missing permission was already named above; do not name it twice.
+    if (err.code === 'm365.permission_missing' && results.some((r) => r.status === 'fail')) results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: 'a permission is missing' });
+    else results.push(fail('api', 'Microsoft Graph answers', err));
+  }
+  return results;
+}

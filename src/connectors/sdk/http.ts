@@ -1,0 +1,202 @@
+import { AppError } from '../../errors/index.js';
+import { fullJitter } from '../../errors/policy.js';
+
+/**
+ * The one HTTP client every connector uses. It owns what is the same across providers:
+ * timeouts, rate budgets (through a RateGate), Retry-After, exponential backoff with jitter
+ * for throttling and transient failures, and turning network failures into catalogue errors.
+ * What a given status *means* is the connector's business (its classify function).
+ */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+  readonly timeoutMs?: number;
+  /** Rate budgets this request spends, e.g. [{ key: 'gmail:user:a@b', cost: 25 }]. */
+  readonly budgets?: readonly RateCost[];
+  /**
+   * Safe to send again after a network failure or a 5xx (the provider may have acted).
+   * Defaults to true for GET/PUT/DELETE, false for POST/PATCH. A 429 is always retried:
+   * the provider did not act on a throttled request.
+   */
+  readonly idempotent?: boolean;
+}
+
+export interface RateCost {
+  readonly key: string;
+  readonly cost: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Buffer;
+  text(): string;
+  /** Parsed JSON, or undefined when the body is not JSON (a hostile or broken response). */
+  json(): unknown;
+}
+
+/** Spends rate budgets before a request; shared across workers when backed by the database. */
+export interface RateGate {
+  acquire(costs: readonly RateCost[]): Promise<void>;
+  /** The provider throttled us on these budgets until `untilMs` (epoch ms). */
+  penalize(costs: readonly RateCost[], untilMs: number): void;
+}
+
+export const unlimitedGate: RateGate = {
+  async acquire() {},
+  penalize() {},
+};
+
+export interface HttpStats {
+  requests: number;
+  throttled: number;
+  retries: number;
+}
+
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  readonly stats: HttpStats;
+}
+
+export interface HttpClientOptions {
+  /** Provider name for error messages, e.g. 'Microsoft Graph'. */
+  readonly provider: string;
+  readonly gate?: RateGate;
+  readonly maxRetries?: number;
+  readonly timeoutMs?: number;
+  /** Longest Retry-After we wait in-line before surfacing the throttle to the engine. */
+  readonly maxInlineWaitMs?: number;
+  /**
+   * Provider-specific throttling signals beyond 429/503/504 (e.g. Gmail's 403
+   * userRateLimitExceeded). Return true when the response is a throttle.
+   */
+  readonly isThrottle?: (res: HttpResponse) => boolean;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const gate = opts.gate ?? unlimitedGate;
+  const maxRetries = opts.maxRetries ?? 4;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const maxInlineWaitMs = opts.maxInlineWaitMs ?? 30_000;
+  const doFetch = opts.fetch ?? fetch;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = opts.random ?? Math.random;
+  const stats: HttpStats = { requests: 0, throttled: 0, retries: 0 };
+
+  async function once(req: HttpRequest): Promise<HttpResponse> {
+    if (req.budgets?.length) await gate.acquire(req.budgets);
+    stats.requests += 1;
+    const res = await doFetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+      redirect: 'manual',
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    return toResponse(res.status, res.headers, body);
+  }
+
+  async function request(req: HttpRequest): Promise<HttpResponse> {
+    const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
+    let attempt = 0;
+    for (;;) {
+      let res: HttpResponse;
+      try {
+        res = await once(req);
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        if (idempotent && attempt < maxRetries) {
+          attempt += 1;
+          stats.retries += 1;
+          await sleep(fullJitter(attempt, 250, 10_000, random));
+          continue;
+        }
+        throw new AppError(
+          'provider.unavailable',
+          { provider: opts.provider, status: describeNetworkError(e) },
+          { cause: e },
+        );
+      }
+      const throttled = res.status === 429 || (opts.isThrottle?.(res) ?? false);
+      const transient = res.status === 503 || res.status === 504 || (res.status >= 500 && idempotent);
+      if (!throttled && !transient) return res;
+      if (throttled) stats.throttled += 1;
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+      if (throttled && retryAfterMs !== undefined && req.budgets?.length) {
+        gate.penalize(req.budgets, Date.now() + retryAfterMs);
+      }
+      const canRetry = attempt < maxRetries && (throttled || idempotent);
+      const delay = retryAfterMs ?? fullJitter(attempt + 1, 500, 20_000, random);
+      if (!canRetry || delay > maxInlineWaitMs) return res;
+      attempt += 1;
+      stats.retries += 1;
+      await sleep(delay);
+    }
+  }
+
+  return { request, stats };
+}
+
+function toResponse(status: number, headers: Headers, body: Buffer): HttpResponse {
+  let parsed: unknown;
+  let parsedOnce = false;
+  return {
+    status,
+    headers,
+    body,
+    text: () => body.toString('utf8'),
+    json: () => {
+      if (!parsedOnce) {
+        parsedOnce = true;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          parsed = undefined;
+        }
+      }
+      return parsed;
+    },
+  };
+}
+
+/**
+ * Retry-After is either delta-seconds (Graph sends fractional ones, e.g. "2.128") or an
+ * HTTP-date (RFC 9110 §10.2.3). Returns milliseconds, or undefined when absent or garbage.
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+function describeNetworkError(e: unknown): string {
+  if (e instanceof Error) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'no answer (timeout)';
+    const cause = (e as { cause?: { code?: string } }).cause;
+    if (cause?.code) return `a network error (${cause.code})`;
+    return `a network error (${e.message})`;
+  }
+  return 'a network error';
+}
+
+/** Redacts secrets from a URL before it is logged or stored. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    for (const k of [...u.searchParams.keys()]) {
+      if (/token|secret|assertion|password|key|sig/i.test(k)) u.searchParams.set(k, '[redacted]');
+    }
+    return u.toString();
+  } catch {
+    return '[unparseable url]';
+  }
+}

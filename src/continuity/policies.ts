@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { Runtime } from '../runtime/context.js';
+import { AppError } from '../errors/index.js';
+import { newId, nowIso } from '../model/ids.js';
+import { getPolicy, insertPolicy, listPolicies, updatePolicy, type PolicyRow } from '../store/policies-repo.js';
+import { getConnection } from '../store/connections-repo.js';
+import { recordAudit } from '../audit/audit.js';
+import { fromJson, toJson } from '../store/json.js';
+import { invalidInput } from '../connections/service.js';
+import { enqueue } from '../engine/jobs.js';
+import { selectionSchema, type Selection } from './selection.js';
+
+export const createPolicySchema = z.object({
+  name: z.string().trim().min(1).max(120),
+  sourceConnectionId: z.string().min(1),
+  destinationConnectionId: z.string().min(1),
+  selection: selectionSchema.default({ mode: 'all', include: [], exclude: [] }),
+  scheduleMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  initialWindowDays: z.number().int().min(1).max(3650).default(30),
+  enabled: z.boolean().default(false),
+});
+
+export const updatePolicySchema = createPolicySchema.partial();
+
+export interface PolicyView {
+  id: string;
+  name: string;
+  sourceConnectionId: string;
+  destinationConnectionId: string;
+  selection: Selection;
+  scheduleMinutes: number;
+  initialWindowDays: number;
+  enabled: boolean;
+  lastCycleAt: string | null;
+  nextCycleAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function viewPolicy(row: PolicyRow): PolicyView {
+  return {
+    id: row.id,
+    name: row.name,
+    sourceConnectionId: row.source_connection_id,
+    destinationConnectionId: row.destination_connection_id,
+    selection: selectionSchema.parse(fromJson(row.selection_json, {})),
+    scheduleMinutes: Number(row.schedule_minutes),
+    initialWindowDays: Number(row.initial_window_days),
+    enabled: Number(row.enabled) === 1,
+    lastCycleAt: row.last_cycle_at,
+    nextCycleAt: row.next_cycle_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function requirePolicy(rt: Runtime, tenantId: string, id: string): Promise<PolicyRow> {
+  const row = await getPolicy(rt.store.db, tenantId, id);
+  if (!row) throw new AppError('request.not_found', { entity: 'policy', id });
+  return row;
+}
+
+async function checkConnections(rt: Runtime, tenantId: string, sourceId: string, destinationId: string): Promise<void> {
+  const source = await getConnection(rt.store.db, tenantId, sourceId);
+  if (!source) throw new AppError('request.invalid', { detail: `sourceConnectionId: no connection ${sourceId}` });
+  if (source.role !== 'continuity_source') throw new AppError('request.invalid', { detail: `sourceConnectionId: "${source.name}" is not a continuity source` });
+  const dest = await getConnection(rt.store.db, tenantId, destinationId);
+  if (!dest) throw new AppError('request.invalid', { detail: `destinationConnectionId: no connection ${destinationId}` });
+  if (dest.role !== 'continuity_destination') throw new AppError('request.invalid', { detail: `destinationConnectionId: "${dest.name}" is not a continuity destination` });
+}
+
+export async function listPolicyViews(rt: Runtime, tenantId: string): Promise<PolicyView[]> {
+  return (await listPolicies(rt.store.db, tenantId)).map(viewPolicy);
+}
+
+export async function createPolicy(rt: Runtime, tenantId: string, body: unknown, actor = 'admin'): Promise<PolicyView> {
+  let input;
+  try {
+    input = createPolicySchema.parse(body);
+  } catch (e) {
+    invalidInput(e);
+  }
+  await checkConnections(rt, tenantId, input.sourceConnectionId, input.destinationConnectionId);
+  const id = newId('pol', rt.now());
+  const now = nowIso(rt.now());
+  await insertPolicy(rt.store.db, tenantId, {
+    id,
+    name: input.name,
+    source_connection_id: input.sourceConnectionId,
+    destination_connection_id: input.destinationConnectionId,
+    selection_json: toJson(input.selection),
+    schedule_minutes: input.scheduleMinutes,
+    initial_window_days: input.initialWindowDays,
+    enabled: input.enabled ? 1 : 0,
+    last_cycle_at: null,
+    next_cycle_at: input.enabled ? now : null,
+    created_at: now,
+    updated_at: now,
+  });
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'info', action: 'policy.created', actor, target: { type: 'policy', id, name: input.name },
+    message: `Policy "${input.name}" created${input.enabled ? ' and enabled' : ''}`,
+  });
+  return viewPolicy((await getPolicy(rt.store.db, tenantId, id))!);
+}
+
+export async function editPolicy(rt: Runtime, tenantId: string, id: string, body: unknown, actor = 'admin'): Promise<PolicyView> {
+  const row = await requirePolicy(rt, tenantId, id);
+  let input;
+  try {
+    input = updatePolicySchema.parse(body);
+  } catch (e) {
+    invalidInput(e);
+  }
+  await checkConnections(rt, tenantId, input.sourceConnectionId ?? row.source_connection_id, input.destinationConnectionId ?? row.destination_connection_id);
+  const patch: Parameters<typeof updatePolicy>[3] = { updated_at: nowIso(rt.now()) };
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.sourceConnectionId !== undefined) patch.source_connection_id = input.sourceConnectionId;
+  if (input.destinationConnectionId !== undefined) patch.destination_connection_id = input.destinationConnectionId;
+  if (input.selection !== undefined) patch.selection_json = toJson(input.selection);
+  if (input.scheduleMinutes !== undefined) patch.schedule_minutes = input.scheduleMinutes;
+  if (input.initialWindowDays !== undefined) patch.initial_window_days = input.initialWindowDays;
+  await updatePolicy(rt.store.db, tenantId, id, patch);
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'info', action: 'policy.edited', actor, target: { type: 'policy', id, name: patch.name ?? row.name },
+    message: `Policy "${patch.name ?? row.name}" edited`,
+  });
+  if (input.enabled !== undefined && input.enabled !== (Number(row.enabled) === 1)) return setPolicyEnabled(rt, tenantId, id, input.enabled, actor);
+  return viewPolicy((await getPolicy(rt.store.db, tenantId, id))!);
+}
+
+export async function setPolicyEnabled(rt: Runtime, tenantId: string, id: string, enabled: boolean, actor = 'admin'): Promise<PolicyView> {
+  const row = await requirePolicy(rt, tenantId, id);
+  const now = nowIso(rt.now());
+  // Enabling makes the first cycle due now; disabling stops scheduling (running jobs finish).
+  await updatePolicy(rt.store.db, tenantId, id, { enabled: enabled ? 1 : 0, next_cycle_at: enabled ? now : null, updated_at: now });
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'info', action: enabled ? 'policy.enabled' : 'policy.disabled', actor, target: { type: 'policy', id, name: row.name },
+    message: `Policy "${row.name}" ${enabled ? 'enabled' : 'disabled'}`,
+  });
+  return viewPolicy((await getPolicy(rt.store.db, tenantId, id))!);
+}
+
+/** "Run now": queues a cycle regardless of the schedule (deduplicated with a running one). */
+export async function runPolicyNow(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<{ queued: boolean }> {
+  const row = await requirePolicy(rt, tenantId, id);
+  const queued = await enqueue(rt.store.db, tenantId, { kind: 'policy.cycle', dedupeKey: `cycle:${id}`, payload: { policyId: id } }, rt.now());
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'info', action: 'policy.run_requested', actor, target: { type: 'policy', id, name: row.name },
+    message: queued ? `Sync cycle queued for policy "${row.name}"` : `A sync cycle for policy "${row.name}" is already queued or running`,
+  });
+  return { queued };
+}

@@ -1,0 +1,132 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, JobsTable } from '../store/schema.js';
+import type { Dialect } from '../store/db.js';
+import { newId, nowIso } from '../model/ids.js';
+import type { StoredError } from '../errors/index.js';
+
+/**
+ * A durable job queue in the application database. Workers in any number of processes claim
+ * jobs with a lease; on PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so workers never
+ * wait on each other, and a worker that dies loses its lease, after which the job is claimed
+ * again. The dedupe key keeps at most one live (queued or running) job per key.
+ */
+export type JobRow = Selectable<JobsTable>;
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface EnqueueInput {
+  readonly kind: string;
+  readonly dedupeKey: string;
+  readonly payload: unknown;
+  readonly runAt?: Date;
+}
+
+/** Returns true when a job was queued, false when a live job with that key already exists. */
+export async function enqueue(db: Kysely<Database>, tenantId: string, input: EnqueueInput, nowMs = Date.now()): Promise<boolean> {
+  const now = nowIso(nowMs);
+  const r = await db
+    .insertInto('jobs')
+    .values({
+      tenant_id: tenantId,
+      id: newId('job', nowMs),
+      kind: input.kind,
+      dedupe_key: input.dedupeKey,
+      payload_json: JSON.stringify(input.payload),
+      status: 'queued',
+      run_at: (input.runAt ?? new Date(nowMs)).toISOString(),
+      attempts: 0,
+      lease_owner: null,
+      lease_until: null,
+      last_error_json: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/**
+ * Claims up to `limit` due jobs for `owner` for `leaseMs`. Due means queued with run_at
+ * passed, or running with an expired lease (its worker died).
+ */
+export async function claim(db: Kysely<Database>, dialect: Dialect, owner: string, limit: number, leaseMs: number, nowMs = Date.now()): Promise<JobRow[]> {
+  const now = nowIso(nowMs);
+  const until = nowIso(nowMs + leaseMs);
+  const lock = dialect === 'postgres' ? sql`FOR UPDATE SKIP LOCKED` : sql``;
+  const result = await sql<JobRow>`
+    UPDATE jobs SET status = 'running', lease_owner = ${owner}, lease_until = ${until},
+      attempts = attempts + 1, updated_at = ${now}
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE (status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND lease_until < ${now})
+      ORDER BY run_at, id
+      LIMIT ${limit}
+      ${lock}
+    )
+    RETURNING *`.execute(db);
+  return result.rows;
+}
+
+/** Extends the lease; false when the job is no longer ours (lease lost to another worker). */
+export async function heartbeat(db: Kysely<Database>, jobId: string, owner: string, leaseMs: number, nowMs = Date.now()): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ lease_until: nowIso(nowMs + leaseMs), updated_at: nowIso(nowMs) })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function complete(db: Kysely<Database>, jobId: string, owner: string, nowMs = Date.now()): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'done', lease_owner: null, lease_until: null, updated_at: nowIso(nowMs) })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Puts the job back in the queue to run at `runAt` (retry, or throttled until then). */
+export async function reschedule(db: Kysely<Database>, jobId: string, owner: string, runAt: Date, error: StoredError | null, nowMs = Date.now()): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({
+      status: 'queued',
+      run_at: runAt.toISOString(),
+      lease_owner: null,
+      lease_until: null,
+      last_error_json: error ? JSON.stringify(error) : null,
+      updated_at: nowIso(nowMs),
+    })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+export async function fail(db: Kysely<Database>, jobId: string, owner: string, error: StoredError, nowMs = Date.now()): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'failed', lease_owner: null, lease_until: null, last_error_json: JSON.stringify(error), updated_at: nowIso(nowMs) })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Removes finished jobs older than `olderThanMs` so the table stays small. */
+export async function pruneFinished(db: Kysely<Database>, olderThanMs: number, nowMs = Date.now()): Promise<number> {
+  const r = await db
+    .deleteFrom('jobs')
+    .where('status', 'in', ['done', 'failed'])
+    .where('updated_at', '<', nowIso(nowMs - olderThanMs))
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function countLive(db: Kysely<Database>, tenantId?: string): Promise<number> {
+  let q = db.selectFrom('jobs').where('status', 'in', ['queued', 'running']);
+  if (tenantId) q = q.where('tenant_id', '=', tenantId);
+  const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -1,0 +1,3 @@
+import { rateBudgetSuite } from './rate-budget.suite.js';
+
+rateBudgetSuite('postgres');

@@ -1,0 +1,104 @@
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { openStore } from '../store/db.js';
+import { createSecretBox } from '../connections/secret-box.js';
+import { loadMasterKey } from '../connections/master-key.js';
+import { createRuntime, type Runtime } from './context.js';
+import { createLogger, type Logger } from './logger.js';
+import { startSandbox, type Sandbox } from '../sandbox/server.js';
+import { ensureDemoTenant } from './demo.js';
+import { buildApi } from '../api/server.js';
+import { startWorker, type Worker } from '../engine/worker.js';
+import { startScheduler, type Scheduler } from '../engine/scheduler.js';
+import { pruneFinished } from '../engine/jobs.js';
+import { continuityHandlers, queueDueCycles } from '../continuity/jobs.js';
+import { packageVersion, webDir } from './paths.js';
+import { DEFAULT_TENANT } from '../api/route.js';
+import { readFileSync } from 'node:fs';
+import { setPlatformSecret } from '../connections/platform-secrets.js';
+
+export interface StartOptions {
+  readonly dataDir: string;
+  readonly databaseUrl?: string | undefined;
+  /** Serve the API and UI on this port (0 = pick a free one); undefined = do not serve. */
+  readonly port?: number | undefined;
+  readonly host?: string;
+  /** Run the sandbox in-process (base port; 0 = free ports) and wire the demo tenant. */
+  readonly sandbox?: { readonly basePort: number; readonly demo: boolean } | undefined;
+  readonly worker?: { readonly concurrency: number } | undefined;
+  readonly scheduler?: boolean;
+  readonly schedulerTickMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: Logger;
+}
+
+export interface Running {
+  readonly rt: Runtime;
+  readonly url: string | undefined;
+  readonly sandbox: Sandbox | undefined;
+  readonly worker: Worker | undefined;
+  readonly scheduler: Scheduler | undefined;
+  readonly api: FastifyInstance | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root. `syncwarden start` runs everything in one process (embedded mode);
+ * `serve` and `worker` run the parts separately against a shared PostgreSQL.
+ */
+export async function startSyncwarden(opts: StartOptions): Promise<Running> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? createLogger();
+  const dataDir = resolve(opts.dataDir);
+  const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir });
+  const { key } = loadMasterKey(env, dataDir);
+  const rt = createRuntime({ store, secrets: createSecretBox(key), log });
+
+  const tokenProviderFile = env['SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE'];
+  if (tokenProviderFile) await setPlatformSecret(rt, DEFAULT_TENANT, 'google_token_provider_key', readFileSync(tokenProviderFile, 'utf8'));
+
+  let sandbox: Sandbox | undefined;
+  if (opts.sandbox) {
+    sandbox = await startSandbox({ basePort: opts.sandbox.basePort, stateDir: join(dataDir, 'sandbox') });
+    log.info({ urls: sandbox.urls }, 'sandbox providers listening');
+    if (opts.sandbox.demo && (await ensureDemoTenant(rt, DEFAULT_TENANT, sandbox))) log.info('demo tenant wired to the sandbox');
+  }
+
+  let worker: Worker | undefined;
+  if (opts.worker) {
+    worker = startWorker({
+      store,
+      handlers: continuityHandlers(rt),
+      concurrency: opts.worker.concurrency,
+      onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
+    });
+  }
+  let scheduler: Scheduler | undefined;
+  if (opts.scheduler) {
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+  }
+
+  let api: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (opts.port !== undefined) {
+    api = await buildApi(rt, { version: packageVersion(), webDir: webDir() });
+    url = await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+    log.info({ url }, 'Syncwarden is listening');
+  }
+
+  return {
+    rt,
+    url,
+    sandbox,
+    worker,
+    scheduler,
+    api,
+    async stop() {
+      scheduler?.stop();
+      await api?.close();
+      await worker?.stop();
+      await sandbox?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import { readBody, sendJson } from '../http.js';
+import type { ApiCall, ApiRoute } from './apis.js';
+import { sendGoogleError } from './errors.js';
+import { readUpload } from './gmail-upload.js';
+import { parseQuery } from './gmail-query.js';
+import { isReservedLabelName, isValidLabelName } from './labels-catalog.js';
+import { bareMessageId, contentTypeParam, decodeWords, header, multipartParts, snippetOf, splitHeaders, type ParsedMessage } from './mime.js';
+import { nextHexId, SCOPES, type Label, type Mailbox, type StoredMessage, type User } from './world.js';
+
+/**
+ * Gmail API v1: labels (list, get, create) and messages (import, insert, list, get, modify,
+ * trash). Quota units per method from developers.google.com/workspace/gmail/api/reference/quota.
+ * https://developers.google.com/workspace/gmail/api/reference/rest
+ */
+const U = '^/gmail/v1/users/([^/]+)';
+const UP = '^/upload/gmail/v1/users/([^/]+)';
+const READ = [SCOPES.gmailModify, SCOPES.gmailReadonly, SCOPES.mailGoogleCom];
+const WRITE = [SCOPES.gmailModify, SCOPES.mailGoogleCom];
+const ADD = [SCOPES.gmailInsert, SCOPES.gmailModify, SCOPES.mailGoogleCom];
+const LABELS = [SCOPES.gmailLabels, SCOPES.gmailModify, SCOPES.mailGoogleCom];
+
+export const gmailRoutes: readonly ApiRoute[] = [
+  { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/labels$`), id: 'gmail.users.labels.list', units: 1, scopes: [...LABELS, SCOPES.gmailReadonly, SCOPES.gmailMetadata], handle: listLabels },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/labels$`), id: 'gmail.users.labels.create', units: 5, scopes: LABELS, handle: createLabel },
+  { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/labels/([^/]+)$`), id: 'gmail.users.labels.get', units: 1, scopes: [...LABELS, SCOPES.gmailReadonly, SCOPES.gmailMetadata], handle: getLabel },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/import$`), id: 'gmail.users.messages.import', units: 25, scopes: ADD, handle: (c) => addMessage(c, 'import', false) },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${UP}/messages/import$`), id: 'gmail.users.messages.import', units: 25, scopes: ADD, handle: (c) => addMessage(c, 'import', true) },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages$`), id: 'gmail.users.messages.insert', units: 25, scopes: ADD, handle: (c) => addMessage(c, 'insert', false) },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${UP}/messages$`), id: 'gmail.users.messages.insert', units: 25, scopes: ADD, handle: (c) => addMessage(c, 'insert', true) },
+  { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/messages$`), id: 'gmail.users.messages.list', units: 5, scopes: READ, handle: listMessages },
+  { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/messages/([^/]+)$`), id: 'gmail.users.messages.get', units: 5, scopes: [...READ, SCOPES.gmailMetadata], handle: getMessage },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/modify$`), id: 'gmail.users.messages.modify', units: 5, scopes: WRITE, handle: modifyMessage },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/trash$`), id: 'gmail.users.messages.trash', units: 5, scopes: WRITE, handle: trashMessage },
+];
+
+function mailbox(call: ApiCall): Mailbox {
+  return call.mailboxUser!.mailbox;
+}
+
+function labelResource(l: Label): Record<string, unknown> {
+  return {
+    id: l.id,
+    name: l.name,
+    ...(l.messageListVisibility ? { messageListVisibility: l.messageListVisibility } : {}),
+    ...(l.labelListVisibility ? { labelListVisibility: l.labelListVisibility } : {}),
+    type: l.type,
+  };
+}
+
+function listLabels(call: ApiCall): void {
+  sendJson(call.res, 200, { labels: [...mailbox(call).labels.values()].map(labelResource) });
+}
+
+function getLabel(call: ApiCall): void {
+  const mb = mailbox(call);
+  const l = mb.labels.get(call.params[1] ?? '');
+  if (!l) return sendGoogleError(call.res, 404, 'Requested entity was not found.', { reason: 'notFound', status: 'NOT_FOUND' });
+  const msgs = [...mb.messages.values()].filter((m) => m.labelIds.includes(l.id));
+  const unread = msgs.filter((m) => m.labelIds.includes('UNREAD'));
+  sendJson(call.res, 200, {
+    ...labelResource(l),
+    messagesTotal: msgs.length,
+    messagesUnread: unread.length,
+    threadsTotal: new Set(msgs.map((m) => m.threadId)).size,
+    threadsUnread: new Set(unread.map((m) => m.threadId)).size,
+  });
+}
+
+async function createLabel(call: ApiCall): Promise<void> {
+  const { res } = call;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse((await readBody(call.req, 1 << 20)).toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return sendGoogleError(res, 400, 'Invalid JSON payload received.', { reason: 'parseError' });
+  }
+  const name = typeof body['name'] === 'string' ? body['name'] : '';
+  if (!isValidLabelName(name)) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  const mb = mailbox(call);
+  const lower = name.trim().toLowerCase();
+  if (isReservedLabelName(name) || [...mb.labels.values()].some((l) => l.name.toLowerCase() === lower)) {
+    return sendGoogleError(res, 409, 'Label name exists or conflicts', { reason: 'duplicate', status: 'ALREADY_EXISTS' });
+  }
+  const label: Label = {
+    id: `Label_${nextHexId(call.sim.world, call.sim.now()).slice(-10).replace(/^0+/, '') || '1'}`,
+    name: name.trim(),
+    type: 'user',
+    messageListVisibility: typeof body['messageListVisibility'] === 'string' ? body['messageListVisibility'] : 'show',
+    labelListVisibility: typeof body['labelListVisibility'] === 'string' ? body['labelListVisibility'] : 'labelShow',
+  };
+  mb.labels.set(label.id, label);
+  sendJson(res, 200, labelResource(label));
+}
+
+function boolParam(url: URL, name: string, dflt: boolean): boolean {
+  const v = url.searchParams.get(name);
+  return v === null ? dflt : v === 'true' || v === '1';
+}
+
+async function addMessage(call: ApiCall, kind: 'import' | 'insert', isUploadPath: boolean): Promise<void> {
+  const { sim, res, url } = call;
+  const upload = await readUpload(call.req, url, isUploadPath);
+  if (!upload.ok) return sendGoogleError(res, upload.status, upload.message, { reason: upload.reason });
+  if (kind === 'import' && call.sim.fires('gmail.reject_import')) {
+    return sendGoogleError(res, 400, 'Invalid argument', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  }
+  const mb = mailbox(call);
+  const labelIds = Array.isArray(upload.metadata['labelIds']) ? upload.metadata['labelIds'].filter((x): x is string => typeof x === 'string') : [];
+  for (const id of labelIds) {
+    if (!mb.labels.has(id)) return sendGoogleError(res, 400, `Invalid label: ${id}`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  }
+  const parsed = splitHeaders(upload.raw);
+  // import defaults to the Date header, insert to the time of receipt (discovery: internalDateSource).
+  const source = url.searchParams.get('internalDateSource') ?? (kind === 'import' ? 'dateHeader' : 'receivedTime');
+  const dateHeader = Date.parse(header(parsed.headers, 'date') ?? '');
+  const internalDate = source === 'dateHeader' && !Number.isNaN(dateHeader) ? dateHeader : sim.now();
+  const labels = new Set(labelIds);
+  // Import scans like delivery and may classify spam; insert does not; neverMarkSpam opts out.
+  if (kind === 'import' && !boolParam(url, 'neverMarkSpam', false) && /^yes/i.test(header(parsed.headers, 'x-spam-flag') ?? '')) {
+    labels.delete('INBOX');
+    labels.add('SPAM');
+  }
+  const id = nextHexId(sim.world, sim.now());
+  const inReplyTo = bareMessageId(header(parsed.headers, 'in-reply-to'));
+  const requestedThread = typeof upload.metadata['threadId'] === 'string' ? upload.metadata['threadId'] : undefined;
+  const threadId =
+    (requestedThread && [...mb.messages.values()].find((m) => m.threadId === requestedThread)?.threadId) ||
+    (inReplyTo ? [...mb.messages.values()].find((m) => m.rfc822MessageId === inReplyTo)?.threadId : undefined) ||
+    id;
+  const message: StoredMessage = {
+    id,
+    threadId,
+    labelIds: [...labels],
+    raw: upload.raw,
+    rfc822MessageId: bareMessageId(header(parsed.headers, 'message-id')),
+    inReplyTo,
+    internalDate,
+    subject: decodeWords(header(parsed.headers, 'subject') ?? ''),
+    snippet: snippetOf(parsed),
+    headers: parsed.headers.map(([k, v]) => [k, decodeWords(v)] as const),
+    historyId: String(sim.world.counter + 1000),
+  };
+  // deleted=true keeps the message for Vault only: users (and this API) never see it.
+  if (!boolParam(url, 'deleted', false)) mb.messages.set(id, message);
+  if (kind === 'import') sim.stats.imports += 1;
+  sendJson(res, 200, { id, threadId, labelIds: message.labelIds });
+}
+
+function visible(m: StoredMessage, includeSpamTrash: boolean): boolean {
+  return includeSpamTrash || !(m.labelIds.includes('SPAM') || m.labelIds.includes('TRASH'));
+}
+
+function listMessages(call: ApiCall): void {
+  const { url, res } = call;
+  const mb = mailbox(call);
+  const q = parseQuery(url.searchParams.get('q') ?? '', mb.labels);
+  const includeSpamTrash = boolParam(url, 'includeSpamTrash', false) || q.includesSpamTrash;
+  const labelIds = url.searchParams.getAll('labelIds');
+  const max = Math.min(500, Math.max(1, Number(url.searchParams.get('maxResults') ?? 100) || 100));
+  let offset = 0;
+  const token = url.searchParams.get('pageToken');
+  if (token) {
+    offset = Number(token);
+    if (!Number.isInteger(offset) || offset < 0) return sendGoogleError(res, 400, 'Invalid pageToken', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  }
+  const all = [...mb.messages.values()]
+    .filter((m) => visible(m, includeSpamTrash) && labelIds.every((l) => m.labelIds.includes(l)) && q.match(m))
+    .sort((a, b) => b.internalDate - a.internalDate || (a.id < b.id ? 1 : -1));
+  const page = all.slice(offset, offset + max);
+  const body: Record<string, unknown> = {};
+  if (page.length) body['messages'] = page.map((m) => ({ id: m.id, threadId: m.threadId }));
+  // Gmail's page tokens are opaque digit strings.
+  if (offset + max < all.length) body['nextPageToken'] = String(offset + max);
+  body['resultSizeEstimate'] = all.length;
+  sendJson(res, 200, body);
+}
+
+function findMessage(call: ApiCall): StoredMessage | undefined {
+  const m = mailbox(call).messages.get(call.params[1] ?? '');
+  if (!m) sendGoogleError(call.res, 404, 'Requested entity was not found.', { reason: 'notFound', status: 'NOT_FOUND' });
+  return m;
+}
+
+function minimal(m: StoredMessage): Record<string, unknown> {
+  return { id: m.id, threadId: m.threadId, labelIds: m.labelIds, snippet: m.snippet, sizeEstimate: m.raw.length, historyId: m.historyId, internalDate: String(m.internalDate) };
+}
+
+function payload(part: ParsedMessage, partId: string, headerFilter: readonly string[] | null, withBody: boolean, depth = 0): Record<string, unknown> {
+  const ct = header(part.headers, 'content-type') ?? 'text/plain';
+  const mimeType = ct.split(';')[0]!.trim().toLowerCase();
+  const headers = part.headers
+    .filter(([k]) => headerFilter === null || headerFilter.includes(k.toLowerCase()))
+    .map(([name, value]) => ({ name, value }));
+  const out: Record<string, unknown> = { partId, mimeType, filename: contentTypeParam(header(part.headers, 'content-disposition') ?? '', 'filename') ?? '', headers };
+  const boundary = mimeType.startsWith('multipart/') ? contentTypeParam(ct, 'boundary') : undefined;
+  if (boundary && withBody && depth < 5) {
+    out['body'] = { size: 0 };
+    out['parts'] = multipartParts(part.body, boundary).map((p, i) => payload(p, partId === '' ? String(i) : `${partId}.${i}`, null, true, depth + 1));
+  } else {
+    out['body'] = withBody ? { size: part.body.length, data: part.body.toString('base64url') } : { size: part.body.length };
+  }
+  return out;
+}
+
+function getMessage(call: ApiCall): void {
+  const m = findMessage(call);
+  if (!m) return;
+  const format = call.url.searchParams.get('format') ?? 'full';
+  const base = minimal(m);
+  switch (format) {
+    case 'minimal':
+      return sendJson(call.res, 200, base);
+    case 'raw':
+      return sendJson(call.res, 200, { ...base, raw: m.raw.toString('base64url') });
+    case 'metadata': {
+      const wanted = call.url.searchParams.getAll('metadataHeaders').map((h) => h.toLowerCase());
+      return sendJson(call.res, 200, { ...base, payload: payload(splitHeaders(m.raw), '', wanted.length ? wanted : null, false) });
+    }
+    case 'full':
+      return sendJson(call.res, 200, { ...base, payload: payload(splitHeaders(m.raw), '', null, true) });
+    default:
+      return sendGoogleError(call.res, 400, `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  }
+}
+
+async function modifyMessage(call: ApiCall): Promise<void> {
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse((await readBody(call.req, 1 << 20)).toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return sendGoogleError(call.res, 400, 'Invalid JSON payload received.', { reason: 'parseError' });
+  }
+  const m = findMessage(call);
+  if (!m) return;
+  const list = (k: string): string[] => (Array.isArray(body[k]) ? (body[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
+  const add = list('addLabelIds');
+  const remove = list('removeLabelIds');
+  for (const id of [...add, ...remove]) {
+    if (!mailbox(call).labels.has(id)) return sendGoogleError(call.res, 400, `Invalid label: ${id}`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  }
+  m.labelIds = [...new Set([...m.labelIds.filter((l) => !remove.includes(l)), ...add])];
+  sendJson(call.res, 200, { id: m.id, threadId: m.threadId, labelIds: m.labelIds });
+}
+
+function trashMessage(call: ApiCall): void {
+  const m = findMessage(call);
+  if (!m) return;
+  m.labelIds = [...new Set([...m.labelIds.filter((l) => l !== 'SPAM'), 'TRASH'])];
+  sendJson(call.res, 200, minimal(m));
+}
+
+/** For the admin API: every message of a user with its label names. */
+export function messagesForAdmin(user: User): Record<string, unknown>[] {
+  const mb = user.mailbox;
+  return [...mb.messages.values()].map((m) => ({
+    id: m.id,
+    threadId: m.threadId,
+    labelIds: m.labelIds,
+    labelNames: m.labelIds.map((id) => mb.labels.get(id)?.name ?? id),
+    // As the Message-ID header (and Graph's internetMessageId) write it: in angle brackets.
+    rfc822MessageId: m.rfc822MessageId ? `<${m.rfc822MessageId}>` : null,
+    internalDate: new Date(m.internalDate).toISOString(),
+    sizeEstimate: m.raw.length,
+    subject: m.subject,
+  }));
+}

@@ -1,0 +1,56 @@
+import { DEMO } from '../demo.js';
+import type { SandboxContext, VendorSandbox } from '../types.js';
+import { googleAdmin } from './admin.js';
+import { apisService } from './apis.js';
+import { keyFileJson, loadGoogleCredentials } from './credentials.js';
+import { iamService } from './iam.js';
+import { oauthService } from './oauth.js';
+import { createSim } from './sim.js';
+import { SCOPES, seedWorld } from './world.js';
+
+/**
+ * Google's side of the sandbox: OAuth token endpoint (`google_oauth`), IAM Service Account
+ * Credentials (`google_iam`), and Admin SDK Directory + Gmail (`google_apis`).
+ */
+export interface GoogleDemo {
+  readonly domain: string;
+  readonly customerId: string;
+  readonly projectId: string;
+  readonly projectNumber: string;
+  readonly serviceAccountEmail: string;
+  readonly serviceAccountClientId: string;
+  readonly adminEmail: string;
+  readonly tokenProviderEmail: string;
+  /** Syncwarden's token provider key file (keyless method). */
+  readonly tokenProviderKeyJson: string;
+  /** A user-managed key file of the customer's service account (service_account_key method). */
+  readonly serviceAccountKeyJson: string;
+  /** The scopes authorised for domain-wide delegation. */
+  readonly delegatedScopes: string[];
+}
+
+export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSandbox<GoogleDemo>> {
+  const creds = loadGoogleCredentials(ctx.stateDir);
+  const world = seedWorld(ctx, creds);
+  const sim = createSim(ctx, world);
+  const g = DEMO.google;
+  const tp = world.serviceAccounts.get(DEMO.tokenProvider.email)!;
+  const tokenUri = 'https://oauth2.googleapis.com/token';
+  return {
+    services: { google_oauth: oauthService(sim), google_iam: iamService(sim), google_apis: apisService(sim) },
+    admin: googleAdmin(sim),
+    demo: {
+      domain: DEMO.domain,
+      customerId: g.customerId,
+      projectId: g.projectId,
+      projectNumber: g.projectNumber,
+      serviceAccountEmail: g.serviceAccountEmail,
+      serviceAccountClientId: g.serviceAccountClientId,
+      adminEmail: g.adminEmail,
+      tokenProviderEmail: DEMO.tokenProvider.email,
+      tokenProviderKeyJson: keyFileJson({ projectId: DEMO.tokenProvider.projectId, email: tp.email, clientId: tp.uniqueId, key: creds.tokenProviderUserManaged, tokenUri }),
+      serviceAccountKeyJson: keyFileJson({ projectId: g.projectId, email: g.serviceAccountEmail, clientId: g.serviceAccountClientId, key: creds.customerUserManaged, tokenUri }),
+      delegatedScopes: [SCOPES.directoryUser, SCOPES.gmailModify],
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
+import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_rate_buckets.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** postgres://… to use PostgreSQL; otherwise the embedded SQLite file in dataDir. */
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir?: string;
+  /** PostgreSQL schema to use (tests isolate themselves with one schema each). */
+  readonly pgSchema?: string;
+  readonly pgPoolSize?: number;
+}
+
+/** Migrations are compiled in, so the build needs no migration folder at run time. */
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002 };
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const store = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts) : openSqlite(opts.dataDir ?? './data');
+  // Kysely looks for its migration tables by name in every schema unless told which one; with
+  // several schemas in one database (tests, or tenants of a shared server) name ours.
+  const schema = store.dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(store.db)).rows[0]?.s : undefined;
+  await migrate(store.db, schema);
+  return store;
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'syncwarden.db');
+  const sqlite = new SQLite(file);
+  // WAL: readers never block the writer; NORMAL sync is durable across process crashes
+  // (kill -9) in WAL mode, which is the failure the embedded mode must survive.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
+  const schema = opts.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+  }
+}

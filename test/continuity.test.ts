@@ -1,0 +1,3 @@
+import { continuitySuite } from './continuity.suite.js';
+
+continuitySuite('sqlite');

@@ -1,0 +1,32 @@
+/** "3 minutes ago", "in 12 minutes", "just now" — relative to `now`. */
+export function relativeTime(iso: string | null, now: number = Date.now()): string {
+  if (!iso) return 'never';
+  const diff = Date.parse(iso) - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return 'just now';
+  const units: [number, string][] = [[86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute']];
+  for (const [ms, name] of units) {
+    if (abs >= ms) {
+      const n = Math.round(abs / ms);
+      const label = `${n} ${name}${n === 1 ? '' : 's'}`;
+      return diff < 0 ? `${label} ago` : `in ${label}`;
+    }
+  }
+  return 'just now';
+}
+
+/** Whole days from now until `iso` (negative when past). */
+export function daysUntil(iso: string, now: number = Date.now()): number {
+  return Math.floor((Date.parse(iso) - now) / 86_400_000);
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  pending: 'Pending', initial_sync: 'Initial Sync', synced: 'Synced', failed: 'Failed', excluded: 'Excluded',
+  active: 'Active', error: 'Error', not_tested: 'Not tested',
+  pass: 'Passed', fail: 'Failed', warning: 'Warning', skipped: 'Skipped',
+  info: 'Info',
+};

@@ -1,0 +1,64 @@
+import { useEffect, useState } from 'react';
+import { api, ApiError, type AuditEvent, type RenderedError } from '../api.js';
+import { Pill } from '../components/Pill.js';
+import { ErrorBox } from '../components/ErrorBox.js';
+import { Empty } from '../components/Empty.js';
+import { downloadCsv, toCsv } from '../csv.js';
+
+export function AuditLogsPage() {
+  const [severity, setSeverity] = useState('');
+  const [action, setAction] = useState('');
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<RenderedError | null>(null);
+  const load = async (before?: string) => {
+    try {
+      const r = await api.audit({ severity, action, ...(before ? { before } : {}) });
+      setEvents((prev) => (before && prev ? [...prev, ...r.events] : r.events));
+      setMore(r.events.length === 100);
+      setError(null);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.error : { code: 'network', title: 'Cannot load the audit log', message: String(e), resolution: 'Reload the page.' });
+    }
+  };
+  useEffect(() => {
+    void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [severity, action]);
+  return (
+    <section>
+      <div className="page-header">
+        <h1>Audit logs</h1>
+        <button type="button" disabled={!events?.length} onClick={() => events && downloadCsv('audit-log.csv', toCsv(['Time', 'Severity', 'Action', 'Actor', 'Target', 'Message', 'Code'], events.map((e) => [e.at, e.severity, e.action, e.actor, e.targetName ?? '', e.message, e.code ?? ''])))}>Export CSV</button>
+      </div>
+      <div className="filters">
+        <label>Severity
+          <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
+            <option value="">All</option><option value="info">Info</option><option value="warning">Warning</option><option value="error">Error</option>
+          </select>
+        </label>
+        <label>Action<input type="search" value={action} placeholder="e.g. connection." onChange={(e) => setAction(e.target.value)} /></label>
+      </div>
+      {error && <ErrorBox error={error} />}
+      {events && events.length === 0 && <Empty title="No events match">Connection tests, policy changes, provisioning and sync failures are recorded here.</Empty>}
+      {events && events.length > 0 && (
+        <table>
+          <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td className="nowrap">{new Date(e.at).toLocaleString()}</td>
+                <td><Pill status={e.severity} /></td>
+                <td><code>{e.action}</code></td>
+                <td>{e.targetName ?? ''}</td>
+                <td>{e.message}</td>
+                <td>{e.code && <code>{e.code}</code>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {more && events && <button type="button" className="load-more" onClick={() => void load(events[events.length - 1]!.at)}>Load more</button>}
+    </section>
+  );
+}
