@@ -1,0 +1,72 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startSyncwarden, type Running } from '../../src/runtime/start.js';
+import { webDir } from '../../src/runtime/paths.js';
+import { createLogger } from '../../src/runtime/logger.js';
+
+/**
+ * The UI as an admin uses it, in Debian's Chromium (never a downloaded browser). Boots the
+ * same composition as `npm start` — sandbox, demo tenant, workers, scheduler — on a
+ * temporary data directory and free ports.
+ */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+describe('web UI in Chromium', () => {
+  let running: Running;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(webDir(), 'index.html'))) throw new Error(`the web UI is not built (${webDir()}): run \`npm run build\` first`);
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+    dataDir = mkdtempSync(join(tmpdir(), 'sw-browser-'));
+    running = await startSyncwarden({
+      dataDir,
+      port: 0,
+      sandbox: { basePort: 0, demo: true },
+      worker: { concurrency: 2 },
+      scheduler: true,
+      schedulerTickMs: 1000,
+      log: createLogger('warn'),
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('Connections: Test connection from the three-dot menu shows the green toast', async () => {
+    await page.goto(`${running.url}/#/connections`);
+    await page.getByRole('navigation', { name: 'Main' }).getByText('Connections').waitFor();
+    const card = page.getByRole('article', { name: 'Northwind Microsoft 365 (sandbox)' });
+    await card.waitFor();
+    await card.getByRole('button', { name: 'More actions' }).click();
+    await page.getByRole('menuitem', { name: 'Test connection' }).click();
+    const toast = page.getByRole('status').filter({ hasText: 'Connection test successful' });
+    await toast.waitFor({ timeout: 20_000 });
+    expect(await toast.isVisible()).toBe(true);
+    await page.screenshot({ path: join(dataDir, 'connections.png') });
+  });
+
+  it('Sync status: users appear and a row opens the detail panel', async () => {
+    await page.goto(`${running.url}/#/sync`);
+    const rows = page.locator('table tbody tr');
+    await rows.first().waitFor({ timeout: 30_000 });
+    expect(await rows.count()).toBeGreaterThan(0);
+    await rows.first().click();
+    const panel = page.getByRole('complementary', { name: 'User details' });
+    await panel.waitFor();
+    expect(await panel.textContent()).toMatch(/Pending|Initial Sync|Synced|Failed/);
+  });
+});
