@@ -1,13 +1,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogue, errorCodes } from './catalogue.js';
+import { catalogue, catalogueSections, errorCodes } from './catalogue.js';
 import { AppError, parseStoredError, toAppError } from './app-error.js';
 import { renderError } from './render.js';
 import { renderErrorsMarkdown } from './docs.js';
 import { logLevelOf, retryDecision } from './policy.js';
 
 describe('error catalogue', () => {
+  it('no code is defined in two sections (a later section would silently win)', () => {
+    const seen = new Map<string, number>();
+    catalogueSections.forEach((section, i) => {
+      for (const code of Object.keys(section)) {
+        expect(seen.has(code), `${code} is in sections ${seen.get(code)} and ${i}`).toBe(false);
+        seen.set(code, i);
+      }
+    });
+    expect(seen.size).toBe(errorCodes.length);
+  });
+
   it('codes are area.reason and every entry is written out', () => {
     for (const code of errorCodes) {
       expect(code).toMatch(/^[a-z0-9]+\.[a-z0-9_]+$/);

@@ -4,29 +4,11 @@
  * or '*' for all). Simulators ask `active(scope, name)` at the point where the real service
  * would fail, and answer with the provider's real error shape.
  */
-export const faultNames = [
-  // Microsoft 365 / Entra (continuity-connection-issues, Microsoft table)
-  'm365.certificate_expired',
-  'm365.wrong_certificate',
-  'm365.certificate_not_uploaded',
-  'm365.permission_removed', // params: { permission: 'Mail.Read' }
-  'm365.consent_revoked',
-  'm365.app_deleted',
-  'm365.secret_expired',
-  'm365.user_deleted', // params: { user: upn }
-  'm365.user_disabled', // params: { user: upn }
-  'm365.user_renamed', // params: { user: upn, to: newUpn }
-  'graph.throttle', // params: { retryAfterSeconds?: number, everyNth?: number }
-  'graph.delta_expired', // next delta/nextLink use answers 410 once per folder
-  // Google Workspace (continuity-connection-issues, Google table)
-  'google.token_creator_missing',
-  'google.service_account_deleted',
-  'google.delegation_scopes_missing', // params: { scope?: string } (missing: all when absent)
-  'google.api_disabled', // params: { api: 'gmail' | 'admin' | 'iamcredentials' }
-  'google.user_create_failing',
-  'google.admin_not_admin',
-  'gmail.throttle', // params: { everyNth?: number }
-  'gmail.reject_import', // params: { everyNth?: number }
+import { microsoftFaultNames } from './microsoft/fault-names.js';
+import { googleFaultNames } from './google/fault-names.js';
+
+/** Faults that any vendor's mailbox or service can suffer. */
+const commonFaultNames = [
   // Items (continuity-sync-issues, "Data discrepancies"): added to source mailboxes
   'item.too_large', // params: { user: upn, count?: number }
   'item.encrypted',
@@ -36,6 +18,9 @@ export const faultNames = [
   'net.drop', // params: { everyNth?: number } close the socket without answering
   'net.lost_success', // params: { everyNth?: number } perform the request, then drop the response
 ] as const;
+
+/** One list per vendor (vendor folders own theirs), so vendors grow without touching each other. */
+export const faultNames = [...microsoftFaultNames, ...googleFaultNames, ...commonFaultNames] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export type FaultParams = Readonly<Record<string, string | number | boolean>>;

@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './http.js';
+export * from './directory.js';

@@ -1,61 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, requestUrl, sendJson, sendText } from '../http.js';
+import { bearerToken, requestUrl, sendJson } from '../http.js';
 import type { SandboxContext } from '../types.js';
 import { verifyGraphToken } from './entra.js';
-import { mimeSize, toMime, type Mailbox, type SimFolder, type SimMessage } from './mailbox.js';
+import { decodeToken, encodeToken, graphError } from './graph-common.js';
+import { createGraphMail, type GraphQuotas } from './graph-mail.js';
 import type { EntraUser, MicrosoftWorld } from './world.js';
 
-/**
- * Microsoft Graph v1.0: users, mail folders, per-folder message delta and MIME, with Graph's
- * error body `{error:{code,message,innerError}}`, opaque absolute nextLink/deltaLink URLs,
- * permission checks from the token's `roles`, and Outlook's per-app+mailbox throttling
- * (10,000 requests / 10 min, 4 concurrent). https://learn.microsoft.com/graph/throttling-limits
- */
-export interface GraphQuotas {
-  requestsPer10Min: number;
-  concurrent: number;
-}
+export { graphError } from './graph-common.js';
+export type { GraphQuotas } from './graph-mail.js';
 
+/**
+ * Microsoft Graph v1.0 router: verifies the bearer token (Entra's own signature, expiry,
+ * `roles`), applies the tenant-wide faults, serves users here and hands mail to graph-mail.ts.
+ * Opaque absolute nextLink/deltaLink URLs; permission checks from the token's `roles`.
+ */
 const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const MAIL_READ = ['Mail.Read', 'Mail.ReadWrite'];
 
-export function graphError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const requestId = randomUUID();
-  sendJson(
-    res,
-    status,
-    { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': requestId } } },
-    { 'request-id': requestId, 'client-request-id': requestId, ...headers },
-  );
-}
-
-function encodeToken(state: object): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
-}
-
-function decodeToken<T>(token: string | null): T | null {
-  if (!token) return null;
-  try {
-    return JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-interface DeltaState {
-  f: string; // folder id
-  s: string | null; // receivedDateTime ge filter (initial round)
-  b: number; // changes after this seq (0 = initial round)
-  q: number; // snapshot seq of this round
-  o: number; // offset within the round
-  n: number; // page size
-}
-
 export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas) {
-  const windows = new Map<string, number[]>();
-  const inflight = new Map<string, number>();
-  const resetFolders = new Set<string>();
+  const mail = createGraphMail(ctx, world, quotas);
   const base = () => `${ctx.urls.graph}/v1.0`;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -83,7 +46,7 @@ export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, 
     }
     if (!MAIL_READ.some((r) => claims.roles.includes(r))) return graphError(res, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
     if (!user) return graphError(res, 404, 'ErrorInvalidUser', `The requested user '${path[2]}' is invalid.`);
-    return withMailboxQuota(user, res, () => mail(url, res, user, world.mailbox(user), sub, String(req.headers.prefer ?? '')));
+    return mail(req, url, res, user, sub);
   };
 
   function userFor(key: string): EntraUser | undefined {
@@ -126,157 +89,6 @@ export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, 
     const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#users`, value: page.map((u) => userJson(u, select)) };
     if (offset + top < all.length) body['@odata.nextLink'] = `${base()}/users?$top=${top}&$skiptoken=${encodeToken({ o: offset + top, n: top, sel: select })}`;
     sendJson(res, 200, body);
-  }
-
-  async function withMailboxQuota(user: EntraUser, res: ServerResponse, fn: () => Promise<void> | void): Promise<void> {
-    const key = `${world.app.appId}/${user.id}`;
-    const now = ctx.now();
-    const recent = (windows.get(key) ?? []).filter((t) => t > now - 600_000);
-    windows.set(key, recent);
-    if (recent.length >= quotas.requestsPer10Min) {
-      const retry = Math.max(1, Math.ceil((recent[0]! + 600_000 - now) / 1000));
-      return graphError(res, 429, 'TooManyRequests', 'Please retry again later.', { 'retry-after': String(retry) });
-    }
-    const active = inflight.get(key) ?? 0;
-    if (active >= quotas.concurrent) {
-      return graphError(res, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
-    }
-    recent.push(now);
-    inflight.set(key, active + 1);
-    try {
-      await fn();
-    } finally {
-      inflight.set(key, (inflight.get(key) ?? 1) - 1);
-    }
-  }
-
-  function folderJson(mb: Mailbox, f: SimFolder): Record<string, unknown> {
-    const msgs = mb.messagesIn(f.id);
-    return {
-      id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId,
-      childFolderCount: mb.childFolders(f.id, true).length,
-      unreadItemCount: msgs.filter((m) => !m.isRead).length, totalItemCount: msgs.length, sizeInBytes: msgs.reduce((s, m) => s + mimeSize(m), 0),
-      isHidden: f.isHidden,
-    };
-  }
-
-  function messageJson(m: SimMessage, select: string | null): Record<string, unknown> {
-    const full: Record<string, unknown> = {
-      '@odata.type': '#microsoft.graph.message',
-      '@odata.etag': `W/"${m.seq}"`,
-      id: m.id,
-      createdDateTime: m.receivedDateTime, lastModifiedDateTime: m.receivedDateTime,
-      receivedDateTime: m.receivedDateTime, sentDateTime: m.receivedDateTime,
-      hasAttachments: m.attachment !== null || m.kind === 'encrypted',
-      internetMessageId: m.internetMessageId,
-      subject: m.subject, bodyPreview: m.body.slice(0, 255), importance: m.importance,
-      parentFolderId: m.folderId, conversationId: `AAQk${m.id.slice(6, 30)}`,
-      isDeliveryReceiptRequested: false, isReadReceiptRequested: false, isRead: m.isRead, isDraft: m.isDraft,
-      webLink: `https://outlook.office365.com/owa/?ItemID=${encodeURIComponent(m.id)}`,
-      inferenceClassification: 'focused',
-      categories: m.categories,
-      flag: { flagStatus: m.flagged ? 'flagged' : 'notFlagged' },
-      from: { emailAddress: m.from }, sender: { emailAddress: m.from }, toRecipients: [{ emailAddress: m.to }],
-      // Not a Graph property on message; the sandbox exposes the MIME size so clients can
-      // skip oversized items before downloading them (documented deviation).
-      size: mimeSize(m),
-    };
-    if (m.kind === 'calendar') full['@odata.type'] = '#microsoft.graph.eventMessageRequest';
-    if (!select) return full;
-    const fields = select.split(',').map((s) => s.trim());
-    return Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith('@odata') || k === 'id' || k === 'size' || fields.includes(k)));
-  }
-
-  function mail(url: URL, res: ServerResponse, user: EntraUser, mb: Mailbox, sub: string[], prefer: string): void {
-    const [kind, id, rest, ...more] = sub;
-    if (kind === 'mailFolders') {
-      const includeHidden = url.searchParams.get('includeHiddenFolders') === 'true';
-      if (id === undefined) return pageOf(url, res, mb.childFolders(mb.rootId, includeHidden).map((f) => folderJson(mb, f)), `${base()}/users/${user.id}/mailFolders`, 10);
-      const folder = mb.folder(id);
-      if (!folder) return graphError(res, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-      if (rest === undefined) return sendJson(res, 200, folderJson(mb, folder));
-      if (rest === 'childFolders') return pageOf(url, res, mb.childFolders(folder.id, includeHidden).map((f) => folderJson(mb, f)), `${base()}/users/${user.id}/mailFolders/${folder.id}/childFolders`, 10);
-      if (rest === 'messages' && more[0] === 'delta') return delta(url, res, user, mb, folder, prefer);
-      if (rest === 'messages' && more.length === 0) {
-        const msgs = mb.messagesIn(folder.id).sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
-        return pageOf(url, res, msgs.map((m) => messageJson(m, url.searchParams.get('$select'))), `${base()}/users/${user.id}/mailFolders/${folder.id}/messages`, 10, 1000);
-      }
-      if (rest === 'messages' && more.length >= 1) return message(res, mb, more[0]!, more[1]);
-    }
-    if (kind === 'messages' && id !== undefined) return message(res, mb, id, rest);
-    graphError(res, 400, 'BadRequest', `Resource not found for the segment '${kind}'.`);
-  }
-
-  function message(res: ServerResponse, mb: Mailbox, id: string, value: string | undefined): void {
-    const m = mb.messages.get(id);
-    if (!m) return graphError(res, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-    if (value === '$value') return sendText(res, 200, toMime(m), 'text/plain');
-    if (value !== undefined) return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${value}'.`);
-    sendJson(res, 200, messageJson(m, null));
-  }
-
-  /** $top / $skip paging with an opaque absolute nextLink. */
-  function pageOf(url: URL, res: ServerResponse, items: Record<string, unknown>[], link: string, defaultTop: number, maxTop = 999): void {
-    const top = Math.min(Number(url.searchParams.get('$top') ?? defaultTop) || defaultTop, maxTop);
-    const skip = Number(url.searchParams.get('$skip') ?? 0) || 0;
-    const body: Record<string, unknown> = { value: items.slice(skip, skip + top) };
-    if (skip + top < items.length) {
-      const next = new URL(link);
-      for (const [k, v] of url.searchParams) if (k !== '$skip') next.searchParams.set(k, v);
-      next.searchParams.set('$top', String(top));
-      next.searchParams.set('$skip', String(skip + top));
-      body['@odata.nextLink'] = next.toString();
-    }
-    sendJson(res, 200, body);
-  }
-
-  /**
-   * Per-folder message delta (https://learn.microsoft.com/graph/delta-query-messages): the
-   * first round returns the folder's messages (newest first, within `$filter=receivedDateTime
-   * ge …`), later rounds the messages created or changed since, and deletions/moves out as
-   * `@removed`. Tokens are opaque to clients.
-   */
-  function delta(url: URL, res: ServerResponse, user: EntraUser, mb: Mailbox, folder: SimFolder, prefer: string): void {
-    const skip = decodeToken<DeltaState>(url.searchParams.get('$skiptoken'));
-    const deltaTok = decodeToken<DeltaState>(url.searchParams.get('$deltatoken'));
-    const link = `${base()}/users/${user.id}/mailFolders/${folder.id}/messages/delta`;
-    if ((url.searchParams.has('$skiptoken') && !skip) || (url.searchParams.has('$deltatoken') && !deltaTok)) {
-      return graphError(res, 400, 'SyncStateInvalid', 'The sync state is invalid.');
-    }
-    if ((skip || deltaTok) && ctx.faults.get(world.tenantId, 'graph.delta_expired') && !resetFolders.has(folder.id)) {
-      resetFolders.add(folder.id);
-      return graphError(res, 410, 'SyncStateNotFound', 'The sync state generation is not found.', { location: link });
-    }
-    let state: DeltaState;
-    if (skip) state = skip;
-    else if (deltaTok) state = { ...deltaTok, b: deltaTok.q, q: mb.seq, o: 0 };
-    else {
-      const filter = url.searchParams.get('$filter');
-      const since = filter ? /receivedDateTime\s+ge\s+(\S+)/i.exec(filter)?.[1] ?? null : null;
-      if (filter && !since) return graphError(res, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
-      const pageSize = /odata\.maxpagesize=(\d+)/.exec(prefer)?.[1];
-      state = { f: folder.id, s: since, b: 0, q: mb.seq, o: 0, n: Math.min(Number(pageSize ?? url.searchParams.get('$top') ?? 10) || 10, 1000) };
-    }
-    const select = url.searchParams.get('$select');
-    let entries: Record<string, unknown>[];
-    if (state.b === 0) {
-      entries = mb
-        .messagesIn(folder.id)
-        .filter((m) => m.seq <= state.q && (!state.s || m.receivedDateTime >= state.s))
-        .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime) || a.id.localeCompare(b.id))
-        .map((m) => messageJson(m, select));
-    } else {
-      const changed = mb.messagesIn(folder.id).filter((m) => m.seq > state.b && m.seq <= state.q).map((m) => ({ seq: m.seq, json: messageJson(m, select) }));
-      const removed = mb.tombstones
-        .filter((t) => t.folderId === folder.id && t.seq > state.b && t.seq <= state.q && mb.messages.get(t.id)?.folderId !== folder.id)
-        .map((t) => ({ seq: t.seq, json: { '@odata.type': '#microsoft.graph.message', id: t.id, '@removed': { reason: 'deleted' } } as Record<string, unknown> }));
-      entries = [...changed, ...removed].sort((a, b) => a.seq - b.seq).map((e) => e.json);
-    }
-    const page = entries.slice(state.o, state.o + state.n);
-    const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#Collection(message)`, value: page };
-    if (state.o + state.n < entries.length) body['@odata.nextLink'] = `${link}?$skiptoken=${encodeToken({ ...state, o: state.o + state.n })}`;
-    else body['@odata.deltaLink'] = `${link}?$deltatoken=${encodeToken({ ...state, o: 0 })}`;
-    sendJson(res, 200, body, { 'preference-applied': `odata.maxpagesize=${state.n}` });
   }
 
 }

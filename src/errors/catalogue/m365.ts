@@ -1,0 +1,69 @@
+import type { ErrorDefinition } from '../definition.js';
+
+const M365_EDIT = 'three-dot menu > Edit on the Source Connection';
+
+/** Microsoft 365 / Entra ID connection errors. (Microsoft 365 source connection (continuity-connection-issues, Microsoft table)) */
+export const m365Errors = {
+  'm365.certificate_expired': {
+    title: 'Certificate expired',
+    cause: 'The PFX certificate uploaded to Syncwarden passed its expiry date ({notAfter}).',
+    resolution: `Generate a new certificate, upload its public part (.cer) to the app registration in Entra ID (Certificates & secrets > Certificates), then update the PFX file and password in Syncwarden via the ${M365_EDIT}.`,
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
+    source: 'continuity-connection-issues',
+  },
+  'm365.certificate_not_registered': {
+    title: 'Certificate not registered on the app',
+    cause: 'Entra ID does not know the certificate that signed the request (thumbprint {thumbprint}): either the wrong PFX file was uploaded, or its public certificate (.cer) was never added to the app registration.',
+    resolution: `In Entra ID open the app registration > Certificates & secrets > Certificates and compare thumbprints. Upload the public certificate that matches the PFX there, or upload the matching PFX file in Syncwarden via the ${M365_EDIT}.`,
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
+    source: 'continuity-connection-issues',
+  },
+  'm365.pfx_unreadable': {
+    title: 'PFX file could not be opened',
+    cause: 'The uploaded file is not a PKCS#12 (PFX) file, the password is wrong, or it holds no private key and certificate: {detail}.',
+    resolution: `Export the certificate again as a .pfx including the private key, and upload it with its password via the ${M365_EDIT}.`,
+    scope: 'connection', kind: 'invalid_input', retry: 'never', http: 400,
+    source: 'continuity-connection-issues',
+  },
+  'm365.permission_missing': {
+    title: 'Insufficient permissions',
+    cause: 'The app registration lacks the application permission {permission}, or admin consent for it was revoked.',
+    resolution: 'In Entra ID open the app registration > API permissions, add the Microsoft Graph application permission {permission} and click "Grant admin consent". Then use Test connection.',
+    scope: 'connection', kind: 'permission', retry: 'never', http: 422,
+    source: 'continuity-connection-issues',
+  },
+  'm365.tenant_not_found': {
+    title: 'Incorrect Tenant ID',
+    cause: 'Entra ID has no tenant "{tenant}".',
+    resolution: `Copy the Directory (tenant) ID from the app registration's Overview page in Entra ID and correct it via the ${M365_EDIT}. Test the connection after updating.`,
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+    source: 'continuity-connection-issues',
+  },
+  'm365.app_not_found': {
+    title: 'App registration not found',
+    cause: 'No application with client ID {clientId} exists in tenant {tenant}: the Client ID is wrong, or the app registration was deleted.',
+    resolution: `Check the Application (client) ID on the app registration's Overview page and correct it via the ${M365_EDIT}. If the app registration was deleted, create a new one as in "Connecting Microsoft 365" and update the Source Connection.`,
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+    source: 'continuity-connection-issues',
+  },
+  'm365.client_secret_expired': {
+    title: 'Client secret expired',
+    cause: 'The client secret on the app registration reached its expiry date.',
+    resolution: `Create a new client secret on the app registration (Certificates & secrets > Client secrets), then paste its Value via the ${M365_EDIT}.`,
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
+  },
+  'm365.client_secret_invalid': {
+    title: 'Invalid client secret',
+    cause: 'Entra ID rejected the client secret. A common mistake is pasting the secret ID instead of the secret Value.',
+    resolution: `In Entra ID, Certificates & secrets > Client secrets, copy the Value column (shown only when the secret is created; create a new one if needed) and paste it via the ${M365_EDIT}.`,
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
+  },
+  'm365.mailbox_not_enabled': {
+    title: 'Mailbox not available',
+    cause: 'The user has no Exchange Online mailbox reachable through Microsoft Graph (no licence, soft-deleted, or hosted on-premises).',
+    resolution: 'Assign an Exchange Online licence to the user in Microsoft 365, or exclude the user from the policy.',
+    scope: 'user', kind: 'not_found', retry: 'next_cycle', http: 422,
+  },
+} as const satisfies Record<string, ErrorDefinition>;

@@ -1,0 +1,66 @@
+import type { ErrorDefinition } from '../definition.js';
+
+/** Generic provider, connection-record, request and internal errors. (Generic provider and platform failures) */
+export const platformErrors = {
+  'provider.unavailable': {
+    title: 'Provider temporarily unavailable',
+    cause: '{provider} answered {status} or did not answer in time.',
+    resolution: 'No action needed: Syncwarden retries with backoff. Check the provider\'s service health page if it persists.',
+    scope: 'user', kind: 'transient', retry: 'backoff', http: 502,
+  },
+  'provider.bad_response': {
+    title: 'Unexpected response from provider',
+    cause: '{provider} sent a response Syncwarden could not understand: {detail}.',
+    resolution: 'Syncwarden retries on the next cycle. If it persists, download a support bundle and contact support.',
+    scope: 'user', kind: 'transient', retry: 'next_cycle', http: 502,
+  },
+  'provider.unauthenticated': {
+    title: 'Access token rejected',
+    cause: '{provider} rejected the access token Syncwarden presented.',
+    resolution: 'Use Test connection on the connection; if it fails, update the credentials.',
+    scope: 'connection', kind: 'credential', retry: 'backoff', http: 502,
+  },
+  'connection.not_found': {
+    title: 'Connection not found',
+    cause: 'No connection with id {id} exists in this tenant.',
+    resolution: 'Reload the Connections page; the connection may have been deleted.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'connection.not_active': {
+    title: 'Connection not active',
+    cause: 'The connection {name} has status {status}: it has not passed Test connection.',
+    resolution: 'Open Connections, fix the connection if needed and use Test connection from the three-dot menu.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
+    source: 'continuity-sync-issues',
+  },
+  'connection.platform_not_configured': {
+    title: 'Token provider not configured',
+    cause: 'Keyless Google sign-in needs Syncwarden\'s token provider identity, and none is configured on this installation.',
+    resolution: 'Set SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE to the token provider\'s service-account key file and restart, or use the service-account key method on this connection.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+  },
+  'connection.secret_unreadable': {
+    title: 'Stored credential cannot be decrypted',
+    cause: 'The connection\'s credential was encrypted with another master key than the one this process has.',
+    resolution: 'Make every Syncwarden process use the same SYNCWARDEN_MASTER_KEY (or the same data directory), or enter the credential again via three-dot menu > Edit.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+  },
+  'request.invalid': {
+    title: 'Invalid request',
+    cause: 'The request was rejected: {detail}.',
+    resolution: 'Correct the highlighted fields and try again.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
+  },
+  'request.not_found': {
+    title: 'Not found',
+    cause: 'No {entity} with id {id} exists in this tenant.',
+    resolution: 'Reload the page; it may have been deleted.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'internal.unexpected': {
+    title: 'Unexpected internal error',
+    cause: 'Syncwarden hit an error it does not know how to classify: {detail}.',
+    resolution: 'Syncwarden retries on the next cycle. If it persists, download a support bundle and contact support.',
+    scope: 'user', kind: 'internal', retry: 'next_cycle', http: 500,
+  },
+} as const satisfies Record<string, ErrorDefinition>;

@@ -1,0 +1,15 @@
+/** Entra ID + Graph faults (continuity-connection-issues, Microsoft table; user lifecycle; throttling). */
+export const microsoftFaultNames = [
+  'm365.certificate_expired',
+  'm365.wrong_certificate',
+  'm365.certificate_not_uploaded',
+  'm365.permission_removed', // params: { permission: 'Mail.Read' }
+  'm365.consent_revoked',
+  'm365.app_deleted',
+  'm365.secret_expired',
+  'm365.user_deleted', // params: { user: upn }
+  'm365.user_disabled', // params: { user: upn }
+  'm365.user_renamed', // params: { user: upn, to: newUpn }
+  'graph.throttle', // params: { retryAfterSeconds?: number, everyNth?: number }
+  'graph.delta_expired', // next delta/nextLink use answers 410 once per folder
+] as const;

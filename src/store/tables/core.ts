@@ -1,0 +1,93 @@
+/** Tables every area uses: tenants, connections, the job queue, the audit log, secrets, rate budgets. */
+export interface CoreTables {
+  tenants: TenantsTable;
+  connections: ConnectionsTable;
+  jobs: JobsTable;
+  audit_events: AuditEventsTable;
+  audit_heads: AuditHeadsTable;
+  secrets: SecretsTable;
+  rate_buckets: RateBucketsTable;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ConnectionsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  kind: string;
+  role: string;
+  config_json: string;
+  credential_type: string;
+  /** Non-secret facts about the credential (certificate subject, thumbprint, expiry). */
+  credential_meta_json: string;
+  /** The secret part, AES-256-GCM encrypted (see connections/secret-box.ts). */
+  secret_ciphertext: string | null;
+  status: string;
+  last_tested_at: string | null;
+  last_error_json: string | null;
+  last_findings_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  tenant_id: string;
+  id: string;
+  kind: string;
+  /** Dedupe key: at most one queued/running job per (tenant, key). */
+  dedupe_key: string;
+  payload_json: string;
+  status: string;
+  run_at: string;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error_json: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEventsTable {
+  tenant_id: string;
+  id: string;
+  seq: number;
+  at: string;
+  severity: string;
+  action: string;
+  actor: string;
+  target_type: string | null;
+  target_id: string | null;
+  target_name: string | null;
+  message: string;
+  code: string | null;
+  params_json: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
+}
+
+/** Platform-level secrets (e.g. the token provider's key), encrypted like connection secrets. */
+export interface SecretsTable {
+  tenant_id: string;
+  name: string;
+  ciphertext: string;
+  updated_at: string;
+}
+
+export interface RateBucketsTable {
+  key: string;
+  tokens: number;
+  updated_ms: number;
+  /** The provider throttled this budget until then (Retry-After), epoch ms. */
+  blocked_until_ms: number;
+}
