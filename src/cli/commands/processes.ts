@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { startSyncwarden } from '../../runtime/start.js';
+import { packageVersion } from '../../runtime/paths.js';
+
+/** The long-running processes: start (everything), serve (API + UI), worker. */
+export function registerProcessCommands(program: Command, cli: CliContext): void {
+  program
+    .command('start')
+    .description('everything in one process: API + UI, scheduler, workers, and the sandbox demo tenant')
+    .option('--no-demo', 'do not run the sandbox and demo tenant')
+    .action(async (o: { demo: boolean }) => {
+      const running = await startSyncwarden({
+        dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, port: cli.port, host: cli.host,
+        sandbox: o.demo && cli.env['SYNCWARDEN_DEMO'] !== '0' ? { basePort: cli.sandboxPort, demo: true } : undefined,
+        worker: { concurrency: Number(cli.env['SYNCWARDEN_WORKERS'] ?? 4) },
+        scheduler: true,
+      });
+      cli.out(`Syncwarden ${packageVersion()} is running: ${running.url}`);
+      cli.keepRunning(running);
+    });
+
+  program
+    .command('serve')
+    .description('API + UI only (stateless; run workers separately against DATABASE_URL)')
+    .action(async () => {
+      const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, port: cli.port, host: cli.host, scheduler: false });
+      cli.out(`Syncwarden API listening on ${running.url}`);
+      cli.keepRunning(running);
+    });
+
+  program
+    .command('worker')
+    .description('a worker process: claims jobs and runs the scheduler (any number, sharing DATABASE_URL)')
+    .option('-c, --concurrency <n>', 'jobs at once', '4')
+    .action(async (o: { concurrency: string }) => {
+      const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, worker: { concurrency: Number(o.concurrency) }, scheduler: true });
+      cli.out(`worker ${running.worker?.id} started`);
+      cli.keepRunning(running);
+    });
+}
