@@ -53,7 +53,9 @@ export function buildProgram(
     },
   };
 
-  const program = new Command('syncwarden').version(packageVersion()).description('Microsoft 365 → Google Workspace continuity, and identity certification, that diagnose themselves');
+  const program = new Command('syncwarden').version(packageVersion()).description('Microsoft 365 → Google Workspace continuity, and identity certification, that diagnose themselves')
+    // Subcommands reuse option names such as --json; positional options keep them apart.
+    .enablePositionalOptions();
   registerProcessCommands(program, cli);
   registerSandboxCommands(program, cli);
   registerConnectionCommands(program, cli);
