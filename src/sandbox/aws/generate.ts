@@ -129,6 +129,9 @@ export interface Generated {
   readonly perUser: number;
   userAt(i: number): UserRec;
   groupAt(j: number): GroupRec;
+  /** Names alone (cheap: no ids hashed). */
+  userName(i: number): string;
+  groupName(j: number): string;
   /** Index of a generated user by name, or -1. */
   userIndex(name: string): number;
   groupIndex(name: string): number;
@@ -184,6 +187,8 @@ function generated(accountId: string, seed: number, spec: SizeSpec, startMs: num
     users: N,
     groups: G,
     perUser: M,
+    userName,
+    groupName,
     userAt(i) {
       const h = hash32(seed, i, 1);
       const name = userName(i);

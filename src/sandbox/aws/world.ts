@@ -108,8 +108,6 @@ export function createWorld(base: BaseWorld): AccountWorld {
     if (removedUsers.has(n)) return undefined;
     const s = specialUserByName.get(n);
     if (s !== undefined) return { rec: base.specialUsers[s]!.user, origin: { kind: 'special', s: base.specialUsers[s]! } };
-    const i = gen.userIndex(name);
-    if (i >= 0 && gen.userAt(i).userName === name) return { rec: gen.userAt(i), origin: { kind: 'gen', i } };
     // Generated names are lower-case; IAM names compare case-insensitively.
     const j = gen.userIndex(n);
     return j >= 0 ? { rec: gen.userAt(j), origin: { kind: 'gen', i: j } } : undefined;
@@ -389,11 +387,27 @@ export function createWorld(base: BaseWorld): AccountWorld {
       if (!counts || counts.version !== version) {
         const map = new Map<string, number>();
         const bump = (arns: string[]): void => arns.forEach((a) => map.set(a, (map.get(a) ?? 0) + 1));
+        const touched = (kind: PrincipalKind, name: string): boolean => attachAdded.has(pkey(kind, name)) || attachRemoved.has(pkey(kind, name));
         for (let pos = 0; pos < world.userPositions(); pos++) {
+          if (pos >= S && pos < S + gen.users) {
+            // Generated users: the formula, unless the overlay changed or shadowed this one.
+            const i = pos - S;
+            const n = lc(gen.userName(i));
+            if (removedUsers.has(n) || addedUserByName.has(n)) continue;
+            bump(touched('user', n) ? world.attached('user', n) : gen.userAttached(i));
+            continue;
+          }
           const u = world.userAtPosition(pos);
           if (u) bump(world.attached('user', u.userName));
         }
         for (let pos = 0; pos < world.groupPositions(); pos++) {
+          if (pos >= SG && pos < SG + gen.groups) {
+            const j = pos - SG;
+            const n = lc(gen.groupName(j));
+            if (removedGroups.has(n) || addedGroupByName.has(n)) continue;
+            bump(touched('group', n) ? world.attached('group', n) : gen.groupAttached(j));
+            continue;
+          }
           const g = world.groupAtPosition(pos);
           if (g) bump(world.attached('group', g.groupName));
         }
