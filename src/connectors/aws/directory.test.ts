@@ -181,10 +181,11 @@ describe('AWS IAM directory: reading', () => {
   });
 
   it('the sandbox’s own quota throttles a burst, and the client paces through it', async () => {
-    await admin('POST', '/aws/throttle', { enabled: true, ratePerSecond: 200, burst: 4 });
+    // ~9 requests against a bucket of 3 refilled at 2/s: some must be throttled, however slow the machine.
+    await admin('POST', '/aws/throttle', { enabled: true, ratePerSecond: 2, burst: 3 });
     // A real sleep: the client's full-jitter backoff waits for the bucket to refill.
-    const http2 = createHttpClient({ provider: 'AWS IAM', isThrottle: isAwsThrottle, maxRetries: 8 });
-    const paced = awsConnector.create({ http: http2, now: () => new Date() }, { endpoints: { iam: sb.urls.aws_iam, sts: sb.urls.aws_sts }, auth: { type: 'access_key', accessKeyId: sb.demo.aws.accessKeyId, secretAccessKey: sb.demo.aws.secretAccessKey }, pageSize: 4 });
+    const http2 = createHttpClient({ provider: 'AWS IAM', isThrottle: isAwsThrottle, maxRetries: 10, random: () => 0.5 });
+    const paced = awsConnector.create({ http: http2, now: () => new Date() }, { endpoints: { iam: sb.urls.aws_iam, sts: sb.urls.aws_sts }, auth: { type: 'access_key', accessKeyId: sb.demo.aws.accessKeyId, secretAccessKey: sb.demo.aws.secretAccessKey }, pageSize: 10 });
     const { items } = await readAll(paced, 'authorization');
     expect(of(items, 'account').length).toBe((await expectedWorld()).users.length);
     expect(http2.stats.throttled).toBeGreaterThan(0);
