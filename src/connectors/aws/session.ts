@@ -68,7 +68,9 @@ export function createSession(ctx: ConnectorContext, config: AwsConfig, endpoint
   let assuming: Promise<AwsCredentials> | undefined;
 
   const roleAccount = roleArn ? (ROLE_ARN_RE.exec(roleArn)?.[1] ?? null) : null;
-  const baseUserName = (): string => 'the integration user';
+  /** The base key's user, once GetCallerIdentity told it (for the console path in resolutions). */
+  let knownUser: string | undefined;
+  const baseUserName = (): string => knownUser ?? 'the integration user';
 
   function errorContext(permission: string, creds: AwsCredentials): ErrorContext {
     return { permission, accessKeyId: creds.accessKeyId, userName: baseUserName(), principal: roleArn && creds !== base ? roleArn : `the user of access key ${base.accessKeyId}`, roleArn };
@@ -90,7 +92,10 @@ export function createSession(ctx: ConnectorContext, config: AwsConfig, endpoint
     roleArn,
     baseIdentity() {
       identity ??= raw('sts', 'GetCallerIdentity', {}, identitySchema, base, stsBudget())
-        .then((a) => ({ value: { arn: a.value.Arn, userId: a.value.UserId, account: a.value.Account }, date: a.date }))
+        .then((a) => {
+          if (a.value.Arn.includes(':user/')) knownUser = nameOfArn(a.value.Arn);
+          return { value: { arn: a.value.Arn, userId: a.value.UserId, account: a.value.Account }, date: a.date };
+        })
         .catch((e: unknown) => {
           identity = undefined;
           throw e instanceof AwsCallError ? toCatalogue(e, errorContext('sts:GetCallerIdentity', base)) : e;
