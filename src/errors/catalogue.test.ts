@@ -52,6 +52,7 @@ describe('error catalogue', () => {
       'Policy is disabled': 'sync.policy_disabled',
       'Client secret expired (directory article)': 'm365.client_secret_expired',
       'Service-account key expired (directory article)': 'google.key_rejected',
+      'AWS access key or assumed-role trust expired (directory article)': 'aws.access_key_invalid',
       'Item size limits': 'item.too_large',
       'Encryption': 'item.encrypted',
       'Unsupported formats': 'item.unsupported_type',

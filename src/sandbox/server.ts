@@ -5,6 +5,7 @@ import { readBody, requestUrl, sendJson } from './http.js';
 import { serviceNames, type SandboxContext, type ServiceName, type ServiceUrls } from './types.js';
 import { createMicrosoftSandbox, type MicrosoftDemo } from './microsoft/index.js';
 import { createGoogleSandbox, type GoogleDemo } from './google/index.js';
+import { createAwsSandbox, type AwsDemo } from './aws/index.js';
 import { DEMO } from './demo.js';
 
 export interface SandboxOptions {
@@ -23,7 +24,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   readonly urls: ServiceUrls;
   readonly faults: FaultBoard;
-  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo };
+  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo; readonly aws: AwsDemo };
   close(): Promise<void>;
 }
 
@@ -61,7 +62,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
   const microsoft = await createMicrosoftSandbox(ctx);
   const google = await createGoogleSandbox(ctx);
-  const vendors = [microsoft, google];
+  const aws = await createAwsSandbox(ctx);
+  const vendors = [microsoft, google, aws];
   for (const v of vendors) {
     for (const [name, listener] of Object.entries(v.services)) listeners.set(name as ServiceName, listener);
   }
@@ -126,7 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     urls: urls as ServiceUrls,
     faults,
-    demo: { microsoft: microsoft.demo, google: google.demo },
+    demo: { microsoft: microsoft.demo, google: google.demo, aws: aws.demo },
     async close() {
       await Promise.all(
         servers.map(

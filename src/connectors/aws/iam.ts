@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { AwsSession } from './session.js';
+import { xmlBool, xmlInt, xmlList, xmlOptStr, xmlStr } from './xml.js';
+
+/**
+ * The IAM actions the connector uses, with zod schemas of their results (botocore
+ * iam/2010-05-08; providers.md §4.2). https://docs.aws.amazon.com/IAM/latest/APIReference/
+ */
+const attachedPolicy = z.object({ PolicyName: xmlStr, PolicyArn: xmlStr });
+const inlinePolicy = z.object({ PolicyName: xmlStr, PolicyDocument: xmlStr });
+const tag = z.object({ Key: xmlStr, Value: xmlStr.optional() });
+const paging = { IsTruncated: xmlBool.default(false), Marker: xmlOptStr };
+
+export const userDetailSchema = z.object({
+  Path: xmlStr,
+  UserName: xmlStr,
+  UserId: xmlStr,
+  Arn: xmlStr,
+  CreateDate: xmlStr,
+  UserPolicyList: xmlList(inlinePolicy),
+  GroupList: xmlList(xmlStr),
+  AttachedManagedPolicies: xmlList(attachedPolicy),
+  Tags: xmlList(tag),
+  PermissionsBoundary: z.object({ PermissionsBoundaryArn: xmlOptStr }).optional(),
+});
+export const groupDetailSchema = z.object({
+  Path: xmlStr,
+  GroupName: xmlStr,
+  GroupId: xmlStr,
+  Arn: xmlStr,
+  CreateDate: xmlStr,
+  GroupPolicyList: xmlList(inlinePolicy),
+  AttachedManagedPolicies: xmlList(attachedPolicy),
+});
+export const policyDetailSchema = z.object({
+  PolicyName: xmlStr,
+  PolicyId: xmlStr,
+  Arn: xmlStr,
+  Path: xmlStr,
+  DefaultVersionId: xmlOptStr,
+  AttachmentCount: xmlInt.optional(),
+  Description: xmlOptStr,
+  PolicyVersionList: xmlList(z.object({ Document: xmlOptStr, VersionId: xmlStr, IsDefaultVersion: xmlBool })),
+});
+export type UserDetail = z.infer<typeof userDetailSchema>;
+export type GroupDetail = z.infer<typeof groupDetailSchema>;
+export type PolicyDetail = z.infer<typeof policyDetailSchema>;
+
+const gaadSchema = z.object({
+  UserDetailList: xmlList(userDetailSchema),
+  GroupDetailList: xmlList(groupDetailSchema),
+  Policies: xmlList(policyDetailSchema),
+  ...paging,
+});
+
+export type GaadFilter = 'User' | 'Group' | 'LocalManagedPolicy' | 'AWSManagedPolicy' | 'Role';
+
+export async function getAccountAuthorizationDetails(s: AwsSession, filter: readonly GaadFilter[], maxItems: number, marker: string | undefined) {
+  return s.call('iam', 'GetAccountAuthorizationDetails', { Filter: filter, MaxItems: maxItems, Marker: marker }, gaadSchema);
+}
+
+const userSchema = z.object({ Path: xmlStr, UserName: xmlStr, UserId: xmlStr, Arn: xmlStr, CreateDate: xmlStr, PasswordLastUsed: xmlOptStr });
+const groupSchema = z.object({ Path: xmlStr, GroupName: xmlStr, GroupId: xmlStr, Arn: xmlStr, CreateDate: xmlStr });
+
+export async function listUsers(s: AwsSession, maxItems: number, marker: string | undefined) {
+  return s.call('iam', 'ListUsers', { MaxItems: maxItems, Marker: marker }, z.object({ Users: xmlList(userSchema), ...paging }));
+}
+
+export async function listGroups(s: AwsSession, maxItems: number, marker: string | undefined) {
+  return s.call('iam', 'ListGroups', { MaxItems: maxItems, Marker: marker }, z.object({ Groups: xmlList(groupSchema), ...paging }));
+}
+
+const keySchema = z.object({ UserName: xmlStr, AccessKeyId: xmlStr, Status: z.enum(['Active', 'Inactive', 'Expired']), CreateDate: xmlStr });
+
+export async function listAccessKeys(s: AwsSession, userName: string | undefined, maxItems: number, marker: string | undefined, opts: { base?: boolean } = {}) {
+  return s.call('iam', 'ListAccessKeys', { UserName: userName, MaxItems: maxItems, Marker: marker }, z.object({ AccessKeyMetadata: xmlList(keySchema), ...paging }), { pass: ['NoSuchEntity'], ...opts });
+}
+
+export async function getAccessKeyLastUsed(s: AwsSession, accessKeyId: string) {
+  return s.call(
+    'iam',
+    'GetAccessKeyLastUsed',
+    { AccessKeyId: accessKeyId },
+    z.object({ UserName: xmlOptStr, AccessKeyLastUsed: z.object({ LastUsedDate: xmlOptStr, ServiceName: xmlStr, Region: xmlStr }) }),
+    { pass: ['NoSuchEntity'] },
+  );
+}
+
+export async function simulatePrincipalPolicy(s: AwsSession, sourceArn: string, actions: readonly string[]) {
+  return s.call(
+    'iam',
+    'SimulatePrincipalPolicy',
+    { PolicySourceArn: sourceArn, ActionNames: actions },
+    z.object({ EvaluationResults: xmlList(z.object({ EvalActionName: xmlStr, EvalDecision: xmlStr })), ...paging }),
+  );
+}
+
+/** A write; NoSuchEntity comes back as AwsCallError so revoke can answer 'already_gone'. */
+export async function write(s: AwsSession, action: 'RemoveUserFromGroup' | 'DetachUserPolicy' | 'DetachGroupPolicy' | 'DeleteUserPolicy' | 'DeleteGroupPolicy', params: Record<string, string>) {
+  return s.call('iam', action, params, z.unknown(), { pass: ['NoSuchEntity'] });
+}
+
+/** GetCallerIdentity with the reading credentials (the role session, when assuming a role). */
+export async function getCallerIdentity(s: AwsSession) {
+  return s.call('sts', 'GetCallerIdentity', {}, z.object({ Arn: xmlStr, UserId: xmlStr, Account: xmlStr }));
+}

@@ -1,0 +1,16 @@
+/**
+ * AWS faults, scoped by AWS account id (or '*'). Each makes IAM/STS answer with the real
+ * code, HTTP status and message of the failure it stands for (providers.md §4.4).
+ */
+export const awsFaultNames = [
+  'aws.access_key_invalid', // params: { accessKeyId? } the key is unknown to AWS (deleted): InvalidClientTokenId 403
+  'aws.access_key_inactive', // params: { accessKeyId? } the key was deactivated: InvalidClientTokenId 403 (AWS says the same)
+  'aws.secret_rotated', // params: { accessKeyId? } AWS holds another secret for the key: SignatureDoesNotMatch 403
+  'aws.session_expired', // temporary credentials count as expired: ExpiredToken 403
+  'aws.action_denied', // params: { action: 'iam:ListUsers' } no identity policy allows it: AccessDenied 403
+  'aws.trust_broken', // the role's trust policy no longer names the caller: AccessDenied on sts:AssumeRole
+  'aws.external_id_mismatch', // the role's trust policy expects another sts:ExternalId: AccessDenied on sts:AssumeRole
+  'aws.throttle', // params: { everyNth? } Throttling 400 "Rate exceeded"
+  'aws.clock_skew', // params: { seconds } the server clock runs this far ahead (negative: behind)
+  'aws.bad_response', // params: { kind: 'truncated' | 'wrong_root' | 'huge' | 'not_xml', everyNth? } a broken 200 answer
+] as const;

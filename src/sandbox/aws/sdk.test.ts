@@ -1,0 +1,242 @@
+import {
+  GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
+  GetGroupCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListUsersCommand,
+  RemoveUserFromGroupCommand,
+  SimulatePrincipalPolicyCommand,
+  paginateListUsers,
+  paginateGetAccountAuthorizationDetails,
+} from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../server.js';
+
+/**
+ * Conformance: the official AWS SDK v3 clients, with only `endpoint` (+ region and
+ * credentials) changed, against the IAM and STS simulators over loopback HTTP.
+ */
+let sb: Sandbox;
+let offsetMs = 0;
+const clock = (): number => Date.now() + offsetMs;
+
+beforeAll(async () => {
+  sb = await startSandbox({ now: clock });
+});
+afterAll(async () => {
+  await sb?.close();
+});
+beforeEach(async () => {
+  sb.faults.clear();
+  offsetMs = 0;
+  await admin('POST', '/aws/throttle', { enabled: false });
+});
+
+async function admin(method: string, path: string, body?: unknown): Promise<any> {
+  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+const demoCreds = (): Creds => ({ accessKeyId: sb.demo.aws.accessKeyId, secretAccessKey: sb.demo.aws.secretAccessKey });
+const iam = (credentials: Creds = demoCreds(), maxAttempts = 1, systemClockOffset = 0): IAMClient => new IAMClient({ region: 'us-east-1', endpoint: sb.urls.aws_iam, credentials, maxAttempts, systemClockOffset });
+const sts = (credentials: Creds = demoCreds()): STSClient => new STSClient({ region: 'us-east-1', endpoint: sb.urls.aws_sts, credentials, maxAttempts: 1 });
+
+async function failure(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode, message: err.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('AWS SDK v3 against the IAM/STS simulator', () => {
+  it('GetCallerIdentity names the integration user', async () => {
+    const me = await sts().send(new GetCallerIdentityCommand({}));
+    expect(me).toMatchObject({ Account: sb.demo.aws.accountId, Arn: sb.demo.aws.integrationUserArn });
+    expect(me.UserId).toMatch(/^AIDA[A-Z2-7]{17}$/);
+  });
+
+  it('paginateListUsers walks every page with MaxItems, including short truncated ones', async () => {
+    const everyone = (await admin('GET', '/aws/users')).items.map((u: { userName: string }) => u.userName);
+    expect(everyone.length).toBeGreaterThanOrEqual(40);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    for await (const page of paginateListUsers({ client: iam() }, { MaxItems: 6 })) {
+      sizes.push(page.Users!.length);
+      seen.push(...page.Users!.map((u) => u.UserName!));
+    }
+    expect(seen).toEqual(everyone);
+    expect(sizes.length).toBeGreaterThan(6);
+    // IAM may return fewer than MaxItems while IsTruncated is true.
+    expect(sizes.slice(0, -1).some((n) => n < 6)).toBe(true);
+  });
+
+  it('GetAccountAuthorizationDetails: users with groups, attached and URL-encoded inline policies; groups; policies', async () => {
+    const users = [];
+    const groups = [];
+    const policies = [];
+    for await (const page of paginateGetAccountAuthorizationDetails({ client: iam() }, { Filter: ['User', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'], MaxItems: 10 })) {
+      users.push(...(page.UserDetailList ?? []));
+      groups.push(...(page.GroupDetailList ?? []));
+      policies.push(...(page.Policies ?? []));
+      expect(page.RoleDetailList ?? []).toEqual([]);
+    }
+    expect(groups.map((g) => g.GroupName).sort()).toEqual(['Admins', 'Billing', 'DataScience', 'Developers', 'IAMAdmins', 'ReadOnly', 'SecurityAuditors', 'Support']);
+    const integration = users.find((u) => u.UserName === sb.demo.aws.integrationUserName)!;
+    expect(integration.AttachedManagedPolicies).toEqual([{ PolicyName: 'SyncwardenDirectoryRead', PolicyArn: sb.demo.aws.readPolicyArn }]);
+    const inline = integration.UserPolicyList![0]!;
+    expect(inline.PolicyName).toBe('AssumeSyncwardenAudit');
+    expect(inline.PolicyDocument).toMatch(/^%7B%22Version%22/);
+    expect(JSON.parse(decodeURIComponent(inline.PolicyDocument!)).Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: sb.demo.aws.roleArn });
+    const admins = groups.find((g) => g.GroupName === 'Admins')!;
+    expect(admins.AttachedManagedPolicies).toEqual([{ PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }]);
+    const member = users.find((u) => u.GroupList?.includes('Admins'))!;
+    expect(member.CreateDate).toBeInstanceOf(Date);
+    const adminAccess = policies.find((p) => p.PolicyName === 'AdministratorAccess')!;
+    expect(adminAccess.AttachmentCount).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(decodeURIComponent(adminAccess.PolicyVersionList![0]!.Document!))).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+    // Only AWS-managed policies in use are listed; every customer policy is.
+    expect(policies.some((p) => p.Arn === 'arn:aws:iam::aws:policy/SecurityAudit')).toBe(true);
+    expect(policies.filter((p) => !p.Arn!.startsWith('arn:aws:iam::aws:')).length).toBe(6);
+  });
+
+  it('ListAccessKeys + GetAccessKeyLastUsed: a never-used key reports N/A, a used one a date', async () => {
+    const client = iam();
+    const keys = await client.send(new ListAccessKeysCommand({ UserName: 'backup-agent' }));
+    expect(keys.AccessKeyMetadata).toHaveLength(1);
+    const never = await client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keys.AccessKeyMetadata![0]!.AccessKeyId! }));
+    expect(never).toMatchObject({ UserName: 'backup-agent', AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
+    expect(never.AccessKeyLastUsed!.LastUsedDate).toBeUndefined();
+    // The integration key was just used (to sign these calls).
+    const own = await client.send(new ListAccessKeysCommand({}));
+    expect(own.AccessKeyMetadata!.map((k) => k.AccessKeyId)).toEqual([sb.demo.aws.accessKeyId]);
+    const used = await client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: sb.demo.aws.accessKeyId }));
+    expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 'iam', Region: 'us-east-1' });
+    expect(used.AccessKeyLastUsed!.LastUsedDate).toBeInstanceOf(Date);
+  });
+
+  it('AssumeRole with the external id, then IAM calls with the temporary credentials act as the role', async () => {
+    const out = await sts().send(new AssumeRoleCommand({ RoleArn: sb.demo.aws.roleArn, RoleSessionName: 'syncwarden-test', ExternalId: sb.demo.aws.externalId, DurationSeconds: 900 }));
+    const c = out.Credentials!;
+    expect(c.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+    expect(c.Expiration!.getTime()).toBeGreaterThan(Date.now() + 800_000);
+    const temp = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+    const me = await sts(temp).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe(`arn:aws:sts::${sb.demo.aws.accountId}:assumed-role/SyncwardenAudit/syncwarden-test`);
+    const page = await iam(temp).send(new ListUsersCommand({ MaxItems: 5 }));
+    expect(page.Users!.length).toBeGreaterThan(0);
+    // The role may simulate its write-back permissions; the user's allow-list is read-only.
+    const sim = await iam(temp).send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: sb.demo.aws.roleArn, ActionNames: ['iam:RemoveUserFromGroup', 'iam:CreateUser'] }));
+    expect(sim.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([['iam:RemoveUserFromGroup', 'allowed'], ['iam:CreateUser', 'implicitDeny']]);
+  });
+
+  it('AssumeRole without the external id, or under a broken trust, is AccessDenied', async () => {
+    const noId = await failure(sts().send(new AssumeRoleCommand({ RoleArn: sb.demo.aws.roleArn, RoleSessionName: 's1' })));
+    expect(noId).toMatchObject({ name: 'AccessDenied', status: 403, message: `User: ${sb.demo.aws.integrationUserArn} is not authorized to perform: sts:AssumeRole on resource: ${sb.demo.aws.roleArn}` });
+    for (const fault of ['aws.trust_broken', 'aws.external_id_mismatch'] as const) {
+      sb.faults.set(sb.demo.aws.accountId, fault);
+      const e = await failure(sts().send(new AssumeRoleCommand({ RoleArn: sb.demo.aws.roleArn, RoleSessionName: 's1', ExternalId: sb.demo.aws.externalId })));
+      expect(e).toMatchObject({ name: 'AccessDenied', status: 403 });
+      sb.faults.clear();
+    }
+    const tooLong = await failure(sts().send(new AssumeRoleCommand({ RoleArn: sb.demo.aws.roleArn, RoleSessionName: 's1', ExternalId: sb.demo.aws.externalId, DurationSeconds: 7200 })));
+    expect(tooLong).toMatchObject({ name: 'ValidationError', status: 400 });
+  });
+
+  it('surfaces each authentication failure as AWS does', async () => {
+    const unknown = await failure(iam({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x'.repeat(40) }).send(new ListUsersCommand({})));
+    expect(unknown).toMatchObject({ name: 'InvalidClientTokenId', status: 403, message: 'The security token included in the request is invalid.' });
+    const wrongSecret = await failure(iam({ ...demoCreds(), secretAccessKey: 'y'.repeat(40) }).send(new ListUsersCommand({})));
+    expect(wrongSecret).toMatchObject({ name: 'SignatureDoesNotMatch', status: 403 });
+    expect(wrongSecret.message).toMatch(/^The request signature we calculated does not match/);
+    sb.faults.set(sb.demo.aws.accountId, 'aws.access_key_inactive');
+    expect(await failure(iam().send(new ListUsersCommand({})))).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
+    sb.faults.clear();
+    sb.faults.set(sb.demo.aws.accountId, 'aws.clock_skew', { seconds: 20 * 60 });
+    const skew = await failure(iam().send(new ListUsersCommand({})));
+    expect(skew).toMatchObject({ name: 'SignatureDoesNotMatch', status: 403 });
+    expect(skew.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
+  });
+
+  it('an expired session token is ExpiredToken', async () => {
+    const out = await sts().send(new AssumeRoleCommand({ RoleArn: sb.demo.aws.roleArn, RoleSessionName: 'short', ExternalId: sb.demo.aws.externalId, DurationSeconds: 900 }));
+    const temp = { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! };
+    // Both clocks move on: the signature is fresh, the session is over.
+    offsetMs = 901_000;
+    const e = await failure(iam(temp, 1, offsetMs).send(new ListUsersCommand({})));
+    expect(e).toMatchObject({ name: 'ExpiredToken', status: 403, message: 'The security token included in the request is expired' });
+  });
+
+  it('an action outside the allow-list is AccessDenied with IAM’s message', async () => {
+    sb.faults.set(sb.demo.aws.accountId, 'aws.action_denied', { action: 'iam:ListUsers' });
+    const e = await failure(iam().send(new ListUsersCommand({})));
+    expect(e).toMatchObject({
+      name: 'AccessDenied',
+      status: 403,
+      message: `User: ${sb.demo.aws.integrationUserArn} is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::${sb.demo.aws.accountId}:user/ because no identity-based policy allows the iam:ListUsers action`,
+    });
+    // The read-only user may not write.
+    const w = await failure(iam().send(new RemoveUserFromGroupCommand({ GroupName: 'Admins', UserName: 'breakglass-admin' })));
+    expect(w).toMatchObject({ name: 'AccessDenied', status: 403 });
+  });
+
+  it('Throttling: HTTP 400 "Rate exceeded" once the quota is spent (SDK retries off)', async () => {
+    await admin('POST', '/aws/throttle', { enabled: true, ratePerSecond: 0.001, burst: 3 });
+    const client = iam();
+    for (let i = 0; i < 3; i++) await client.send(new ListUsersCommand({ MaxItems: 1 }));
+    const e = await failure(client.send(new ListUsersCommand({ MaxItems: 1 })));
+    expect(e).toMatchObject({ name: 'Throttling', status: 400, message: 'Rate exceeded' });
+    const { stats } = await admin('GET', '/aws/effects');
+    expect(stats.throttled).toBe(1);
+  });
+
+  it('Throttling every other request: the SDK’s own retries get through', async () => {
+    sb.faults.set(sb.demo.aws.accountId, 'aws.throttle', { everyNth: 2 });
+    const client = iam(demoCreds(), 3);
+    for (let i = 0; i < 3; i++) {
+      const page = await client.send(new ListUsersCommand({ MaxItems: 1 }));
+      expect(page.Users).toHaveLength(1);
+    }
+  });
+
+  it('RemoveUserFromGroup with write-back rights, then NoSuchEntity on the second try', async () => {
+    await admin('POST', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });
+    try {
+      const client = iam();
+      const before = await client.send(new GetGroupCommand({ GroupName: 'Admins' }));
+      const victim = before.Users![0]!.UserName!;
+      await client.send(new RemoveUserFromGroupCommand({ GroupName: 'Admins', UserName: victim }));
+      const after = await client.send(new GetGroupCommand({ GroupName: 'Admins' }));
+      expect(after.Users!.map((u) => u.UserName)).not.toContain(victim);
+      const again = await failure(client.send(new RemoveUserFromGroupCommand({ GroupName: 'Admins', UserName: victim })));
+      expect(again).toMatchObject({ name: 'NoSuchEntityException', status: 404 });
+      const ghost = await failure(client.send(new RemoveUserFromGroupCommand({ GroupName: 'Admins', UserName: 'nobody' })));
+      expect(ghost).toMatchObject({ name: 'NoSuchEntityException', status: 404, message: 'The user with name nobody cannot be found.' });
+      await admin('POST', '/aws/memberships', { groupName: 'Admins', userName: victim });
+    } finally {
+      await admin('DELETE', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });
+    }
+  });
+
+  it('MaxItems out of range is a ValidationError', async () => {
+    const e = await failure(iam().send(new ListUsersCommand({ MaxItems: 0 })));
+    expect(e).toMatchObject({ name: 'ValidationError', status: 400 });
+  });
+
+  it('wire details: x-amzn-RequestId, text/xml, namespace (plain fetch of an unsigned call)', async () => {
+    const r = await fetch(sb.urls.aws_iam, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListUsers&Version=2010-05-08' });
+    expect(r.status).toBe(403);
+    expect(r.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.headers.get('content-type')).toBe('text/xml');
+    const text = await r.text();
+    expect(text).toContain('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">');
+    expect(text).toContain('<Type>Sender</Type>');
+    expect(text).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+});
