@@ -42,7 +42,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   // Bind first (so every simulator knows every base URL), route later.
   for (const [i, name] of serviceNames.entries()) {
     const server = createServer((req, res) => dispatch(name, req, res));
-    server.keepAliveTimeout = 5_000;
+    // Longer than clients keep idle sockets (undici: 4 s), so a client never reuses a socket the
+    // server is closing at that moment (an ECONNRESET race under load).
+    server.keepAliveTimeout = 30_000;
     const port = opts.basePort ? opts.basePort + i : 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
