@@ -169,10 +169,8 @@ export function createGraphDirectory(ctx: SandboxContext, world: MicrosoftWorld)
     }
     const body: Record<string, unknown> = { '@odata.context': context };
     if (i < total) {
-      const next = new URL(link);
-      next.searchParams.set('$top', String(top));
-      next.searchParams.set('$skiptoken', encodeToken({ o: i, n: top, s: st?.s ?? url.searchParams.get('$select') } satisfies ListState));
-      body['@odata.nextLink'] = next.toString();
+      // Graph writes the OData names unescaped: …/users?$top=5&$skiptoken=…
+      body['@odata.nextLink'] = `${link}?$top=${top}&$skiptoken=${encodeToken({ o: i, n: top, s: st?.s ?? url.searchParams.get('$select') } satisfies ListState)}`;
     }
     body['value'] = value;
     sendJson(res, 200, body, headers);
