@@ -59,6 +59,8 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
     if (req.method !== 'POST') return aadError(res, 400, 'invalid_request', AADSTS.missingParam, "The request body must contain the following parameter: 'grant_type'.");
     const form = new URLSearchParams((await readBody(req, 1 << 20)).toString('utf8'));
     const out = await token(req, form, tenant, tenantKey);
+    // The Date header tells the sandbox's (injectable) time, so clients can measure clock skew.
+    res.setHeader('date', new Date(ctx.now()).toUTCString());
     if ('status' in out) return aadError(res, out.status as number, out.error as string, out.code as number, out.message as string);
     sendJson(res, 200, out, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
   };

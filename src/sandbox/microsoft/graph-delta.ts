@@ -63,9 +63,8 @@ export function createGraphDelta(ctx: SandboxContext, world: MicrosoftWorld) {
       const st = decodeToken<DeltaState>(skip ?? dtoken);
       if (!st || st.v !== 1 || st.k !== kind || st.t !== tenant.tenantId) return expired();
       if (ctx.faults.fires(tenant.tenantId, 'graph.directory_delta_expired')) {
-        const fresh = new URL(link);
-        if (st.s) fresh.searchParams.set('$select', st.s);
-        graphError(res, 410, 'resyncRequired', 'Resync required. Replace any local cached data with the data in the response and start over with the location header.', { ...headers, location: fresh.toString() });
+        const fresh = st.s ? `${link}?$select=${st.s}` : link;
+        graphError(res, 410, 'resyncRequired', 'Resync required. Replace any local cached data with the data in the response and start over with the location header.', { ...headers, location: fresh });
         return null;
       }
       if (ctx.now() - st.ts > TOKEN_LIFETIME_MS) return expired();
