@@ -30,7 +30,7 @@ export async function directoryChecks(config: MicrosoftDirectoryConfig, tokens: 
   const fail = (id: string, label: string, e: unknown, detail?: string): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON(), ...(detail ? { detail } : {}) });
   const permissions = directoryPermissions(config.writeBack);
   const label = (p: string) => `Application permission ${p} granted with admin consent`;
-  const consentLink = adminConsentUrl({ loginBase: config.endpoints?.login ?? DEFAULT_LOGIN, tenantId: config.tenantId, clientId: config.clientId, redirectUri: 'https://localhost/admin-consent', state: 'syncwarden' });
+  const consentLink = adminConsentUrl({ loginBase: config.endpoints?.login ?? DEFAULT_LOGIN, tenantId: config.tenantId, clientId: config.clientId, redirectUri: config.consentRedirectUri, state: 'syncwarden' });
   const skip = (reason: string) => {
     results.push({ id: 'clock', label: 'Server clock agrees with Entra ID', status: 'skipped', detail: reason });
     for (const p of permissions) results.push({ id: `permission:${p}`, label: label(p), status: 'skipped', detail: reason });

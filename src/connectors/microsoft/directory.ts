@@ -24,6 +24,8 @@ import { createTokenSource } from './token.js';
 export const microsoftDirectoryConfig = microsoftConnectorConfig.extend({
   /** Write-back consent: revocations may be written to Entra ID (needs GroupMember.ReadWrite.All). */
   writeBack: z.boolean().default(false),
+  /** Where the admin consent link in failing permission findings sends the admin back to. */
+  consentRedirectUri: z.string().url().default('https://localhost/admin-consent'),
   /** Delta page size asked with Prefer: odata.maxpagesize (Graph may send fewer). */
   pageSize: z.number().int().min(1).max(999).default(999),
 });
