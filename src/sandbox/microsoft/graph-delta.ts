@@ -100,16 +100,18 @@ export function createGraphDelta(ctx: SandboxContext, world: MicrosoftWorld) {
     const fields = st.s ? st.s.split(',').map((f) => f.trim()) : null;
     const link = `${base()}/users/delta`;
     const value: Record<string, unknown>[] = [];
-    const emit = (i: number) => {
+    const emit = (i: number, u = dir.userAt(i)) => {
       const reason = dir.userDeletedReason(i);
-      const u = dir.userAt(i);
       if (reason || !u) value.push(removed(dir.userIdAt(i), reason ?? 'deleted'));
       else if (faults.hidden(u)) value.push(removed(u.id, 'changed'));
       else value.push(userJson(faults.apply(u), fields));
     };
     if (st.b < 0) {
       let i = st.o;
-      for (; i < dir.userTotal && value.length < st.n; i++) if (dir.userAt(i)) emit(i);
+      for (; i < dir.userTotal && value.length < st.n; i++) {
+        const u = dir.userAt(i);
+        if (u) emit(i, u);
+      }
       return finish(res, link, 'u', st, value, i < dir.userTotal ? { ...st, o: i } : null, headers);
     }
     const changed = changedIndices(dir.userLog, st.b, st.q);
