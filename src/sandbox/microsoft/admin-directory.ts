@@ -105,7 +105,10 @@ export function createDirectoryAdmin(ctx: SandboxContext, world: MicrosoftWorld,
       const unknown = [...add, ...remove].filter((p) => !(p in GRAPH_APP_ROLES));
       if (unknown.length) return reply(400, { error: `unknown permissions ${unknown.join(', ')}` });
       for (const p of add) if (!app.requiredPermissions.includes(p)) app.requiredPermissions.push(p);
-      for (const p of remove) app.requiredPermissions.splice(app.requiredPermissions.indexOf(p) >>> 0, app.requiredPermissions.includes(p) ? 1 : 0);
+      for (const p of remove) {
+        const at = app.requiredPermissions.indexOf(p);
+        if (at >= 0) app.requiredPermissions.splice(at, 1);
+      }
       return reply(200, { requiredPermissions: app.requiredPermissions });
     }
     if (b === 'redirect-uris' && m === 'POST') {

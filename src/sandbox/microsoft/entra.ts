@@ -61,11 +61,16 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
     const out = await token(req, form, tenant, tenantKey);
     // The Date header tells the sandbox's (injectable) time, so clients can measure clock skew.
     res.setHeader('date', new Date(ctx.now()).toUTCString());
-    if ('status' in out) return aadError(res, out.status as number, out.error as string, out.code as number, out.message as string);
-    sendJson(res, 200, out, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
+    if (!out.ok) return aadError(res, out.failure.status, out.failure.error, out.failure.code, out.failure.message);
+    sendJson(res, 200, out.body, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
   };
 
-  async function token(req: IncomingMessage, form: URLSearchParams, tenant: EntraTenant, tenantKey: string): Promise<Failure | Record<string, unknown>> {
+  async function token(req: IncomingMessage, form: URLSearchParams, tenant: EntraTenant, tenantKey: string): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; failure: Failure }> {
+    const r = await issue(req, form, tenant, tenantKey);
+    return 'access_token' in r ? { ok: true, body: r } : { ok: false, failure: r as Failure };
+  }
+
+  async function issue(req: IncomingMessage, form: URLSearchParams, tenant: EntraTenant, tenantKey: string): Promise<Failure | Record<string, unknown>> {
     // Unknown params (MSAL telemetry: x-client-SKU, x-client-VER, client-request-id, …) are ignored, as Entra does.
     let clientId = form.get('client_id');
     let clientSecret = form.get('client_secret');

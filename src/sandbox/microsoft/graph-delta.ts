@@ -4,7 +4,7 @@ import type { SandboxContext } from '../types.js';
 import { logStart, type MemberRef, type RemovedReason } from './directory-model.js';
 import { decodeToken, encodeToken, graphError } from './graph-common.js';
 import { groupJson, parseSelect, userFaults, userJson } from './graph-objects.js';
-import type { EntraTenant, MicrosoftWorld } from './world.js';
+import type { EntraTenant } from './world.js';
 
 /**
  * `GET /users/delta` and `GET /groups/delta` (providers.md §2.2): a full round pages with
@@ -45,9 +45,8 @@ interface DeltaState {
 
 export const deltaSettings: DeltaSettings = { memberSlice: 500 };
 
-export function createGraphDelta(ctx: SandboxContext, world: MicrosoftWorld) {
+export function createGraphDelta(ctx: SandboxContext) {
   const base = () => `${ctx.urls.graph}/v1.0`;
-  void world;
 
   function start(url: URL, res: ServerResponse, tenant: EntraTenant, kind: 'u' | 'g', headers: Record<string, string>, prefer: string): DeltaState | null {
     const link = `${base()}/${kind === 'u' ? 'users' : 'groups'}/delta`;

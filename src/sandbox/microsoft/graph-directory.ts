@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson } from '../http.js';
 import type { SandboxContext } from '../types.js';
 import type { GraphClaims } from './entra.js';
-import type { DirUser, MemberRef } from './directory-model.js';
+import type { MemberRef } from './directory-model.js';
 import { decodeToken, encodeToken, graphError } from './graph-common.js';
 import { createGraphDelta } from './graph-delta.js';
 import { appRoleAssignments, directoryObjectJson, groupJson, parseSelect, SelectError, servicePrincipalJson, userFaults, userJson } from './graph-objects.js';
-import type { EntraTenant, MicrosoftWorld } from './world.js';
+import type { EntraTenant } from './world.js';
 
 /**
  * Graph's directory: users, groups and their (transitive) members and memberships, directory
@@ -34,9 +34,9 @@ interface ListState {
   s: string | null; // $select
 }
 
-export function createGraphDirectory(ctx: SandboxContext, world: MicrosoftWorld) {
+export function createGraphDirectory(ctx: SandboxContext) {
   const base = () => `${ctx.urls.graph}/v1.0`;
-  const delta = createGraphDelta(ctx, world);
+  const delta = createGraphDelta(ctx);
 
   return async function directory(req: IncomingMessage, url: URL, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, seg: string[], headers: Record<string, string>): Promise<void> {
     const can = (set: readonly string[]) => set.some((r) => claims.roles.includes(r));
@@ -225,4 +225,3 @@ function roleJson(r: { id: string; displayName: string; description: string; rol
   return { id: r.id, deletedDateTime: null, description: r.description, displayName: r.displayName, roleTemplateId: r.roleTemplateId };
 }
 
-export type { DirUser };

@@ -23,7 +23,7 @@ const MAIL_SEGMENTS = new Set(['mailFolders', 'messages']);
 
 export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas, identity: IdentityThrottleConfig) {
   const mail = createGraphMail(ctx, world, quotas);
-  const directory = createGraphDirectory(ctx, world);
+  const directory = createGraphDirectory(ctx);
   const throttle = createIdentityThrottle(identity, ctx.now);
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
