@@ -6,6 +6,7 @@
  */
 import { microsoftFaultNames } from './microsoft/fault-names.js';
 import { googleFaultNames } from './google/fault-names.js';
+import { scimFaultNames } from './scim/fault-names.js';
 
 /** Faults that any vendor's mailbox or service can suffer. */
 const commonFaultNames = [
@@ -20,7 +21,7 @@ const commonFaultNames = [
 ] as const;
 
 /** One list per vendor (vendor folders own theirs), so vendors grow without touching each other. */
-export const faultNames = [...microsoftFaultNames, ...googleFaultNames, ...commonFaultNames] as const;
+export const faultNames = [...microsoftFaultNames, ...googleFaultNames, ...scimFaultNames, ...commonFaultNames] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export type FaultParams = Readonly<Record<string, string | number | boolean>>;

@@ -5,6 +5,7 @@ import { readBody, requestUrl, sendJson } from './http.js';
 import { serviceNames, type SandboxContext, type ServiceName, type ServiceUrls } from './types.js';
 import { createMicrosoftSandbox, type MicrosoftDemo } from './microsoft/index.js';
 import { createGoogleSandbox, type GoogleDemo } from './google/index.js';
+import { createScimSandbox, type ScimDemo } from './scim/index.js';
 import { DEMO } from './demo.js';
 
 export interface SandboxOptions {
@@ -23,7 +24,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   readonly urls: ServiceUrls;
   readonly faults: FaultBoard;
-  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo };
+  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo; readonly scim: ScimDemo };
   close(): Promise<void>;
 }
 
@@ -61,7 +62,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
   const microsoft = await createMicrosoftSandbox(ctx);
   const google = await createGoogleSandbox(ctx);
-  const vendors = [microsoft, google];
+  const scim = createScimSandbox(ctx);
+  const vendors = [microsoft, google, scim];
   for (const v of vendors) {
     for (const [name, listener] of Object.entries(v.services)) listeners.set(name as ServiceName, listener);
   }
@@ -126,7 +128,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     urls: urls as ServiceUrls,
     faults,
-    demo: { microsoft: microsoft.demo, google: google.demo },
+    demo: { microsoft: microsoft.demo, google: google.demo, scim: scim.demo },
     async close() {
       await Promise.all(
         servers.map(
