@@ -86,6 +86,16 @@ describe('revoke', () => {
     expect(await patches(a)).toBe(3);
   });
 
+  it('a server that reads the value-array form as "remove all members": the others are added back', async () => {
+    const a = await app({ filterPathRemove: false, removeIgnoresValue: true });
+    const { groupId, memberId } = pick(a, 'All Staff');
+    const others = (a.groups.find((g) => g['id'] === groupId)!['members'] as J[]).map((m) => m['value'] as string).filter((v) => v !== memberId);
+    expect(others.length).toBeGreaterThan(10);
+    expect(await source(a).revoke!({ type: 'membership', groupId, memberId, memberType: 'account' })).toBe('revoked');
+    const after = ((await admin('GET', `/scim/tenants/${a.id}/groups/${groupId}`))['members'] as J[]).map((m) => m['value'] as string);
+    expect(after.sort()).toEqual([...others].sort());
+  });
+
   it('removes a nested group from its parent', async () => {
     const a = await app();
     const { groupId, memberId } = pick(a, 'Expense Approvers', 'Group');

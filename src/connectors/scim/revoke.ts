@@ -10,6 +10,10 @@ import { PATCH_OP } from './wire.js';
  * (or noTarget), and get Entra ID's form instead — path "members" with the values to
  * remove (learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
  * Idempotent: a group or member already gone is the outcome 'already_gone'.
+ *
+ * Entra ID's form is not safe everywhere: read literally, RFC 7644 §3.5.2.2 removes *every*
+ * value when `remove` names "members" without a filter. So after that form the members are
+ * read again, and any other member the app dropped with it is added straight back.
  */
 export async function revoke(deps: ScimDeps, target: RevokeTarget): Promise<RevokeOutcome> {
   if (target.type !== 'membership') {
@@ -23,12 +27,25 @@ export async function revoke(deps: ScimDeps, target: RevokeTarget): Promise<Revo
   if (!['notarget', 'invalidpath', 'invalidsyntax', 'invalidfilter'].includes(scimType)) throw patchFailure(deps, rfc, groupId, memberId);
   // noTarget means "nothing matched" on a server that understood the filter, or a server
   // that did not: the group's members tell which.
-  const members = await readMembers(deps, groupId);
-  if (members === 'gone' || !members.some((m) => m.value === memberId)) return 'already_gone';
+  const before = await readMembers(deps, groupId);
+  if (before === 'gone' || !before.some((m) => m.value === memberId)) return 'already_gone';
   const entra = await patch(deps, groupId, { op: 'Remove', path: 'members', value: [{ value: memberId }] });
-  if (entra.status === 200 || entra.status === 204) return 'revoked';
   if (entra.status === 404) return 'already_gone';
-  throw patchFailure(deps, entra, groupId, memberId);
+  if (entra.status !== 200 && entra.status !== 204) throw patchFailure(deps, entra, groupId, memberId);
+  const after = await readMembers(deps, groupId);
+  if (after === 'gone') return 'revoked';
+  const lost = before.filter((m) => m.value !== memberId && !after.some((a) => a.value === m.value));
+  if (lost.length > 0) {
+    const restore = await patch(deps, groupId, { op: 'add', path: 'members', value: lost.map((m) => ({ value: m.value })) });
+    if (restore.status !== 200 && restore.status !== 204) {
+      throw new AppError('scim.revoke_rejected', {
+        groupId,
+        memberId,
+        detail: `the app removed ${lost.length} other members with it and refused to add them back (HTTP ${restore.status}); add them again in the app's admin console: ${lost.map((m) => m.value).join(', ').slice(0, 300)}`,
+      });
+    }
+  }
+  return 'revoked';
 }
 
 async function patch(deps: ScimDeps, groupId: string, op: Record<string, unknown>): Promise<HttpResponse> {

@@ -41,6 +41,7 @@ const optionsSchema = z
     ignoreCount: z.boolean(),
     membersInList: z.union([z.literal('all'), z.literal('omit'), z.number().int().min(0)]),
     filterPathRemove: z.boolean(),
+    removeIgnoresValue: z.boolean(),
     stringBooleans: z.boolean(),
     maxFilterResults: z.number().int().min(1),
   })

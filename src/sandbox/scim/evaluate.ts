@@ -243,6 +243,8 @@ export function sorter(rt: ResourceType, p: AttrPath, descending: boolean): ((a:
   const acc = resourceAccessor(rt, p);
   if (!acc || acc.leaf.type === 'complex') return undefined;
   const r = resolvePath(rt, p)!;
+  // Never-returned attributes (password) must not leak through the order either.
+  if (r.attr.returned === 'never') return undefined;
   const key = (o: Json): unknown => {
     if (r.attr.multiValued) {
       const els = asArray(field(r.ext ? o[r.ext] : o, r.attr.name));

@@ -21,6 +21,12 @@ import { canonical, coerce, coerceSingle } from './write.js';
 export interface PatchOptions {
   /** false: `remove` with a filter path answers 400 invalidPath (servers that only take the value-array form). */
   readonly filterPathRemove: boolean;
+  /**
+   * true: `remove` with a path and no filter removes the whole attribute, ignoring any
+   * "value" — the literal reading of RFC 7644 §3.5.2.2, under which Entra ID's value-array
+   * removal empties the group.
+   */
+  readonly removeIgnoresValue?: boolean;
 }
 
 type Op = 'add' | 'remove' | 'replace';
@@ -53,7 +59,7 @@ export function applyPatch(rt: ResourceType, current: Json, body: unknown, opts:
     if (path === null) {
       if (op === 'remove') throw bad('noTarget', `Operations[${i}]: remove needs a "path"`);
       if (!isObject(value)) throw bad('invalidSyntax', `Operations[${i}]: without a "path", "value" must be an object of attributes`);
-      pathless(rt, data, op, value);
+      pathless(rt, data, op, value, opts);
       continue;
     }
     if ((op === 'add' || op === 'replace') && value === undefined) throw bad('invalidSyntax', `Operations[${i}]: ${op} needs a "value"`);
@@ -62,7 +68,7 @@ export function applyPatch(rt: ResourceType, current: Json, body: unknown, opts:
   return canonical(rt, prune(data));
 }
 
-function pathless(rt: ResourceType, data: Json, op: Op, value: Json): void {
+function pathless(rt: ResourceType, data: Json, op: Op, value: Json, opts: PatchOptions): void {
   for (const [k, v] of Object.entries(value)) {
     if (['schemas', 'id', 'meta'].includes(k.toLowerCase())) continue;
     const ext = extensionByUrn(rt, k);
@@ -72,14 +78,14 @@ function pathless(rt: ResourceType, data: Json, op: Op, value: Json): void {
         const p = splitAttrPath(k2);
         const r = p && resolvePath(rt, { ...p, urn: ext.id });
         if (!r) throw bad('invalidPath', `unknown attribute ${ext.id}:${k2}`);
-        apply(data, op, writable(r, k2), v2);
+        apply(data, op, writable(r, k2), v2, opts);
       }
       continue;
     }
     const p = splitAttrPath(k);
     const r = p && resolvePath(rt, p);
     if (!r) throw bad('invalidPath', `unknown attribute ${k}`);
-    apply(data, op, writable(r, k), v);
+    apply(data, op, writable(r, k), v, opts);
   }
 }
 
@@ -100,7 +106,7 @@ function withPath(rt: ResourceType, data: Json, op: Op, text: string, value: unk
   if (!r) throw bad('invalidPath', `unknown attribute in path ${JSON.stringify(text)}`);
   writable(r, text);
   if (!parsed.filter) {
-    apply(data, op, r, value);
+    apply(data, op, r, value, opts);
     return;
   }
   if (!(r.attr.type === 'complex' && r.attr.multiValued)) throw bad('invalidPath', `"[ ]" applies to multi-valued complex attributes; ${r.attr.name} is not one`);
@@ -183,7 +189,7 @@ function sameElement(attr: string, a: unknown, b: unknown): boolean {
 }
 
 /** add / replace / remove on an attribute path without a value filter. */
-function apply(data: Json, op: Op, r: Resolved, value: unknown): void {
+function apply(data: Json, op: Op, r: Resolved, value: unknown, opts: PatchOptions): void {
   const container = containerOf(data, r, op !== 'remove');
   if (!container) return;
   const name = r.attr.name;
@@ -212,7 +218,7 @@ function apply(data: Json, op: Op, r: Resolved, value: unknown): void {
   }
   switch (op) {
     case 'remove': {
-      if (r.attr.multiValued && value !== undefined && value !== null) {
+      if (r.attr.multiValued && value !== undefined && value !== null && !opts.removeIgnoresValue) {
         // Entra ID: {"op":"Remove","path":"members","value":[{"value":"id"}]} removes those values only.
         const gone = (Array.isArray(value) ? value : [value]).map((x) => (isObject(x) ? x['value'] : x));
         const els = Array.isArray(container[name]) ? (container[name] as unknown[]) : [];

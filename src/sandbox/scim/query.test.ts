@@ -278,10 +278,12 @@ describe('sorting', () => {
     expect(page['Resources'].map((u: J) => u['name']['familyName'])).toEqual(sorted.slice(10, 15).map((u) => u['name']['familyName']));
   });
 
-  it('rejects an unknown sortBy attribute', async () => {
-    const r = await call('GET', '/Users?sortBy=nosuch');
-    expect(r.status).toBe(400);
-    expect(r.json['scimType']).toBe('invalidValue');
+  it('rejects an unknown sortBy attribute, and sorting by the password', async () => {
+    for (const sortBy of ['nosuch', 'password']) {
+      const r = await call('GET', `/Users?sortBy=${sortBy}`);
+      expect(r.status).toBe(400);
+      expect(r.json['scimType']).toBe('invalidValue');
+    }
   });
 });
 

@@ -175,9 +175,3 @@ export function stringifyBooleans(v: unknown): unknown {
   }
   return v;
 }
-
-/** True when the selection asks for `members` of a group explicitly (so list responses include them in full). */
-export function selects(sel: Selection | null, attr: string): boolean {
-  return !!sel?.get('')?.has(attr);
-}
-

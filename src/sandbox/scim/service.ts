@@ -150,7 +150,7 @@ export function createScimListener(sim: ScimSim): RequestListener {
       }
       case 'PATCH': {
         if (!patchSupported) throw new ScimError(501, undefined, 'PATCH is not supported by this service provider');
-        const data = applyPatch(rt, existing.data, await jsonBody(req), { filterPathRemove: tenant.options.filterPathRemove });
+        const data = applyPatch(rt, existing.data, await jsonBody(req), { filterPathRemove: tenant.options.filterPathRemove, removeIgnoresValue: tenant.options.removeIgnoresValue });
         validateResource(dir, rt, existing.id, data);
         const changed = JSON.stringify(data) !== JSON.stringify(existing.data);
         const s: Stored = changed ? { ...existing, data, lastModified: now, version: existing.version + 1 } : existing;

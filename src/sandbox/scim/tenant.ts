@@ -28,6 +28,8 @@ export interface TenantOptions {
   membersInList: 'all' | 'omit' | number;
   /** Accept PATCH `remove` with a filter path (`members[value eq "…"]`); false answers 400 invalidPath as servers that only take Entra ID's value-array form do. */
   filterPathRemove: boolean;
+  /** `remove` with a path and no filter drops the whole attribute, ignoring "value" (a literal reading of RFC 7644 §3.5.2.2). */
+  removeIgnoresValue: boolean;
   /** Render booleans as Entra-style strings "True"/"False". */
   stringBooleans: boolean;
   /** A filtered query matching more than this answers 400 tooMany. */
@@ -66,6 +68,7 @@ export const defaultOptions = (): TenantOptions => ({
   ignoreCount: false,
   membersInList: 'all',
   filterPathRemove: true,
+  removeIgnoresValue: false,
   stringBooleans: false,
   maxFilterResults: 10_000,
 });

@@ -314,6 +314,15 @@ describe("PATCH, Entra ID's dialect", () => {
     expect((await call('PATCH', `/Groups/${g['id']}`, patchOp({ op: 'Remove', path: 'members', value: [{ value: a['id'] }] }))).status).toBe(204);
     expect((await get('Groups', g['id']))['members']).toBeUndefined();
   });
+
+  it('a literal-RFC server removes every member for the value-array form (removeIgnoresValue)', async () => {
+    await admin('POST', `/scim/tenants/${tenantId}/options`, { removeIgnoresValue: true });
+    const a = await newUser('l1@example.com');
+    const b = await newUser('l2@example.com');
+    const g = await newGroup('Literal', [a['id'], b['id']]);
+    expect((await call('PATCH', `/Groups/${g['id']}`, patchOp({ op: 'Remove', path: 'members', value: [{ value: a['id'] }] }))).status).toBe(204);
+    expect((await get('Groups', g['id']))['members']).toBeUndefined();
+  });
 });
 
 describe('DELETE', () => {
