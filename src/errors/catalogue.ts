@@ -16,6 +16,7 @@ import { itemErrors } from './catalogue/item.js';
 import { platformErrors } from './catalogue/platform.js';
 import { directoryErrors } from './catalogue/directory.js';
 import { awsErrors } from './catalogue/aws.js';
+import { scimErrors } from './catalogue/scim.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -31,10 +32,11 @@ export const catalogue = {
   ...platformErrors,
   ...directoryErrors,
   ...awsErrors,
+  ...scimErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

@@ -7,6 +7,7 @@
 import { microsoftFaultNames } from './microsoft/fault-names.js';
 import { googleFaultNames } from './google/fault-names.js';
 import { awsFaultNames } from './aws/fault-names.js';
+import { scimFaultNames } from './scim/fault-names.js';
 
 /** Faults that any vendor's mailbox or service can suffer. */
 const commonFaultNames = [
@@ -21,7 +22,7 @@ const commonFaultNames = [
 ] as const;
 
 /** One list per vendor (vendor folders own theirs), so vendors grow without touching each other. */
-export const faultNames = [...microsoftFaultNames, ...googleFaultNames, ...awsFaultNames, ...commonFaultNames] as const;
+export const faultNames = [...microsoftFaultNames, ...googleFaultNames, ...awsFaultNames, ...scimFaultNames, ...commonFaultNames] as const;
 export type FaultName = (typeof faultNames)[number];
 
 export type FaultParams = Readonly<Record<string, string | number | boolean>>;

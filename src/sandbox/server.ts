@@ -6,6 +6,7 @@ import { serviceNames, type SandboxContext, type ServiceName, type ServiceUrls }
 import { createMicrosoftSandbox, type MicrosoftDemo } from './microsoft/index.js';
 import { createGoogleSandbox, type GoogleDemo } from './google/index.js';
 import { createAwsSandbox, type AwsDemo } from './aws/index.js';
+import { createScimSandbox, type ScimDemo } from './scim/index.js';
 import { DEMO } from './demo.js';
 
 export interface SandboxOptions {
@@ -24,7 +25,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   readonly urls: ServiceUrls;
   readonly faults: FaultBoard;
-  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo; readonly aws: AwsDemo };
+  readonly demo: { readonly microsoft: MicrosoftDemo; readonly google: GoogleDemo; readonly aws: AwsDemo; readonly scim: ScimDemo };
   close(): Promise<void>;
 }
 
@@ -65,7 +66,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const microsoft = await createMicrosoftSandbox(ctx);
   const google = await createGoogleSandbox(ctx);
   const aws = await createAwsSandbox(ctx);
-  const vendors = [microsoft, google, aws];
+  const scim = createScimSandbox(ctx);
+  const vendors = [microsoft, google, aws, scim];
   for (const v of vendors) {
     for (const [name, listener] of Object.entries(v.services)) listeners.set(name as ServiceName, listener);
   }
@@ -130,7 +132,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     urls: urls as ServiceUrls,
     faults,
-    demo: { microsoft: microsoft.demo, google: google.demo, aws: aws.demo },
+    demo: { microsoft: microsoft.demo, google: google.demo, aws: aws.demo, scim: scim.demo },
     async close() {
       await Promise.all(
         servers.map(
