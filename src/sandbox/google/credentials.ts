@@ -27,7 +27,8 @@ export interface GoogleCredentials {
 }
 
 export function newSandboxKey(nowMs: number): SandboxKey {
-  return { ...newRsaKeyPair(), keyId: randomBytes(20).toString('hex'), createdAt: new Date(nowMs).toISOString() };
+  // Whole seconds, as Google's validAfterTime and the key's certificate carry it.
+  return { ...newRsaKeyPair(), keyId: randomBytes(20).toString('hex'), createdAt: new Date(Math.floor(nowMs / 1000) * 1000).toISOString() };
 }
 
 export function loadGoogleCredentials(stateDir: string | undefined, nowMs: number): GoogleCredentials {
