@@ -126,9 +126,15 @@ async function directoryCall(sim: GoogleSim, route: ApiRoute, call: ApiCall, pro
   }
   if (customer && customer.directoryQuota.latencyMs > 0) await new Promise((r) => setTimeout(r, customer.directoryQuota.latencyMs));
   if (!hit || !customer) return sendGoogleError(res, 403, NOT_AUTHORIZED, { reason: 'forbidden' });
-  const allowed = sim.isAdmin(customer, hit.user) || (!sim.fault('google.admin_not_admin', customer) && route.area !== undefined && PRIVILEGES[route.area].length > 0 && customer.roles.hasPrivilege(hit.user.id, PRIVILEGES[route.area]));
-  if (!allowed) return sendGoogleError(res, 403, NOT_AUTHORIZED, { reason: 'forbidden' });
+  if (!sim.isAdmin(customer, hit.user) && !delegatedAllowed(sim, customer, hit.user, route.area)) return sendGoogleError(res, 403, NOT_AUTHORIZED, { reason: 'forbidden' });
   await route.handle({ ...call, customer, caller: hit.user });
+}
+
+/** A delegated admin may call a method of a family its roles hold a privilege of (roles: Super Admins only). */
+function delegatedAllowed(sim: GoogleSim, customer: Customer, user: UserRecord, area: AdminArea | undefined): boolean {
+  if (!area || sim.fault('google.admin_not_admin', customer)) return false;
+  const prefixes = PRIVILEGES[area];
+  return prefixes.length > 0 && customer.roles.hasPrivilege(user.id, prefixes);
 }
 
 function resolveMailbox(sim: GoogleSim, res: ServerResponse, token: IssuedToken, userId: string): User | undefined {

@@ -286,7 +286,7 @@ describe('Directory limits', () => {
 
   it('answers 403 quotaExceeded beyond the concurrent-request limit', async () => {
     const t = await token(S.userRo);
-    await admin('POST', '/google/quotas', { domain: sb.demo.google.domain, directoryConcurrency: 2, directoryLatencyMs: 150 });
+    await admin('POST', '/google/quotas', { domain: sb.demo.google.domain, directoryConcurrency: 2, directoryLatencyMs: 1_000 });
     try {
       const results = await Promise.all(Array.from({ length: 5 }, () => api(`${DIR}/users/${sb.demo.google.adminEmail}`, t)));
       const statuses = results.map((r) => r.status).sort();

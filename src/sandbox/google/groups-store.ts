@@ -69,8 +69,7 @@ export function createGroupsStore(gen: Generated | null, users: UsersStore, cust
     const k = key.trim().toLowerCase();
     const id = explicit.has(k) ? k : byEmail.get(k);
     if (id) return explicit.get(id);
-    // Generated ids are case-sensitive base-36; try the key as given first.
-    const g = generatedIndex(key.trim()) >= 0 ? generatedIndex(key.trim()) : generatedIndex(k);
+    const g = generatedIndex(k);
     if (g < 0) return undefined;
     const rec = gg!.at(g);
     if (deletedIds.has(rec.id)) return undefined;
