@@ -260,6 +260,23 @@ describe('who may call what', () => {
       await admin('POST', '/google/apis', { api: 'admin', enabled: true });
     }
   });
+
+  it('answers the same shape for Gmail, and 401 UNAUTHENTICATED without a valid token', async () => {
+    const gmail = await token('https://www.googleapis.com/auth/gmail.modify');
+    await admin('POST', '/google/apis', { api: 'gmail', enabled: false });
+    try {
+      const off = await api('/gmail/v1/users/me/labels', gmail);
+      expect(off.status).toBe(403);
+      const message = `Gmail API has not been used in project ${sb.demo.google.projectNumber} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/gmail.googleapis.com/overview?project=${sb.demo.google.projectNumber} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`;
+      expect(off.body.error).toMatchObject({ code: 403, message, status: 'PERMISSION_DENIED', errors: [{ message, domain: 'usageLimits', reason: 'accessNotConfigured', extendedHelp: 'https://console.developers.google.com' }] });
+      expect(off.body.error.details.map((d: any) => d['@type'])).toEqual(['type.googleapis.com/google.rpc.ErrorInfo', 'type.googleapis.com/google.rpc.LocalizedMessage', 'type.googleapis.com/google.rpc.Help']);
+    } finally {
+      await admin('POST', '/google/apis', { api: 'gmail', enabled: true });
+    }
+    const anonymous = await api(`${DIR}/users?customer=my_customer`, 'ya29.not-a-token');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED', errors: [{ reason: 'authError', location: 'Authorization', locationType: 'header' }] });
+  });
 });
 
 describe('Directory limits', () => {
