@@ -95,7 +95,12 @@ export const assignmentSchema = z.object({
 });
 export type ApiAssignment = z.infer<typeof assignmentSchema>;
 
-const page = <T extends z.ZodType>(key: string, item: T) => z.object({ nextPageToken: z.string().optional(), [key]: z.array(item).optional() });
+// One schema per list, built once: a full read parses thousands of pages.
+const USERS_PAGE = z.object({ nextPageToken: z.string().optional(), users: z.array(userSchema).optional() });
+const GROUPS_PAGE = z.object({ nextPageToken: z.string().optional(), groups: z.array(groupSchema).optional() });
+const MEMBERS_PAGE = z.object({ nextPageToken: z.string().optional(), members: z.array(memberSchema).optional() });
+const ROLES_PAGE = z.object({ nextPageToken: z.string().optional(), items: z.array(roleSchema).optional() });
+const ASSIGNMENTS_PAGE = z.object({ nextPageToken: z.string().optional(), items: z.array(assignmentSchema).optional() });
 
 export interface DirectoryPage<T> {
   readonly items: T[];
@@ -153,12 +158,12 @@ function parsed<T extends z.ZodType>(res: HttpResponse, schema: T, what: string)
   return r.data;
 }
 
-async function list<T extends z.ZodType>(deps: DirectoryApiDeps, what: string, c: Call, key: string, item: T, notFoundIsEmpty = false): Promise<DirectoryPage<z.infer<T>>> {
+async function list<T>(deps: DirectoryApiDeps, what: string, c: Call, schema: z.ZodType, key: string, notFoundIsEmpty = false): Promise<DirectoryPage<T>> {
   const res = await call(deps, c);
   if (res.status === 404 && notFoundIsEmpty) return { items: [], nextPageToken: null };
   if (res.status !== 200) throw directoryError(deps, res, c.scope) ?? badResponse(`${what} answered ${describe(parseGoogleError(res), res)}`);
-  const body = parsed(res, page(key, item), what) as { nextPageToken?: string } & Record<string, unknown>;
-  return { items: (body[key] as z.infer<T>[] | undefined) ?? [], nextPageToken: body.nextPageToken ?? null };
+  const body = parsed(res, schema, what) as { nextPageToken?: string } & Record<string, unknown>;
+  return { items: (body[key] as T[] | undefined) ?? [], nextPageToken: body.nextPageToken ?? null };
 }
 
 const withToken = (q: Record<string, string>, pageToken: string | null): Record<string, string> => (pageToken ? { ...q, pageToken } : q);
@@ -169,11 +174,11 @@ const GROUP_FIELDS = 'nextPageToken,groups(id,email,name,description,directMembe
 const MEMBER_FIELDS = 'nextPageToken,members(id,email,role,type,status)';
 
 export function listUsers(deps: DirectoryApiDeps, scope: string, pageToken: string | null): Promise<DirectoryPage<ApiUser>> {
-  return list(deps, 'users.list', { method: 'GET', path: '/users', scope, query: withToken({ customer: 'my_customer', maxResults: '500', projection: 'full', orderBy: 'email', fields: USER_FIELDS }, pageToken) }, 'users', userSchema);
+  return list(deps, 'users.list', { method: 'GET', path: '/users', scope, query: withToken({ customer: 'my_customer', maxResults: '500', projection: 'full', orderBy: 'email', fields: USER_FIELDS }, pageToken) }, USERS_PAGE, 'users');
 }
 
 export function listGroups(deps: DirectoryApiDeps, scope: string, pageToken: string | null): Promise<DirectoryPage<ApiGroup>> {
-  return list(deps, 'groups.list', { method: 'GET', path: '/groups', scope, query: withToken({ customer: 'my_customer', maxResults: '200', fields: GROUP_FIELDS }, pageToken) }, 'groups', groupSchema);
+  return list(deps, 'groups.list', { method: 'GET', path: '/groups', scope, query: withToken({ customer: 'my_customer', maxResults: '200', fields: GROUP_FIELDS }, pageToken) }, GROUPS_PAGE, 'groups');
 }
 
 /** A group's direct members; null when the group no longer exists (deleted since it was listed). */
@@ -182,18 +187,18 @@ export async function listMembers(deps: DirectoryApiDeps, scope: string, groupId
   const res = await call(deps, c);
   if (res.status === 404) return null;
   if (res.status !== 200) throw directoryError(deps, res, scope) ?? badResponse(`members.list answered ${describe(parseGoogleError(res), res)}`);
-  const body = parsed(res, page('members', memberSchema), 'members.list') as { nextPageToken?: string; members?: ApiMember[] };
+  const body = parsed(res, MEMBERS_PAGE, 'members.list') as { nextPageToken?: string; members?: ApiMember[] };
   return { items: body.members ?? [], nextPageToken: body.nextPageToken ?? null };
 }
 
 export function listRoles(deps: DirectoryApiDeps, scope: string, pageToken: string | null): Promise<DirectoryPage<ApiRole>> {
-  return list(deps, 'roles.list', { method: 'GET', path: '/customer/my_customer/roles', scope, query: withToken({ maxResults: '100' }, pageToken) }, 'items', roleSchema);
+  return list(deps, 'roles.list', { method: 'GET', path: '/customer/my_customer/roles', scope, query: withToken({ maxResults: '100' }, pageToken) }, ROLES_PAGE, 'items');
 }
 
 export function listAssignments(deps: DirectoryApiDeps, scope: string, pageToken: string | null, userKey?: string): Promise<DirectoryPage<ApiAssignment>> {
   const q: Record<string, string> = { maxResults: '200', ...(userKey ? { userKey } : {}) };
   // A principal that no longer exists holds no assignments.
-  return list(deps, 'roleAssignments.list', { method: 'GET', path: '/customer/my_customer/roleassignments', scope, query: withToken(q, pageToken) }, 'items', assignmentSchema, userKey !== undefined);
+  return list(deps, 'roleAssignments.list', { method: 'GET', path: '/customer/my_customer/roleassignments', scope, query: withToken(q, pageToken) }, ASSIGNMENTS_PAGE, 'items', userKey !== undefined);
 }
 
 /** users.get of the admin: is the Admin SDK on, and is the admin one? */
