@@ -6,6 +6,8 @@ export const googleFaultNames = [
   'google.api_disabled', // params: { api: 'gmail' | 'admin' | 'iamcredentials' }
   'google.user_create_failing',
   'google.admin_not_admin',
+  'google.delegation_propagating', // params: { scope?: string } token requests for the scope are refused and granted in turn
+  'google.key_expired', // the customer's user-managed key expired (org policy): JWTs it signs are rejected
   'gmail.throttle', // params: { everyNth?: number }
   'gmail.reject_import', // params: { everyNth?: number }
 ] as const;

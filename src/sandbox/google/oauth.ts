@@ -47,7 +47,9 @@ async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse):
   if (!/^[^@\s]+@[^@\s]+$/.test(iss)) return oauthError(res, 400, 'invalid_grant', 'Not a valid email.');
   const sa = sim.serviceAccount(iss);
   if (!sa) return oauthError(res, 400, 'invalid_grant', 'Invalid grant: account not found');
-  if (!verifiedByAny(jwt, [...sa.userManagedKeys, sa.googleManagedKey])) return oauthError(res, 400, 'invalid_grant', INVALID_SIGNATURE);
+  // google.key_expired: the customer's downloaded key passed its expiry; Google answers as for a deleted key.
+  const userKeys = sim.fault('google.key_expired') && sa.projectId === sim.world.customerProjectId ? [] : sa.userManagedKeys;
+  if (!verifiedByAny(jwt, [...userKeys, sa.googleManagedKey])) return oauthError(res, 400, 'invalid_grant', INVALID_SIGNATURE);
 
   const nowS = Math.floor(sim.now() / 1000);
   const iat = typeof c['iat'] === 'number' ? c['iat'] : NaN;
@@ -70,7 +72,7 @@ async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse):
     // Domain-wide delegation: the client id must be authorised for every requested scope
     // (exact strings), https://support.google.com/a/answer/162106
     const granted = sim.delegatedScopes(sa.uniqueId);
-    if (!scopes.every((s) => granted.has(s))) return oauthError(res, 401, 'unauthorized_client', UNAUTHORIZED_CLIENT);
+    if (!scopes.every((s) => granted.has(s)) || sim.delegationFlaps(scopes)) return oauthError(res, 401, 'unauthorized_client', UNAUTHORIZED_CLIENT);
     const user = findUser(sim.world, sub);
     if (!user || user.suspended || !sim.world.domains.includes(domainOf(user.primaryEmail))) {
       return oauthError(res, 400, 'invalid_grant', 'Invalid email or User ID');

@@ -23,6 +23,8 @@ export interface GoogleSim {
   serviceAccount(emailOrId: string): ServiceAccount | undefined;
   hasTokenCreator(member: string, target: string): boolean;
   delegatedScopes(clientId: string): Set<string>;
+  /** google.delegation_propagating: true when this token request is one Google's servers still refuse. */
+  delegationFlaps(scopes: readonly string[]): boolean;
   apiEnabled(projectId: string, api: GoogleApi): boolean;
   isAdmin(user: User): boolean;
   now(): number;
@@ -60,6 +62,16 @@ export function createSim(ctx: SandboxContext, world: GoogleWorld): GoogleSim {
         else granted.clear();
       }
       return granted;
+    },
+    delegationFlaps(scopes) {
+      // While a delegation change propagates, Google's servers disagree: requests for the scope
+      // are refused and granted in turn (refused first), https://support.google.com/a/answer/162106
+      const f = ctx.faults.get(scope, 'google.delegation_propagating');
+      if (!f) return false;
+      const only = f.params['scope'];
+      if (typeof only === 'string' && only !== '' && !scopes.includes(only)) return false;
+      f.hits += 1;
+      return f.hits % 2 === 1;
     },
     apiEnabled(projectId, api) {
       const project = world.projects.get(projectId);
