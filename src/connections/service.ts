@@ -46,7 +46,7 @@ export async function getConnectionView(rt: Runtime, tenantId: string, id: strin
 
 /** Queues the doctor for a connection (deduplicated: one live run per connection). */
 export async function queueDoctor(rt: Runtime, tenantId: string, connectionId: string, trigger: TestTrigger): Promise<boolean> {
-  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger } }, rt.now());
+  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger } });
 }
 
 export async function createConnection(rt: Runtime, tenantId: string, body: unknown, actor = 'admin', opts: ViewOptions = {}): Promise<ConnectionView> {
