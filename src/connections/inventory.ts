@@ -42,6 +42,8 @@ export async function credentialInventory(rt: Runtime, tenantId: string, q: Inve
   for (const row of await liveCredentials(rt.store.db, tenantId)) {
     const c = connections.get(row.connection_id);
     if (!c) continue;
+    // Keyless sign-in has nothing that expires.
+    if (kindSpec(c.kind).methods[row.method]?.keyless) continue;
     const v = viewCredential(c.kind, row, rt.now());
     const entry: InventoryEntry = { ...v, connectionName: c.name, connectionKind: c.kind, kindName: kindSpec(c.kind).displayName, role: c.role, status: expiryStatus(v.daysLeft) };
     if (q.status && entry.status !== q.status) continue;

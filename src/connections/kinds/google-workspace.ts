@@ -47,6 +47,7 @@ function readKey(json: string, what: string) {
 
 const impersonation: CredentialMethodSpec = {
   label: 'Keyless (Token Creator role)',
+  keyless: true,
   input: googleImpersonationInput,
   prepare(input, ctx) {
     googleImpersonationInput.parse(input);

@@ -74,6 +74,8 @@ export interface RoleSpecs {
 export interface CredentialMethodSpec {
   /** For an admin, e.g. 'Certificate (PFX)'. */
   readonly label: string;
+  /** Nothing to store, expire or rotate (keyless sign-in): left out of the expiry inventory. */
+  readonly keyless?: boolean;
   /** The credential input of this method (including its `type` literal). */
   readonly input: ZodType;
   /** Splits a parsed input into stored parts; throws an AppError naming what is wrong. */

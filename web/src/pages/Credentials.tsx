@@ -40,6 +40,7 @@ export function CredentialsPage() {
       {error && <ErrorBox error={error} />}
       {!data && !error && <div className="loading">Loading credentials…</div>}
       {data && data.credentials.length === 0 && <Empty title="No credentials yet">Credentials appear here when you add a connection.</Empty>}
+      {data && data.credentials.length > 0 && rows.length === 0 && <div className="muted">No credentials match.</div>}
       {rows.length > 0 && (
         <table aria-label="Credential expiry">
           <thead><tr><th>Connection</th><th>Credential</th><th>State</th><th>Expires</th><th>Days left</th><th>Status</th><th>Date from</th></tr></thead>
