@@ -90,6 +90,8 @@ function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; on
         <dd>{c.writeBack.enabled ? <span className="warn-text">Write-back consented by {c.writeBack.consentedBy}</span> : 'Read-only'}{' '}
           {c.adminConsentUrl && <a href={c.adminConsentUrl} target="_blank" rel="noreferrer">Grant admin consent</a>}
         </dd>
+        <dt>Permissions</dt>
+        <dd className="muted">{[...c.permissions.read, ...(c.writeBack.enabled ? c.permissions.writeBack : [])].map((p) => p.replace('https://www.googleapis.com/auth/', '')).join(', ')}</dd>
         <dt>Last tested</dt>
         <dd>{relativeTime(c.lastTestedAt)}{c.findings && !findings && <> · <button type="button" className="link" onClick={() => setShowLast((s) => !s)}>{showLast ? 'hide results' : 'show results'}</button></>}</dd>
       </dl>
