@@ -150,7 +150,7 @@ function connectionRef(c: ConnectionRow) {
 export async function resolveIncident(rt: Runtime, tenantId: string, connection: ConnectionRow, by: string): Promise<{ resolved: IncidentRow | null; requeuedUsers: number; requeuedPolicies: number }> {
   const now = nowIso(rt.now());
   const resolved = await resolveOpenIncident(rt.store.db, tenantId, connection.id, now, by);
-  const { users, policies } = await rerunBlockedWork(rt, tenantId, connection.id);
+  const { users, policies } = await rerunBlockedWork(rt, tenantId, connection.id, resolved !== undefined);
   if (!resolved) return { resolved: null, requeuedUsers: users, requeuedPolicies: policies };
   const error = parseStoredError({ code: resolved.code, params: JSON.parse(resolved.params_json) as unknown });
   const rendered = error ? renderError(error.code, error.params) : null;
@@ -174,7 +174,7 @@ export async function resolveIncident(rt: Runtime, tenantId: string, connection:
   return { resolved, requeuedUsers: users, requeuedPolicies: policies };
 }
 
-async function rerunBlockedWork(rt: Runtime, tenantId: string, connectionId: string): Promise<{ users: number; policies: number }> {
+async function rerunBlockedWork(rt: Runtime, tenantId: string, connectionId: string, resolvedNow: boolean): Promise<{ users: number; policies: number }> {
   const policies = await policiesUsing(rt.store.db, tenantId, connectionId);
   let users = 0;
   let cycles = 0;
@@ -182,6 +182,8 @@ async function rerunBlockedWork(rt: Runtime, tenantId: string, connectionId: str
     const other = p.source_connection_id === connectionId ? p.destination_connection_id : p.source_connection_id;
     if (other !== connectionId && (await openIncidentOf(rt.store.db, tenantId, other))) continue;
     const blocked = await rt.store.db.selectFrom('sync_users').select('id').where('tenant_id', '=', tenantId).where('policy_id', '=', p.id).where('status', '=', BLOCKED).execute();
+    // Nothing was blocked here: the next scheduled cycle is soon enough.
+    if (blocked.length === 0 && !resolvedNow) continue;
     for (const u of blocked) {
       if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${u.id}`, payload: { syncUserId: u.id } })) users += 1;
     }

@@ -71,13 +71,26 @@ export async function queueDueDoctorRuns(rt: Runtime): Promise<number> {
   return queued;
 }
 
-/** The scheduler tasks of this area, for runtime/start.ts. */
-export function diagnosticsTasks(rt: Runtime): (() => Promise<unknown>)[] {
+/**
+ * The scheduler tasks of this area, for runtime/start.ts. None needs the scheduler's tick
+ * (seconds): each runs at most every `everyMs`, so they stay out of the workers' way.
+ */
+export function diagnosticsTasks(rt: Runtime, everyMs = 15_000): (() => Promise<unknown>)[] {
   return [
-    () => queueDueDoctorRuns(rt),
-    () => detectMassFailures(rt),
-    () => queueExpiryReminders(rt),
-    () => queueIncidentReminders(rt),
-    () => requeueStaleAlerts(rt),
+    throttled(everyMs, () => queueDueDoctorRuns(rt)),
+    throttled(everyMs, () => detectMassFailures(rt)),
+    throttled(everyMs * 4, () => queueExpiryReminders(rt)),
+    throttled(everyMs * 4, () => queueIncidentReminders(rt)),
+    throttled(everyMs * 4, () => requeueStaleAlerts(rt)),
   ];
+}
+
+function throttled(everyMs: number, task: () => Promise<unknown>): () => Promise<unknown> {
+  let last = -Infinity;
+  return async () => {
+    // Wall clock: the scheduler's own pace, not the (movable) business clock.
+    if (Date.now() - last < everyMs) return undefined;
+    last = Date.now();
+    return task();
+  };
 }
