@@ -1,6 +1,5 @@
 import { arch, platform, release } from 'node:os';
 import type { Runtime } from '../runtime/context.js';
-import { parseStoredError, renderStored } from '../errors/index.js';
 import { nowIso } from '../model/ids.js';
 import { fromJson } from '../store/json.js';
 import { listIncidents } from '../store/incidents-repo.js';
@@ -112,9 +111,4 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s && out.includes(s)) out = out.split(s).join('[redacted]');
   return out;
-}
-
-/** For the API: renders a stored error for the bundle's current error field. */
-export function renderCurrent(json: string | null) {
-  return renderStored(parseStoredError(json));
 }

@@ -78,6 +78,7 @@ export async function openOrUpdateIncident(
   error: StoredError,
   trigger: IncidentTrigger,
   detail: string | null = null,
+  again = true,
 ): Promise<{ incident: IncidentRow; opened: boolean }> {
   const now = nowIso(rt.now());
   const affected = await blockUsers(rt, tenantId, connection.id, error);
@@ -123,8 +124,9 @@ export async function openOrUpdateIncident(
   }
   const open = await openIncidentOf(rt.store.db, tenantId, connection.id);
   if (!open) {
-    // Resolved between our insert and this read: open a fresh one.
-    return openOrUpdateIncident(rt, tenantId, connection, error, trigger, detail);
+    // Resolved between our insert and this read: open a fresh one (once).
+    if (again) return openOrUpdateIncident(rt, tenantId, connection, error, trigger, detail, false);
+    throw new AppError('internal.unexpected', { detail: `the incident of connection ${connection.id} could neither be opened nor found` });
   }
   await updateIncident(rt.store.db, tenantId, open.id, {
     code: error.code,
