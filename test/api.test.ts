@@ -56,13 +56,15 @@ describe('REST API', () => {
     const created = await app.api('/connections', { method: 'POST', body: JSON.stringify(msBody()) });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe('not_tested');
-    expect(created.body.credential).toEqual({ type: 'client_secret', hasSecret: true });
+    expect(created.body.credential).toMatchObject({ type: 'client_secret', hasSecret: true, state: 'current' });
     const list = await app.api('/connections');
     const one = await app.api(`/connections/${created.body.id}`);
     for (const r of [created, list, one]) expect(r.text).not.toContain(SECRET);
     const row = await app.rt.store.db.selectFrom('connections').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(SECRET);
-    expect(row.secret_ciphertext?.startsWith('v1.')).toBe(true);
+    const cred = await app.rt.store.db.selectFrom('connection_credentials').selectAll().where('connection_id', '=', created.body.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(cred)).not.toContain(SECRET);
+    expect(cred.secret_ciphertext?.startsWith('v1.')).toBe(true);
     // Nor on disk anywhere in the data directory (SQLite file and WAL included).
     for (const f of ['syncwarden.db', 'syncwarden.db-wal']) {
       let bytes = '';

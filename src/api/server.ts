@@ -8,6 +8,7 @@ import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
 import { connectionRoutes } from './routes/connections.js';
 import { continuityRoutes } from './routes/continuity.js';
 import { metaRoutes } from './routes/meta.js';
+import { diagnosticsRoutes } from './routes/diagnostics.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -20,7 +21,7 @@ export interface ApiOptions {
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
   // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
-  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt), ...continuityRoutes(rt)];
+  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
     let err: AppError;

@@ -1,82 +1,37 @@
 import type { Runtime } from '../runtime/context.js';
-import { AppError, renderStored, toAppError, parseStoredError, type RenderedError, type StoredError } from '../errors/index.js';
+import { AppError, type StoredError } from '../errors/index.js';
 import { newId, nowIso } from '../model/ids.js';
 import { deleteConnection as deleteRow, getConnection, insertConnection, listConnections, updateConnection, type ConnectionRow } from '../store/connections-repo.js';
-import { recordAudit, auditError } from '../audit/audit.js';
+import { credentialInState, deleteCredentialsOf, updateCredential } from '../store/credentials-repo.js';
+import { deleteIncidentsOf } from '../store/incidents-repo.js';
+import { recordAudit } from '../audit/audit.js';
+import { enqueue } from '../engine/jobs.js';
 import { fromJson, toJson } from '../store/json.js';
-import type { CheckResult, ConnectorContext, MailDestination, MailSource } from '../connectors/sdk/index.js';
-import { createConnectionSchema, updateConnectionSchema, type ConnectionKind, type ConnectionRole } from './inputs.js';
-import { buildMailDestination, buildMailSource, kindSpecs, type StoredParts } from './kinds.js';
-import { getPlatformSecret } from './platform-secrets.js';
-import { httpOptionsFor } from './http-options.js';
-import { ZodError } from 'zod';
+import type { ConnectorContext, MailDestination, MailSource } from '../connectors/sdk/index.js';
+import { runConnectionTest, type TestTrigger } from '../diagnostics/connection-test.js';
+import { openOrUpdateIncident } from '../diagnostics/incidents.js';
+import { createConnectionSchema, updateConnectionSchema, writeBackSchema } from './inputs.js';
+import { kindSpec, roleSpec } from './kinds/index.js';
+import type { ConnectionRole } from './kinds/types.js';
+import { connectorParts, currentCredential, invalidInput, prepareCredential, storeCredential, type FindingView } from './credentials.js';
+import { viewConnection, type ConnectionView } from './views.js';
 
-export type ConnectionStatus = 'active' | 'error' | 'not_tested';
+export { invalidInput } from './credentials.js';
+export { viewConnection, type ConnectionView, type ConnectionStatus } from './views.js';
+export type { FindingView } from './credentials.js';
 
-/** A connection as the API shows it: never a secret. */
-export interface ConnectionView {
-  id: string;
-  name: string;
-  kind: ConnectionKind;
-  role: ConnectionRole;
-  status: ConnectionStatus;
-  lastTestedAt: string | null;
-  lastError: RenderedError | null;
-  config: Record<string, unknown>;
-  credential: { type: string; hasSecret: boolean } & Record<string, unknown>;
-  findings: FindingView[] | null;
-  createdAt: string;
-  updatedAt: string;
+/** The job that runs the doctor outside a request (on save, daily, while an incident is open). */
+export const DOCTOR_JOB = 'connection.doctor';
+
+export interface ViewOptions {
+  /** The installation's address as the admin's browser sees it (admin-consent redirect). */
+  readonly baseUrl?: string | undefined;
 }
 
-export interface FindingView {
-  check: string;
-  label: string;
-  status: CheckResult['status'];
-  error: RenderedError | null;
-  detail: string | null;
-}
-
-export function viewConnection(row: ConnectionRow): ConnectionView {
-  const meta = fromJson<Record<string, string>>(row.credential_meta_json, {});
-  const credential: ConnectionView['credential'] = { type: row.credential_type, hasSecret: row.secret_ciphertext !== null };
-  if (row.credential_type === 'certificate') {
-    credential['certificate'] = { subject: meta['subject'] ?? '', thumbprint: meta['thumbprint'] ?? '', notAfter: meta['notAfter'] ?? '' };
-  }
-  if (meta['tokenProvider']) credential['tokenProvider'] = meta['tokenProvider'];
-  if (meta['keyServiceAccount']) credential['keyServiceAccount'] = meta['keyServiceAccount'];
-  const findings = fromJson<CheckResult[] | null>(row.last_findings_json, null);
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind as ConnectionKind,
-    role: row.role as ConnectionRole,
-    status: row.status as ConnectionStatus,
-    lastTestedAt: row.last_tested_at,
-    lastError: renderStored(parseStoredError(row.last_error_json)),
-    config: fromJson<Record<string, unknown>>(row.config_json, {}),
-    credential,
-    findings: findings ? findings.map(viewFinding) : null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function viewFinding(f: CheckResult): FindingView {
-  return { check: f.id, label: f.label, status: f.status, error: renderStored(f.error ?? null), detail: f.detail ?? null };
-}
-
-/** Turns zod failures into the catalogue's request.invalid, naming the fields. */
-export function invalidInput(e: unknown): never {
-  if (e instanceof ZodError) {
-    const detail = e.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new AppError('request.invalid', { detail });
-  }
-  throw e;
-}
-
-export async function listConnectionViews(rt: Runtime, tenantId: string): Promise<ConnectionView[]> {
-  return (await listConnections(rt.store.db, tenantId)).map(viewConnection);
+export async function listConnectionViews(rt: Runtime, tenantId: string, opts: ViewOptions = {}): Promise<ConnectionView[]> {
+  const out: ConnectionView[] = [];
+  for (const row of await listConnections(rt.store.db, tenantId)) out.push(await viewConnection(rt, tenantId, row, opts));
+  return out;
 }
 
 export async function requireConnection(rt: Runtime, tenantId: string, id: string): Promise<ConnectionRow> {
@@ -85,50 +40,62 @@ export async function requireConnection(rt: Runtime, tenantId: string, id: strin
   return row;
 }
 
-export async function createConnection(rt: Runtime, tenantId: string, body: unknown, actor = 'admin'): Promise<ConnectionView> {
+export async function getConnectionView(rt: Runtime, tenantId: string, id: string, opts: ViewOptions = {}): Promise<ConnectionView> {
+  return viewConnection(rt, tenantId, await requireConnection(rt, tenantId, id), opts);
+}
+
+/** Queues the doctor for a connection (deduplicated: one live run per connection). */
+export async function queueDoctor(rt: Runtime, tenantId: string, connectionId: string, trigger: TestTrigger): Promise<boolean> {
+  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger } });
+}
+
+export async function createConnection(rt: Runtime, tenantId: string, body: unknown, actor = 'admin', opts: ViewOptions = {}): Promise<ConnectionView> {
   let input;
   try {
     input = createConnectionSchema.parse(body);
   } catch (e) {
     invalidInput(e);
   }
-  const spec = kindSpecs[input.kind];
-  const tokenProvider = await getPlatformSecret(rt, tenantId, 'google_token_provider_key');
-  let prepared;
-  try {
-    prepared = spec.prepareCredential(input.credential, tokenProvider);
-  } catch (e) {
-    invalidInput(e);
-  }
+  const spec = kindSpec(input.kind);
+  const role: ConnectionRole = input.role ?? spec.defaultRole;
+  roleSpec(spec, role);
+  const prepared = await prepareCredential(rt, tenantId, input.kind, input.credential);
   const id = newId('conn', rt.now());
   const now = nowIso(rt.now());
-  await insertConnection(rt.store.db, tenantId, {
-    id,
-    name: input.name,
-    kind: input.kind,
-    role: input.role,
-    config_json: toJson(input.config),
-    credential_type: prepared.type,
-    credential_meta_json: toJson(prepared.meta),
-    secret_ciphertext: prepared.secret ? rt.secrets.seal(JSON.stringify(prepared.secret), aadFor(tenantId, id)) : null,
-    status: 'not_tested',
-    last_tested_at: null,
-    last_error_json: null,
-    last_findings_json: null,
-    created_at: now,
-    updated_at: now,
+  await rt.store.db.transaction().execute(async (trx) => {
+    await insertConnection(trx, tenantId, {
+      id,
+      name: input.name,
+      kind: input.kind,
+      role,
+      config_json: toJson(input.config),
+      status: 'not_tested',
+      last_tested_at: null,
+      last_error_json: null,
+      last_findings_json: null,
+      last_ok_at: null,
+      write_back: 0,
+      write_back_at: null,
+      write_back_by: null,
+      // The doctor runs on save (queued below); the daily run starts a day later.
+      next_doctor_at: nowIso(rt.now() + 24 * 60 * 60_000),
+      created_at: now,
+      updated_at: now,
+    });
+    await storeCredential(rt, tenantId, id, prepared, 'current', actor, trx);
   });
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'info',
     action: 'connection.created',
     actor,
     target: { type: 'connection', id, name: input.name },
-    message: `${spec.displayName} connection "${input.name}" created (${prepared.type})`,
+    message: `${spec.displayName} connection "${input.name}" created as ${role.replace(/_/g, ' ')}, read-only, signing in with ${spec.methods[prepared.method]?.label ?? prepared.method}`,
   });
-  return viewConnection((await getConnection(rt.store.db, tenantId, id))!);
+  await queueDoctor(rt, tenantId, id, 'save');
+  return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
 }
 
-export async function editConnection(rt: Runtime, tenantId: string, id: string, body: unknown, actor = 'admin'): Promise<ConnectionView> {
+export async function editConnection(rt: Runtime, tenantId: string, id: string, body: unknown, actor = 'admin', opts: ViewOptions = {}): Promise<ConnectionView> {
   const row = await requireConnection(rt, tenantId, id);
   let input;
   try {
@@ -136,7 +103,7 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
   } catch (e) {
     invalidInput(e);
   }
-  const spec = kindSpecs[row.kind as ConnectionKind];
+  const spec = kindSpec(row.kind);
   const patch: Parameters<typeof updateConnection>[3] = { updated_at: nowIso(rt.now()) };
   const changed: string[] = [];
   if (input.name !== undefined && input.name !== row.name) {
@@ -146,23 +113,16 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
   if (input.config) {
     const merged = { ...fromJson<Record<string, unknown>>(row.config_json, {}), ...input.config };
     try {
-      patch.config_json = toJson(spec.parseConfig(merged));
+      patch.config_json = toJson(spec.configSchema.parse(merged));
     } catch (e) {
-      invalidInput(e);
+      invalidInput(e, 'config.');
     }
-    changed.push('settings');
+    if (patch.config_json !== row.config_json) changed.push('settings');
   }
+  let prepared = null;
   if (input.credential && Object.keys(input.credential).length > 0) {
-    const tokenProvider = await getPlatformSecret(rt, tenantId, 'google_token_provider_key');
-    let prepared;
-    try {
-      prepared = spec.prepareCredential({ type: row.credential_type, ...input.credential }, tokenProvider);
-    } catch (e) {
-      invalidInput(e);
-    }
-    patch.credential_type = prepared.type;
-    patch.credential_meta_json = toJson(prepared.meta);
-    patch.secret_ciphertext = prepared.secret ? rt.secrets.seal(JSON.stringify(prepared.secret), aadFor(tenantId, id)) : null;
+    const current = await credentialInState(rt.store.db, tenantId, id, 'current');
+    prepared = await prepareCredential(rt, tenantId, row.kind, { type: current?.method, ...input.credential });
     changed.push('credential');
   }
   if (changed.some((c) => c !== 'name')) {
@@ -170,7 +130,16 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     patch.status = 'not_tested';
     patch.last_error_json = null;
   }
-  await updateConnection(rt.store.db, tenantId, id, patch);
+  await rt.store.db.transaction().execute(async (trx) => {
+    await updateConnection(trx, tenantId, id, patch);
+    if (prepared) {
+      // Replacing in place keeps the old credential as "previous", so a mistake can be rolled back.
+      await retireState(rt, trx, tenantId, id, 'previous');
+      const current = await credentialInState(trx, tenantId, id, 'current');
+      if (current) await updateCredential(trx, tenantId, current.id, { state: 'previous', updated_at: nowIso(rt.now()) });
+      await storeCredential(rt, tenantId, id, prepared, 'current', actor, trx);
+    }
+  });
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'info',
     action: 'connection.edited',
@@ -178,7 +147,20 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     target: { type: 'connection', id, name: patch.name ?? row.name },
     message: `Connection "${patch.name ?? row.name}" edited (${changed.join(', ') || 'no changes'})`,
   });
-  return viewConnection((await getConnection(rt.store.db, tenantId, id))!);
+  if (changed.some((c) => c !== 'name')) await queueDoctor(rt, tenantId, id, 'save');
+  return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
+}
+
+/** Retires every credential of the connection in `state`, wiping its secret. */
+export async function retireState(rt: Runtime, db: Parameters<typeof credentialInState>[0], tenantId: string, connectionId: string, state: 'previous' | 'pending'): Promise<void> {
+  const now = nowIso(rt.now());
+  await db
+    .updateTable('connection_credentials')
+    .set({ state: 'retired', secret_ciphertext: null, retired_at: now, updated_at: now })
+    .where('tenant_id', '=', tenantId)
+    .where('connection_id', '=', connectionId)
+    .where('state', '=', state)
+    .execute();
 }
 
 export async function removeConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<void> {
@@ -192,90 +174,115 @@ export async function removeConnection(rt: Runtime, tenantId: string, id: string
   if (inUse.length > 0) {
     throw new AppError('request.invalid', { detail: `the connection is used by the policy ${inUse.map((p) => `"${p.name}"`).join(', ')}; delete or change the policy first` });
   }
-  await deleteRow(rt.store.db, tenantId, id);
+  await rt.store.db.transaction().execute(async (trx) => {
+    await deleteCredentialsOf(trx, tenantId, id);
+    await deleteIncidentsOf(trx, tenantId, id);
+    await deleteRow(trx, tenantId, id);
+  });
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'warning',
     action: 'connection.deleted',
     actor,
     target: { type: 'connection', id, name: row.name },
-    message: `Connection "${row.name}" deleted`,
+    message: `Connection "${row.name}" deleted with its credentials`,
   });
 }
 
-function aadFor(tenantId: string, connectionId: string): string {
-  return `${tenantId}/connection/${connectionId}`;
+/**
+ * Write-back is its own consent: a flag with its own audit event and permission list. Turning
+ * it on re-runs the doctor, so the extra permissions are checked (once the role checks them).
+ */
+export async function setWriteBack(rt: Runtime, tenantId: string, id: string, body: unknown, actor = 'admin', opts: ViewOptions = {}): Promise<ConnectionView> {
+  const row = await requireConnection(rt, tenantId, id);
+  let input;
+  try {
+    input = writeBackSchema.parse(body);
+  } catch (e) {
+    invalidInput(e);
+  }
+  const role = roleSpec(kindSpec(row.kind), row.role);
+  if (input.enabled && role.writeBackPermissions.length === 0) {
+    throw new AppError('request.invalid', { detail: `a ${row.role.replace(/_/g, ' ')} connection has no write-back; write-back applies to directory connections` });
+  }
+  const now = nowIso(rt.now());
+  await updateConnection(rt.store.db, tenantId, id, { write_back: input.enabled ? 1 : 0, write_back_at: input.enabled ? now : null, write_back_by: input.enabled ? actor : null, updated_at: now });
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'warning',
+    action: input.enabled ? 'connection.write_back_consented' : 'connection.write_back_revoked',
+    actor,
+    target: { type: 'connection', id, name: row.name },
+    message: input.enabled
+      ? `Write-back consented on "${row.name}" by ${actor}: Syncwarden may now change the directory, with the additional permissions ${role.writeBackPermissions.join(', ')}`
+      : `Write-back turned off on "${row.name}" by ${actor}: the connection is read-only again`,
+  });
+  await queueDoctor(rt, tenantId, id, 'save');
+  return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
 }
 
-export async function storedParts(rt: Runtime, tenantId: string, row: ConnectionRow): Promise<StoredParts> {
-  let secret: Record<string, string> | null = null;
-  if (row.secret_ciphertext) {
-    try {
-      secret = JSON.parse(rt.secrets.open(row.secret_ciphertext, aadFor(tenantId, row.id))) as Record<string, string>;
-    } catch (e) {
-      throw new AppError('connection.secret_unreadable', {}, { cause: e });
-    }
-  }
-  const tokenProviderKeyJson = row.credential_type === 'impersonation' ? await getPlatformSecret(rt, tenantId, 'google_token_provider_key') : null;
-  return { config: fromJson(row.config_json, {}), credentialType: row.credential_type, secret, tokenProviderKeyJson };
+/** Throws connection.write_back_not_consented unless the connection has write-back consent. */
+export async function requireWriteBack(rt: Runtime, tenantId: string, id: string): Promise<void> {
+  const row = await requireConnection(rt, tenantId, id);
+  if (Number(row.write_back) !== 1) throw new AppError('connection.write_back_not_consented', { name: row.name });
 }
 
 function connectorContext(rt: Runtime, kind: string): ConnectorContext {
-  return { http: rt.http(httpOptionsFor(kind)), now: () => new Date(rt.now()) };
+  const spec = kindSpec(kind);
+  return { http: rt.http({ provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}) }), now: () => new Date(rt.now()) };
 }
 
-export async function openMailSource(rt: Runtime, tenantId: string, row: ConnectionRow, ctx?: ConnectorContext): Promise<MailSource> {
-  return buildMailSource(ctx ?? connectorContext(rt, row.kind), row.kind, await storedParts(rt, tenantId, row));
+async function openRole<T>(rt: Runtime, tenantId: string, row: ConnectionRow, role: ConnectionRole, ctx: ConnectorContext | undefined): Promise<T> {
+  if (row.role !== role) throw new AppError('request.invalid', { detail: `the connection "${row.name}" is not a ${role.replace(/_/g, ' ')}` });
+  const spec = kindSpec(row.kind);
+  const build = roleSpec(spec, role).build;
+  if (!build) throw new AppError('connection.connector_unavailable', { kind: spec.displayName, role });
+  const parts = await connectorParts(rt, tenantId, row, await currentCredential(rt, tenantId, row.id));
+  return build(ctx ?? connectorContext(rt, row.kind), parts) as T;
 }
 
-export async function openMailDestination(rt: Runtime, tenantId: string, row: ConnectionRow, ctx?: ConnectorContext): Promise<MailDestination> {
-  return buildMailDestination(ctx ?? connectorContext(rt, row.kind), row.kind, await storedParts(rt, tenantId, row));
+/** The continuity source connector of a connection, signed in with its credential in use. */
+export function openMailSource(rt: Runtime, tenantId: string, row: ConnectionRow, ctx?: ConnectorContext): Promise<MailSource> {
+  return openRole<MailSource>(rt, tenantId, row, 'continuity_source', ctx);
+}
+
+/** The continuity destination connector of a connection, signed in with its credential in use. */
+export function openMailDestination(rt: Runtime, tenantId: string, row: ConnectionRow, ctx?: ConnectorContext): Promise<MailDestination> {
+  return openRole<MailDestination>(rt, tenantId, row, 'continuity_destination', ctx);
 }
 
 export interface TestResult {
   ok: boolean;
   connection: ConnectionView;
   findings: FindingView[];
+  incident: { id: string; opened: boolean } | null;
+  resolvedIncident: string | null;
+  requeuedUsers: number;
 }
 
 /**
- * Test connection: one finding per prerequisite from the connector's doctor. The connection
- * is Active when none fails; otherwise Error with the first failure as its error. Every test
- * lands in the audit log (the seed: "connection test results … appear in the audit log").
+ * Test connection: one finding per prerequisite (see diagnostics/doctor.ts). Active when none
+ * fails; otherwise Error with the first failure as its error. Audited; opens or resolves the
+ * connection's incident.
  */
-export async function testConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<TestResult> {
+export async function testConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin', trigger: TestTrigger = 'manual', opts: ViewOptions = {}): Promise<TestResult> {
   const row = await requireConnection(rt, tenantId, id);
-  let findings: CheckResult[];
-  try {
-    const connector = row.role === 'continuity_source' ? await openMailSource(rt, tenantId, row) : await openMailDestination(rt, tenantId, row);
-    findings = await connector.checks();
-  } catch (e) {
-    const err = toAppError(e);
-    findings = [{ id: 'setup', label: 'Prepare the connection', status: 'fail', error: err.toJSON() }];
-  }
-  const failure = findings.find((f) => f.status === 'fail');
-  const error: StoredError | null = failure ? (failure.error ?? { code: 'internal.unexpected', params: { detail: `check ${failure.id} failed without an error` } }) : null;
-  const now = nowIso(rt.now());
-  await updateConnection(rt.store.db, tenantId, id, {
-    status: error ? 'error' : 'active',
-    last_tested_at: now,
-    last_error_json: error ? JSON.stringify(error) : null,
-    last_findings_json: JSON.stringify(findings),
-    updated_at: now,
-  });
-  const target = { type: 'connection', id, name: row.name };
-  await recordAudit(
-    rt.store.db,
-    rt.store.dialect,
-    tenantId,
-    error
-      ? { ...auditError(error.code, error.params, 'connection.tested', target), actor, message: `Connection test failed for "${row.name}": ${renderStored(error)!.title}` }
-      : { severity: 'info', action: 'connection.tested', actor, target, message: `Connection test successful for "${row.name}"` },
-  );
-  const connection = viewConnection((await getConnection(rt.store.db, tenantId, id))!);
-  return { ok: !error, connection, findings: findings.map(viewFinding) };
+  const r = await runConnectionTest(rt, tenantId, row, actor, trigger);
+  return {
+    ok: r.ok,
+    connection: await viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts),
+    findings: r.findings,
+    incident: r.incident,
+    resolvedIncident: r.resolvedIncident,
+    requeuedUsers: r.requeuedUsers,
+  };
 }
 
-/** Records that a connection failed during sync, so its card shows Error without a manual test. */
+/**
+ * A sync hit a connection-level failure (the continuity engine calls this): the connection
+ * shows Error, its incident opens (or is updated), and its users show "Blocked by connection".
+ */
 export async function markConnectionFailed(rt: Runtime, tenantId: string, id: string, error: StoredError): Promise<void> {
+  const row = await getConnection(rt.store.db, tenantId, id);
+  if (!row) return;
   await updateConnection(rt.store.db, tenantId, id, { status: 'error', last_error_json: JSON.stringify(error), updated_at: nowIso(rt.now()) });
+  await openOrUpdateIncident(rt, tenantId, { ...row, status: 'error' }, error, 'sync');
 }

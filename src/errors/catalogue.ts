@@ -17,6 +17,7 @@ import { platformErrors } from './catalogue/platform.js';
 import { directoryErrors } from './catalogue/directory.js';
 import { awsErrors } from './catalogue/aws.js';
 import { scimErrors } from './catalogue/scim.js';
+import { connectionErrors } from './catalogue/connections.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -33,10 +34,11 @@ export const catalogue = {
   ...directoryErrors,
   ...awsErrors,
   ...scimErrors,
+  ...connectionErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

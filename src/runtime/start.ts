@@ -16,6 +16,7 @@ import { packageVersion, webDir } from './paths.js';
 import { DEFAULT_TENANT } from '../api/route.js';
 import { readFileSync } from 'node:fs';
 import { setPlatformSecret } from '../connections/platform-secrets.js';
+import { diagnosticsHandlers, diagnosticsTasks } from '../diagnostics/jobs.js';
 
 export interface StartOptions {
   readonly dataDir: string;
@@ -30,6 +31,8 @@ export interface StartOptions {
   readonly schedulerTickMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: Logger;
+  /** The clock (tests move it to reach expiry dates and reminder times). */
+  readonly now?: () => number;
 }
 
 export interface Running {
@@ -52,7 +55,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   const dataDir = resolve(opts.dataDir);
   const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir });
   const { key } = loadMasterKey(env, dataDir);
-  const rt = createRuntime({ store, secrets: createSecretBox(key), log });
+  const rt = createRuntime({ store, secrets: createSecretBox(key), log, ...(opts.now ? { now: opts.now } : {}) });
 
   const tokenProviderFile = env['SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE'];
   if (tokenProviderFile) await setPlatformSecret(rt, DEFAULT_TENANT, 'google_token_provider_key', readFileSync(tokenProviderFile, 'utf8'));
@@ -68,14 +71,14 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   if (opts.worker) {
     worker = startWorker({
       store,
-      handlers: continuityHandlers(rt),
+      handlers: { ...continuityHandlers(rt), ...diagnosticsHandlers(rt) },
       concurrency: opts.worker.concurrency,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });
   }
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...diagnosticsTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
   }
 
   let api: FastifyInstance | undefined;

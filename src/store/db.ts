@@ -6,6 +6,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rate_buckets.js';
+import * as m0004 from './migrations/0004_connections.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -25,7 +26,7 @@ export interface StoreOptions {
 }
 
 /** Migrations are compiled in, so the build needs no migration folder at run time. */
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002 };
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002, '0004_connections': m0004 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openStore(opts: StoreOptions): Promise<Store> {

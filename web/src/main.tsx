@@ -6,14 +6,20 @@ import { ConnectionsPage } from './pages/Connections.js';
 import { PoliciesPage } from './pages/Policies.js';
 import { SyncStatusPage } from './pages/SyncStatus.js';
 import { AuditLogsPage } from './pages/AuditLogs.js';
+import { CredentialsPage } from './pages/Credentials.js';
+import { IncidentsPage } from './pages/Incidents.js';
+import { AlertsPage } from './pages/Alerts.js';
 import './styles.css';
 
 const ROUTES = [
   { path: '/dashboard', label: 'Dashboard', page: DashboardPage },
   { path: '/connections', label: 'Connections', page: ConnectionsPage },
+  { path: '/credentials', label: 'Credentials', page: CredentialsPage },
+  { path: '/incidents', label: 'Incidents', page: IncidentsPage },
   { path: '/policies', label: 'Policies', page: PoliciesPage },
   { path: '/sync', label: 'Sync status', page: SyncStatusPage },
   { path: '/audit', label: 'Audit logs', page: AuditLogsPage },
+  { path: '/alerts', label: 'Alerts', page: AlertsPage },
 ] as const;
 
 function useHashPath(): string {

@@ -1,18 +1,126 @@
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime/context.js';
 import type { RouteSpec } from '../route.js';
-import { createConnectionSchema, updateConnectionSchema } from '../../connections/inputs.js';
-import { createConnection, editConnection, listConnectionViews, removeConnection, requireConnection, testConnection, viewConnection } from '../../connections/service.js';
+import { addCredentialSchema, createConnectionSchema, switchCredentialSchema, updateConnectionSchema, writeBackSchema } from '../../connections/inputs.js';
+import {
+  createConnection,
+  editConnection,
+  getConnectionView,
+  listConnectionViews,
+  queueDoctor,
+  removeConnection,
+  requireConnection,
+  setWriteBack,
+  testConnection,
+} from '../../connections/service.js';
+import { credentialViews } from '../../connections/credentials.js';
+import { addCredential, discardCredential, retireCredential, switchCredential, testCredential } from '../../connections/rotation.js';
+import { supportBundle } from '../../diagnostics/bundle.js';
+import { recordAudit } from '../../audit/audit.js';
 
 const idParams = z.object({ id: z.string().min(1) });
+const credParams = z.object({ id: z.string().min(1), credentialId: z.string().min(1) });
+const consentQuery = z.object({
+  state: z.string().max(100).optional(),
+  admin_consent: z.string().max(10).optional(),
+  tenant: z.string().max(200).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+});
 
-export function connectionRoutes(rt: Runtime): RouteSpec[] {
+/** The installation's address as the admin's browser sees it (for the admin-consent redirect). */
+export function baseUrlOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+}
+
+export function connectionRoutes(rt: Runtime, version: string): RouteSpec[] {
   return [
-    { method: 'GET', url: '/connections', tag: 'Connections', summary: 'List connections', handler: async ({ tenantId }) => ({ connections: await listConnectionViews(rt, tenantId) }) },
-    { method: 'POST', url: '/connections', tag: 'Connections', summary: 'Create a connection', body: createConnectionSchema, status: 201, handler: ({ tenantId, body }) => createConnection(rt, tenantId, body) },
-    { method: 'GET', url: '/connections/:id', tag: 'Connections', summary: 'Get a connection', params: idParams, handler: async ({ tenantId, params }) => viewConnection(await requireConnection(rt, tenantId, params['id']!)) },
-    { method: 'PATCH', url: '/connections/:id', tag: 'Connections', summary: 'Edit a connection (a credential replaces the stored one)', params: idParams, body: updateConnectionSchema, handler: ({ tenantId, params, body }) => editConnection(rt, tenantId, params['id']!, body) },
-    { method: 'DELETE', url: '/connections/:id', tag: 'Connections', summary: 'Delete a connection', params: idParams, status: 204, handler: async ({ tenantId, params }) => { await removeConnection(rt, tenantId, params['id']!); } },
-    { method: 'POST', url: '/connections/:id/test', tag: 'Connections', summary: 'Test connection: one finding per prerequisite', params: idParams, handler: ({ tenantId, params }) => testConnection(rt, tenantId, params['id']!) },
+    {
+      method: 'GET', url: '/connections', tag: 'Connections', summary: 'List connections (status, credential in use with its expiry, open incident)',
+      handler: async ({ tenantId, request }) => ({ connections: await listConnectionViews(rt, tenantId, { baseUrl: baseUrlOf(request) }) }),
+    },
+    {
+      method: 'POST', url: '/connections', tag: 'Connections', summary: 'Create a connection; the doctor runs on save (queued)', body: createConnectionSchema, status: 201,
+      handler: ({ tenantId, body, request }) => createConnection(rt, tenantId, body, 'admin', { baseUrl: baseUrlOf(request) }),
+    },
+    {
+      method: 'GET', url: '/connections/consent-callback', tag: 'Connections', summary: 'Where the provider\'s admin-consent page returns to; records the outcome and re-tests', query: consentQuery,
+      handler: async ({ tenantId, query, reply }) => {
+        const q = query as z.infer<typeof consentQuery>;
+        const connection = q.state ? await requireConnection(rt, tenantId, q.state) : null;
+        if (connection) {
+          const granted = q.admin_consent?.toLowerCase() === 'true' && !q.error;
+          await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+            severity: granted ? 'info' : 'warning',
+            action: granted ? 'connection.admin_consent_granted' : 'connection.admin_consent_refused',
+            actor: 'admin',
+            target: { type: 'connection', id: connection.id, name: connection.name },
+            message: granted ? `Admin consent granted for "${connection.name}" (tenant ${q.tenant ?? 'unknown'})` : `Admin consent for "${connection.name}" was not granted: ${q.error ?? 'no answer'}${q.error_description ? ` (${q.error_description.slice(0, 300)})` : ''}`,
+          });
+          if (granted) await queueDoctor(rt, tenantId, connection.id, 'save');
+        }
+        return reply.redirect('/#/connections', 302);
+      },
+    },
+    {
+      method: 'GET', url: '/connections/:id', tag: 'Connections', summary: 'Get a connection', params: idParams,
+      handler: ({ tenantId, params, request }) => getConnectionView(rt, tenantId, params['id']!, { baseUrl: baseUrlOf(request) }),
+    },
+    {
+      method: 'PATCH', url: '/connections/:id', tag: 'Connections', summary: 'Edit a connection (a credential here replaces the one in use at once; the old one is kept as previous)', params: idParams, body: updateConnectionSchema,
+      handler: ({ tenantId, params, body, request }) => editConnection(rt, tenantId, params['id']!, body, 'admin', { baseUrl: baseUrlOf(request) }),
+    },
+    {
+      method: 'DELETE', url: '/connections/:id', tag: 'Connections', summary: 'Delete a connection and its credentials', params: idParams, status: 204,
+      handler: async ({ tenantId, params }) => {
+        await removeConnection(rt, tenantId, params['id']!);
+      },
+    },
+    {
+      method: 'POST', url: '/connections/:id/test', tag: 'Connections', summary: 'Test connection: the doctor, one finding per prerequisite', params: idParams,
+      handler: ({ tenantId, params, request }) => testConnection(rt, tenantId, params['id']!, 'admin', 'manual', { baseUrl: baseUrlOf(request) }),
+    },
+    {
+      method: 'POST', url: '/connections/:id/write-back', tag: 'Connections', summary: 'Consent to (or revoke) write-back: its own flag, permissions and audit event', params: idParams, body: writeBackSchema,
+      handler: ({ tenantId, params, body, request }) => setWriteBack(rt, tenantId, params['id']!, body, 'admin', { baseUrl: baseUrlOf(request) }),
+    },
+    {
+      method: 'GET', url: '/connections/:id/bundle', tag: 'Connections', summary: 'Download the support bundle (JSON, no secrets)', params: idParams,
+      handler: async ({ tenantId, params, reply }) => {
+        const b = await supportBundle(rt, tenantId, params['id']!, { version });
+        await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+          severity: 'info', action: 'connection.bundle_downloaded', actor: 'admin', target: { type: 'connection', id: params['id']! },
+          message: `Support bundle downloaded (${b.filename})`,
+        });
+        return reply.header('content-disposition', `attachment; filename="${b.filename}"`).type('application/json; charset=utf-8').send(b.json);
+      },
+    },
+    {
+      method: 'GET', url: '/connections/:id/credentials', tag: 'Credentials', summary: 'A connection\'s credentials (current, pending, previous, retired), never a secret', params: idParams,
+      handler: async ({ tenantId, params }) => ({ credentials: await credentialViews(rt, tenantId, await requireConnection(rt, tenantId, params['id']!)) }),
+    },
+    {
+      method: 'POST', url: '/connections/:id/credentials', tag: 'Credentials', summary: 'Rotation step 1: add a new credential (pending) and test it on its own', params: idParams, body: addCredentialSchema, status: 201,
+      handler: ({ tenantId, params, body }) => addCredential(rt, tenantId, params['id']!, body),
+    },
+    {
+      method: 'POST', url: '/connections/:id/credentials/:credentialId/test', tag: 'Credentials', summary: 'Rotation step 2: test one credential on its own', params: credParams,
+      handler: ({ tenantId, params }) => testCredential(rt, tenantId, params['id']!, params['credentialId']!),
+    },
+    {
+      method: 'POST', url: '/connections/:id/credentials/:credentialId/switch', tag: 'Credentials', summary: 'Rotation step 3: switch to the credential (or roll back to the previous one); re-runs blocked work at once', params: credParams, body: switchCredentialSchema,
+      handler: ({ tenantId, params, body }) => switchCredential(rt, tenantId, params['id']!, params['credentialId']!, body),
+    },
+    {
+      method: 'POST', url: '/connections/:id/credentials/:credentialId/retire', tag: 'Credentials', summary: 'Rotation step 4: retire the old credential (its secret is wiped)', params: credParams,
+      handler: ({ tenantId, params }) => retireCredential(rt, tenantId, params['id']!, params['credentialId']!),
+    },
+    {
+      method: 'DELETE', url: '/connections/:id/credentials/:credentialId', tag: 'Credentials', summary: 'Discard a pending credential', params: credParams, status: 204,
+      handler: async ({ tenantId, params }) => {
+        await discardCredential(rt, tenantId, params['id']!, params['credentialId']!);
+      },
+    },
   ];
 }

@@ -89,7 +89,7 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
     if (res.status >= 500) throw new AppError('provider.unavailable', { provider: 'Entra ID', status: res.status });
     const err = errorResponse.safeParse(body);
     if (!err.success) throw new AppError('provider.bad_response', { provider: 'Entra ID', detail: `HTTP ${res.status} without an OAuth error body` });
-    throw classifyAadError(err.data.error, err.data.error_codes ?? [], config, pfx);
+    throw classifyAadError(err.data.error, err.data.error_codes ?? [], config, pfx, err.data.error_description);
   }
 
   return {
@@ -111,8 +111,11 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
 }
 
 /** AADSTS codes → catalogue (providers.md §1.5). */
-export function classifyAadError(error: string, codes: readonly number[], config: MicrosoftConnectorConfig, pfx: OpenedPfx | null): AppError {
+export function classifyAadError(error: string, codes: readonly number[], config: MicrosoftConnectorConfig, pfx: OpenedPfx | null, description = ''): AppError {
   const has = (c: number) => codes.includes(c);
+  // AADSTS700027 covers both "key not found" and "key expired"; only its Reason text tells
+  // them apart, and they have different fixes (providers.md §1.5).
+  if (has(700027) && /key used is expired/i.test(description)) return new AppError('m365.certificate_expired', { notAfter: pfx ? pfx.notAfter.toISOString().slice(0, 10) : 'its end date in Entra ID' });
   if (has(7000222)) return new AppError('m365.client_secret_expired');
   if (has(7000215) || has(7000218)) return new AppError('m365.client_secret_invalid');
   if (has(700027) || has(700024) || has(50048)) return new AppError('m365.certificate_not_registered', { thumbprint: pfx?.thumbprintSha1Hex ?? 'unknown' });

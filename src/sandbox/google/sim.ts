@@ -78,7 +78,8 @@ export function createSim(ctx: SandboxContext, world: GoogleWorld): GoogleSim {
       return s && s.state !== 'deleted' ? s.sa : undefined;
     },
     userManagedKeys(sa) {
-      return isCustomerSa(sa) && sim.fault('google.key_deleted') ? [] : sa.userManagedKeys;
+      // A deleted key, or one past its expiry (google.key_expired), no longer verifies: "Invalid JWT Signature."
+      return isCustomerSa(sa) && (sim.fault('google.key_deleted') || sim.fault('google.key_expired')) ? [] : sa.userManagedKeys;
     },
     hasTokenCreator(member, target) {
       if (sim.fault('google.token_creator_missing')) return false;

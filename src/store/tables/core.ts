@@ -22,15 +22,19 @@ export interface ConnectionsTable {
   kind: string;
   role: string;
   config_json: string;
-  credential_type: string;
-  /** Non-secret facts about the credential (certificate subject, thumbprint, expiry). */
-  credential_meta_json: string;
-  /** The secret part, AES-256-GCM encrypted (see connections/secret-box.ts). */
-  secret_ciphertext: string | null;
+  /** Credentials live in connection_credentials (tables/diagnostics.ts), several per connection. */
   status: string;
   last_tested_at: string | null;
   last_error_json: string | null;
   last_findings_json: string | null;
+  /** Last time the doctor passed: a connection that once worked is "in service". */
+  last_ok_at: string | null;
+  /** Write-back consent (its own flag, audit event and permission list); 0 = read-only. */
+  write_back: number;
+  write_back_at: string | null;
+  write_back_by: string | null;
+  /** When the scheduled doctor runs next (compare-and-set across processes). */
+  next_doctor_at: string | null;
   created_at: string;
   updated_at: string;
 }

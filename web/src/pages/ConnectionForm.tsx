@@ -1,49 +1,71 @@
 import { useState } from 'react';
-import { api, ApiError, type Connection, type RenderedError } from '../api.js';
+import { ApiError, type RenderedError } from '../api.js';
+import { connApi, KIND_NAMES, ROLE_NAMES, type ConnectionV, type Kind, type Role } from '../api-connections.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorBox } from '../components/ErrorBox.js';
+import { CredentialFields, METHODS, credentialBody, type CredentialDraft } from '../components/CredentialFields.js';
 
-type Kind = 'microsoft365' | 'google_workspace';
+const ROLES: Record<Kind, Role[]> = {
+  microsoft365: ['continuity_source', 'directory'],
+  google_workspace: ['continuity_destination', 'directory'],
+  aws_iam: ['directory'],
+  scim: ['directory'],
+};
 
-async function fileToBase64(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
+const FIELDS: Record<Kind, { key: string; label: string; placeholder: string }[]> = {
+  microsoft365: [
+    { key: 'tenantId', label: 'Directory (tenant) ID', placeholder: '00000000-0000-0000-0000-000000000000' },
+    { key: 'clientId', label: 'Application (client) ID', placeholder: '00000000-0000-0000-0000-000000000000' },
+  ],
+  google_workspace: [
+    { key: 'serviceAccountEmail', label: 'Service account email', placeholder: 'sync@project.iam.gserviceaccount.com' },
+    { key: 'adminEmail', label: 'Admin email', placeholder: 'admin@example.com' },
+    { key: 'domain', label: 'Primary domain', placeholder: 'example.com' },
+  ],
+  aws_iam: [
+    { key: 'accountId', label: 'AWS account ID', placeholder: '123456789012' },
+    { key: 'region', label: 'Region', placeholder: 'us-east-1' },
+  ],
+  scim: [{ key: 'baseUrl', label: 'SCIM base URL', placeholder: 'https://app.example.com/scim/v2' }],
+};
 
-/** Add or edit a connection. Secrets are write-only: blank keeps the stored one. */
-export function ConnectionForm({ existing, onClose, onSaved }: { existing: Connection | null; onClose: () => void; onSaved: (c: Connection) => void }) {
+/**
+ * Add or edit a connection. Secrets are write-only: on edit, leaving the credential empty keeps
+ * it; replacing it here swaps at once — the overlap flow is "Rotate credential" on the card.
+ */
+export function ConnectionForm({ existing, onClose, onSaved }: { existing: ConnectionV | null; onClose: () => void; onSaved: (c: ConnectionV) => void }) {
+  const editing = existing !== null;
   const [kind, setKind] = useState<Kind>(existing?.kind ?? 'microsoft365');
+  const [role, setRole] = useState<Role>(existing?.role ?? 'continuity_source');
   const [name, setName] = useState(existing?.name ?? '');
-  const [tenantId, setTenantId] = useState(existing?.config.tenantId ?? '');
-  const [clientId, setClientId] = useState(existing?.config.clientId ?? '');
-  const [credType, setCredType] = useState(existing?.credential.type ?? (kind === 'microsoft365' ? 'certificate' : 'impersonation'));
-  const [pfx, setPfx] = useState<File | null>(null);
-  const [pfxPassword, setPfxPassword] = useState('');
-  const [clientSecret, setClientSecret] = useState('');
-  const [saEmail, setSaEmail] = useState(existing?.config.serviceAccountEmail ?? '');
-  const [adminEmail, setAdminEmail] = useState(existing?.config.adminEmail ?? '');
-  const [domain, setDomain] = useState(existing?.config.domain ?? '');
-  const [keyJson, setKeyJson] = useState('');
+  const [config, setConfig] = useState<Record<string, string>>(() => Object.fromEntries(Object.entries(existing?.config ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+  const [draft, setDraft] = useState<CredentialDraft>({ type: existing?.credential?.type ?? METHODS[kind][0]!.value });
+  const [writeBack, setWriteBack] = useState(existing?.writeBack.enabled ?? false);
   const [error, setError] = useState<RenderedError | null>(null);
   const [saving, setSaving] = useState(false);
-  const editing = existing !== null;
-  const keepHint = editing ? 'Leave blank to keep the current credential' : undefined;
+
+  function chooseKind(k: Kind) {
+    setKind(k);
+    setRole(ROLES[k][0]!);
+    setDraft({ type: METHODS[k][0]!.value });
+    setConfig({});
+  }
 
   async function save() {
     setSaving(true);
     setError(null);
     try {
-      const config = kind === 'microsoft365' ? { tenantId, clientId } : { serviceAccountEmail: saEmail, adminEmail, domain };
-      let credential: Record<string, string> | undefined;
-      if (kind === 'microsoft365' && credType === 'certificate' && pfx) credential = { type: 'certificate', pfxBase64: await fileToBase64(pfx), pfxPassword };
-      if (kind === 'microsoft365' && credType === 'client_secret' && clientSecret) credential = { type: 'client_secret', clientSecret };
-      if (kind === 'google_workspace' && credType === 'impersonation') credential = { type: 'impersonation' };
-      if (kind === 'google_workspace' && credType === 'service_account_key' && keyJson) credential = { type: 'service_account_key', keyJson };
-      const saved = editing
-        ? await api.editConnection(existing.id, { name, config, ...(credential && (credential['type'] !== existing.credential.type || Object.keys(credential).length > 1) ? { credential } : {}) })
-        : await api.createConnection({ kind, name, config, credential: credential ?? { type: credType } });
+      const cfg: Record<string, unknown> = {};
+      for (const f of FIELDS[kind]) if (config[f.key]) cfg[f.key] = config[f.key];
+      const credential = credentialBody(draft);
+      let saved: ConnectionV;
+      if (editing) {
+        const changed = credential && (credential['type'] !== existing.credential?.type || Object.keys(credential).length > 1);
+        saved = await connApi.edit(existing.id, { name, config: cfg, ...(changed ? { credential } : {}) });
+        if (writeBack !== existing.writeBack.enabled) saved = await connApi.writeBack(existing.id, writeBack);
+      } else {
+        saved = await connApi.create({ kind, role, name, config: cfg, credential: credential ?? { type: draft['type'] } });
+      }
       onSaved(saved);
     } catch (e) {
       setError(e instanceof ApiError ? e.error : { code: 'network', title: 'Save failed', message: String(e), resolution: 'Try again.' });
@@ -64,50 +86,33 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
       }
     >
       {!editing && (
-        <label>
-          Type
-          <select value={kind} onChange={(e) => { const k = e.target.value as Kind; setKind(k); setCredType(k === 'microsoft365' ? 'certificate' : 'impersonation'); }}>
-            <option value="microsoft365">Microsoft 365 (source)</option>
-            <option value="google_workspace">Google Workspace (destination)</option>
-          </select>
+        <div className="row">
+          <label>
+            <span>Type</span>
+            <select aria-label="Type" value={kind} onChange={(e) => chooseKind(e.target.value as Kind)}>
+              {(Object.keys(KIND_NAMES) as Kind[]).map((k) => <option key={k} value={k}>{KIND_NAMES[k]}</option>)}
+            </select>
+          </label>
+          <label>
+            <span>Role</span>
+            <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES[kind].map((r) => <option key={r} value={r}>{ROLE_NAMES[r]}</option>)}
+            </select>
+          </label>
+        </div>
+      )}
+      <label><span>Name</span><input aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} placeholder={`Contoso ${KIND_NAMES[kind]}`} /></label>
+      {FIELDS[kind].map((f) => (
+        <label key={f.key}><span>{f.label}</span><input aria-label={f.label} value={config[f.key] ?? ''} onChange={(e) => setConfig({ ...config, [f.key]: e.target.value })} placeholder={f.placeholder} /></label>
+      ))}
+      <CredentialFields kind={kind} draft={draft} onChange={setDraft} hint={editing ? 'Leave blank to keep the current credential' : undefined} />
+      {editing && existing.role === 'directory' && (
+        <label className="check">
+          <input type="checkbox" checked={writeBack} onChange={(e) => setWriteBack(e.target.checked)} />
+          <span>Write-back: allow Syncwarden to change the directory (revoke access after a certification). Needs {existing.permissions.writeBack.join(', ')}.</span>
         </label>
       )}
-      <label>Name<input value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === 'microsoft365' ? 'Contoso Microsoft 365' : 'Standby Google Workspace'} /></label>
-      {kind === 'microsoft365' ? (
-        <>
-          <label>Directory (tenant) ID<input value={tenantId} onChange={(e) => setTenantId(e.target.value)} placeholder="00000000-0000-0000-0000-000000000000" /></label>
-          <label>Application (client) ID<input value={clientId} onChange={(e) => setClientId(e.target.value)} placeholder="00000000-0000-0000-0000-000000000000" /></label>
-          <label>
-            Credential
-            <select value={credType} onChange={(e) => setCredType(e.target.value)}>
-              <option value="certificate">Certificate (PFX)</option>
-              <option value="client_secret">Client secret</option>
-            </select>
-          </label>
-          {credType === 'certificate' ? (
-            <>
-              <label>PFX file<input type="file" accept=".pfx,.p12" onChange={(e) => setPfx(e.target.files?.[0] ?? null)} />{keepHint && <small>{keepHint}</small>}</label>
-              <label>PFX password<input type="password" autoComplete="off" value={pfxPassword} onChange={(e) => setPfxPassword(e.target.value)} /></label>
-            </>
-          ) : (
-            <label>Client secret value<input type="password" autoComplete="off" value={clientSecret} onChange={(e) => setClientSecret(e.target.value)} placeholder={keepHint ?? 'The Value column, not the Secret ID'} /></label>
-          )}
-        </>
-      ) : (
-        <>
-          <label>Service account email<input value={saEmail} onChange={(e) => setSaEmail(e.target.value)} placeholder="sync@project.iam.gserviceaccount.com" /></label>
-          <label>Admin email<input value={adminEmail} onChange={(e) => setAdminEmail(e.target.value)} placeholder="admin@example.com" /></label>
-          <label>Primary domain<input value={domain} onChange={(e) => setDomain(e.target.value)} placeholder="example.com" /></label>
-          <label>
-            Credential
-            <select value={credType} onChange={(e) => setCredType(e.target.value)}>
-              <option value="impersonation">Keyless (Token Creator role)</option>
-              <option value="service_account_key">Service-account key (JSON)</option>
-            </select>
-          </label>
-          {credType === 'service_account_key' && <label>Key JSON<textarea rows={5} value={keyJson} onChange={(e) => setKeyJson(e.target.value)} placeholder={keepHint ?? '{ "type": "service_account", … }'} /></label>}
-        </>
-      )}
+      <small>Read-only by default. The connection is tested as soon as it is saved.</small>
       {error && <ErrorBox error={error} />}
     </Dialog>
   );

@@ -1,48 +1,40 @@
-import { useState } from 'react';
-import { api, ApiError, type Connection, type Finding } from '../api.js';
+import { Fragment, useState } from 'react';
+import { ApiError } from '../api.js';
+import { connApi, countdown, CONN_STATUS, ROLE_NAMES, type ConnectionV, type Finding } from '../api-connections.js';
 import { useData } from '../components/useData.js';
 import { Pill } from '../components/Pill.js';
 import { Menu } from '../components/Menu.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
+import { Findings } from '../components/Findings.js';
 import { useToast } from '../components/Toasts.js';
-import { daysUntil, relativeTime } from '../format.js';
+import { relativeTime } from '../format.js';
 import { ConnectionForm } from './ConnectionForm.js';
+import { RotateDialog } from './RotateDialog.js';
+import '../connections.css';
 
-const KIND = { microsoft365: 'Microsoft 365', google_workspace: 'Google Workspace' } as const;
-const ROLE = { continuity_source: 'Source', continuity_destination: 'Destination' } as const;
-const ICON = { pass: '✓', fail: '✕', warning: '!', skipped: '–' } as const;
-
-function Findings({ findings }: { findings: Finding[] }) {
-  return (
-    <ul className="findings">
-      {findings.map((f) => (
-        <li key={f.check} className={`finding finding-${f.status}`}>
-          <span className="finding-icon" aria-label={f.status}>{ICON[f.status]}</span>
-          <span>
-            {f.label}
-            {f.detail && <small> — {f.detail}</small>}
-            {f.error && f.status !== 'pass' && <ErrorBox error={f.error} compact />}
-          </span>
-        </li>
-      ))}
-    </ul>
-  );
+function download(url: string) {
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = '';
+  a.click();
 }
 
-function ConnectionCard({ c, onChanged, onEdit }: { c: Connection; onChanged: () => void; onEdit: () => void }) {
+function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; onChanged: () => void; onEdit: () => void; onRotate: () => void }) {
   const toast = useToast();
   const [testing, setTesting] = useState(false);
   const [findings, setFindings] = useState<Finding[] | null>(null);
-  const cert = c.credential.certificate;
-  const certDays = cert?.notAfter ? daysUntil(cert.notAfter) : null;
+  const [showLast, setShowLast] = useState(false);
+  const pending = c.credentials.find((x) => x.state === 'pending');
+  const expiry = countdown(c.credential);
+  const soon = c.daysLeft !== null && c.daysLeft <= 30;
 
   async function test() {
     setTesting(true);
     try {
-      const r = await api.testConnection(c.id);
+      const r = await connApi.test(c.id);
       setFindings(r.findings);
-      if (r.ok) toast('success', 'Connection test successful');
+      if (r.ok) toast('success', r.resolvedIncident ? `Connection test successful — incident resolved, ${r.requeuedUsers} blocked user(s) syncing now` : 'Connection test successful');
       else toast('error', 'Connection test failed');
       onChanged();
     } catch (e) {
@@ -53,9 +45,9 @@ function ConnectionCard({ c, onChanged, onEdit }: { c: Connection; onChanged: ()
   }
 
   async function remove() {
-    if (!window.confirm(`Delete the connection "${c.name}"? This cannot be undone.`)) return;
+    if (!window.confirm(`Delete the connection "${c.name}" and its credentials? This cannot be undone.`)) return;
     try {
-      await api.deleteConnection(c.id);
+      await connApi.remove(c.id);
       toast('info', `Connection "${c.name}" deleted`);
       onChanged();
     } catch (e) {
@@ -63,46 +55,82 @@ function ConnectionCard({ c, onChanged, onEdit }: { c: Connection; onChanged: ()
     }
   }
 
+  const shown = findings ?? (showLast ? c.findings : null);
   return (
     <article className="card" aria-label={c.name}>
       <header className="card-header">
         <div>
           <div className="card-title">{c.name}</div>
-          <div className="muted">{KIND[c.kind]} · {ROLE[c.role]}</div>
+          <div className="muted">{c.kindName} · {ROLE_NAMES[c.role]}</div>
         </div>
         <div className="card-actions">
-          <Pill status={testing ? 'testing' : c.status} label={testing ? 'Testing…' : undefined} />
-          <Menu items={[{ label: 'Edit', onSelect: onEdit }, { label: 'Test connection', onSelect: () => void test() }, { label: 'Delete', onSelect: () => void remove(), danger: true }]} />
+          <Pill status={testing ? 'testing' : c.status === 'expiring' ? 'expiring_soon' : c.status} label={testing ? 'Testing…' : CONN_STATUS[c.status]} />
+          <Menu
+            items={[
+              { label: 'Edit', onSelect: onEdit },
+              { label: 'Test connection', onSelect: () => void test() },
+              { label: 'Rotate credential', onSelect: onRotate },
+              { label: 'Download support bundle', onSelect: () => download(connApi.bundleUrl(c.id)) },
+              { label: 'Delete', onSelect: () => void remove(), danger: true },
+            ]}
+          />
         </div>
       </header>
+      {c.incident && (
+        <a className="incident-banner" href="#/incidents">
+          Incident since {relativeTime(c.incident.since)}: {c.incident.title} — users behind this connection are blocked
+        </a>
+      )}
+      {expiry && <div className={`countdown${soon ? ' warn-text' : ''}`} data-testid="countdown">{expiry}</div>}
       <dl className="facts">
-        {c.config.tenantId && (<><dt>Tenant ID</dt><dd><code>{c.config.tenantId}</code></dd></>)}
-        {c.config.clientId && (<><dt>Client ID</dt><dd><code>{c.config.clientId}</code></dd></>)}
-        {c.config.serviceAccountEmail && (<><dt>Service account</dt><dd>{c.config.serviceAccountEmail}</dd></>)}
-        {c.config.adminEmail && (<><dt>Admin</dt><dd>{c.config.adminEmail}</dd></>)}
-        {c.config.domain && (<><dt>Domain</dt><dd>{c.config.domain}</dd></>)}
+        {c.summary.map((s) => (<Fragment key={s.label}><dt>{s.label}</dt><dd>{s.label.endsWith('ID') ? <code>{s.value}</code> : s.value}</dd></Fragment>))}
         <dt>Credential</dt>
-        <dd>
-          {c.credential.type === 'certificate' && cert
-            ? <>Certificate {cert.thumbprint.slice(0, 8)}… expires {cert.notAfter.slice(0, 10)}{' '}
-                <span className={certDays !== null && certDays <= 30 ? 'warn-text' : 'muted'}>({certDays !== null && certDays < 0 ? 'expired' : `${certDays} days left`})</span></>
-            : c.credential.type === 'client_secret' ? 'Client secret (stored encrypted)'
-            : c.credential.type === 'impersonation' ? <>Keyless — grant Token Creator to <code>{c.credential.tokenProvider}</code></>
-            : 'Service-account key (stored encrypted)'}
+        <dd>{c.credential ? `${c.credential.label} — ${c.credential.expiry.what}` : 'none'}</dd>
+        <dt>Access</dt>
+        <dd>{c.writeBack.enabled ? <span className="warn-text">Write-back consented by {c.writeBack.consentedBy}</span> : 'Read-only'}{' '}
+          {c.adminConsentUrl && <a href={c.adminConsentUrl} target="_blank" rel="noreferrer">Grant admin consent</a>}
         </dd>
+        <dt>Permissions</dt>
+        <dd className="muted">{[...c.permissions.read, ...(c.writeBack.enabled ? c.permissions.writeBack : [])].map((p) => p.replace('https://www.googleapis.com/auth/', '')).join(', ')}</dd>
         <dt>Last tested</dt>
-        <dd>{relativeTime(c.lastTestedAt)}</dd>
+        <dd>{relativeTime(c.lastTestedAt)}{c.findings && !findings && <> · <button type="button" className="link" onClick={() => setShowLast((s) => !s)}>{showLast ? 'hide results' : 'show results'}</button></>}</dd>
       </dl>
-      {c.status === 'error' && c.lastError && !findings && <ErrorBox error={c.lastError} />}
-      {findings && <Findings findings={findings} />}
+      {pending && (
+        <div className="rotation-note">
+          Rotation in progress: new {pending.label.toLowerCase()} added{pending.lastTestOk === null ? '' : pending.lastTestOk ? ', test passed' : ', test failed'}.{' '}
+          <button type="button" className="link" onClick={onRotate}>Continue</button>
+        </div>
+      )}
+      {c.status === 'error' && c.lastError && !shown && <ErrorBox error={c.lastError} />}
+      {shown && <Findings findings={shown} />}
     </article>
   );
 }
 
 export function ConnectionsPage() {
-  const { data, error, reload } = useData(() => api.connections(), [], 15_000);
-  const [editing, setEditing] = useState<Connection | null | 'new'>(null);
+  const { data, error, reload } = useData(() => connApi.list(), [], 15_000);
+  const [editing, setEditing] = useState<ConnectionV | null | 'new'>(null);
+  const [rotating, setRotating] = useState<ConnectionV | null>(null);
   const toast = useToast();
+
+  function afterSave(c: ConnectionV) {
+    setEditing(null);
+    toast('info', `Connection "${c.name}" saved — testing it now`);
+    reload();
+    // The doctor runs on save in the background; show its result when it lands.
+    let tries = 0;
+    const poll = setInterval(() => {
+      tries += 1;
+      void connApi.get(c.id).then((fresh) => {
+        if (fresh.lastTestedAt !== c.lastTestedAt || tries > 20) {
+          clearInterval(poll);
+          reload();
+          if (fresh.lastTestedAt !== c.lastTestedAt) toast(fresh.status === 'error' ? 'error' : 'success', fresh.status === 'error' ? `"${c.name}": connection test failed` : `"${c.name}": connection test successful`);
+        }
+      }).catch(() => clearInterval(poll));
+    }, 1500);
+  }
+
   return (
     <section>
       <div className="page-header">
@@ -112,18 +140,21 @@ export function ConnectionsPage() {
       {error && <ErrorBox error={error} />}
       {!data && !error && <div className="loading">Loading connections…</div>}
       {data && data.connections.length === 0 && (
-        <Empty title="No connections yet">Add your Microsoft 365 source and Google Workspace destination, then use Test connection from each card's menu.</Empty>
+        <Empty title="No connections yet">Add your Microsoft 365 source and Google Workspace destination; each is tested as soon as you save it.</Empty>
       )}
       <div className="cards">
-        {data?.connections.map((c) => <ConnectionCard key={c.id} c={c} onChanged={reload} onEdit={() => setEditing(c)} />)}
+        {data?.connections.map((c) => <ConnectionCard key={c.id} c={c} onChanged={reload} onEdit={() => setEditing(c)} onRotate={() => setRotating(c)} />)}
       </div>
-      {editing && (
-        <ConnectionForm
-          existing={editing === 'new' ? null : editing}
-          onClose={() => setEditing(null)}
-          onSaved={(c) => {
-            setEditing(null);
-            toast('success', `Connection "${c.name}" saved — use Test connection to check it`);
+      {editing && <ConnectionForm existing={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={afterSave} />}
+      {rotating && (
+        <RotateDialog
+          connection={rotating}
+          onClose={() => {
+            setRotating(null);
+            reload();
+          }}
+          onChanged={(m) => {
+            toast('info', m);
             reload();
           }}
         />

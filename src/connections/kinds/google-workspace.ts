@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { AppError, toAppError } from '../../errors/index.js';
+import { googleConnector, isGoogleThrottle, REQUIRED_SCOPES } from '../../connectors/google/index.js';
+import { parseKeyJson } from '../../connectors/google/config.js';
+import type { CheckResult } from '../../connectors/sdk/index.js';
+import { addDays, expiryFinding, failFinding } from '../expiry.js';
+import { PREFLIGHT, type ConnectorParts, type CredentialMethodSpec, type KindSpec } from './types.js';
+
+/** Google Workspace: continuity destination today; directory once the directory connector is merged. */
+const DEFAULT_KEY_MAX_AGE_DAYS = 90;
+const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
+
+export const googleConfigSchema = z.object({
+  serviceAccountEmail: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[^@\s]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/, 'must be a service-account email ending in .iam.gserviceaccount.com'),
+  adminEmail: z.email().trim().toLowerCase(),
+  domain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain like example.com'),
+  endpoints: z.object({ oauth: z.url().optional(), iam: z.url().optional(), apis: z.url().optional() }).optional(),
+});
+
+export const googleImpersonationInput = z.object({ type: z.literal('impersonation') });
+export const googleKeyInput = z.object({
+  type: z.literal('service_account_key'),
+  keyJson: z.string().min(2, 'paste the key JSON'),
+  /** When the key was created (Cloud console > Keys); defaults to when it is added here. */
+  createdAt: dateInput.optional(),
+  /** Your rotation policy for keys, in days (Google keys do not expire unless an org policy says so). */
+  maxAgeDays: z.number().int().min(1).max(3650).default(DEFAULT_KEY_MAX_AGE_DAYS),
+});
+export const googleCredentialInput = z.discriminatedUnion('type', [googleImpersonationInput, googleKeyInput]);
+
+function readKey(json: string, what: string) {
+  try {
+    return parseKeyJson(json, what);
+  } catch (e) {
+    const err = toAppError(e);
+    throw new AppError('credential.key_file_invalid', { what, detail: String(err.params['detail'] ?? err.message) });
+  }
+}
+
+const impersonation: CredentialMethodSpec = {
+  label: 'Keyless (Token Creator role)',
+  keyless: true,
+  input: googleImpersonationInput,
+  prepare(input, ctx) {
+    googleImpersonationInput.parse(input);
+    const tp = ctx.platform.googleTokenProviderKeyJson;
+    let tokenProvider = 'not configured';
+    if (tp) {
+      try {
+        tokenProvider = readKey(tp, 'token provider key').client_email;
+      } catch {
+        tokenProvider = 'unreadable';
+      }
+    }
+    return { method: 'impersonation', meta: { tokenProvider }, secret: null, expiresAt: null, issuedAt: null };
+  },
+  expiry: () => ({ what: 'keyless sign-in (nothing to expire)', basis: 'credential', maxAgeDays: null }),
+  preflight(parts): CheckResult[] {
+    const label = 'Syncwarden\'s token provider identity is configured';
+    const tp = parts.platform.googleTokenProviderKeyJson;
+    if (!tp) return [failFinding(PREFLIGHT.platform, label, 'connection.platform_not_configured')];
+    try {
+      const key = readKey(tp, 'token provider key');
+      return [{ id: PREFLIGHT.platform, label, status: 'pass', detail: key.client_email }];
+    } catch (e) {
+      return [{ id: PREFLIGHT.platform, label, status: 'fail', error: toAppError(e).toJSON() }];
+    }
+  },
+};
+
+const serviceAccountKey: CredentialMethodSpec = {
+  label: 'Service-account key (JSON)',
+  input: googleKeyInput,
+  prepare(input, ctx) {
+    const cred = googleKeyInput.parse(input);
+    const key = readKey(cred.keyJson, 'service-account key');
+    const createdAt = cred.createdAt ? new Date(cred.createdAt).toISOString() : null;
+    const from = createdAt ?? ctx.now.toISOString();
+    return {
+      method: 'service_account_key',
+      meta: { serviceAccount: key.client_email, keyId: key.private_key_id ?? null, projectId: key.project_id ?? null, createdAt: from, createdAtKnown: createdAt !== null, maxAgeDays: cred.maxAgeDays },
+      secret: { keyJson: cred.keyJson },
+      expiresAt: addDays(from, cred.maxAgeDays),
+      issuedAt: createdAt,
+    };
+  },
+  expiry: (meta) => ({ what: `service-account key ${String(meta['keyId'] ?? '').slice(0, 8)}`.trim(), basis: 'age_policy', maxAgeDays: Number(meta['maxAgeDays'] ?? DEFAULT_KEY_MAX_AGE_DAYS) }),
+  preflight(parts, ctx): CheckResult[] {
+    const label = 'The service-account key file is valid';
+    let key;
+    try {
+      key = readKey(parts.secret?.['keyJson'] ?? '', 'service-account key');
+    } catch (e) {
+      return [{ id: PREFLIGHT.credential, label, status: 'fail', error: toAppError(e).toJSON() }];
+    }
+    const config = googleConfigSchema.safeParse(parts.config);
+    const configured = config.success ? config.data.serviceAccountEmail : '';
+    const out: CheckResult[] = [];
+    if (configured && key.client_email.toLowerCase() !== configured) {
+      out.push({ id: PREFLIGHT.credential, label, status: 'warning', detail: `the key belongs to ${key.client_email}, not ${configured}; Syncwarden signs in as ${key.client_email}` });
+    } else out.push({ id: PREFLIGHT.credential, label, status: 'pass', detail: `${key.client_email}, key ${key.private_key_id ?? 'without id'}` });
+    out.push(expiryFinding(serviceAccountKey.expiry(parts.meta), ctx.expiresAt, ctx.now.getTime()));
+    return out;
+  },
+};
+
+function connectorConfig(parts: ConnectorParts) {
+  const config = googleConfigSchema.parse(parts.config);
+  let auth: { type: 'impersonation'; tokenProviderKeyJson: string } | { type: 'service_account_key'; keyJson: string };
+  if (parts.method === 'impersonation') {
+    if (!parts.platform.googleTokenProviderKeyJson) throw new AppError('connection.platform_not_configured');
+    auth = { type: 'impersonation', tokenProviderKeyJson: parts.platform.googleTokenProviderKeyJson };
+  } else {
+    const keyJson = parts.secret?.['keyJson'];
+    if (keyJson === undefined) throw new AppError('connection.secret_unreadable');
+    auth = { type: 'service_account_key', keyJson };
+  }
+  return { serviceAccountEmail: config.serviceAccountEmail, adminEmail: config.adminEmail, domain: config.domain, auth, endpoints: config.endpoints };
+}
+
+export const googleWorkspaceKind: KindSpec = {
+  kind: 'google_workspace',
+  displayName: 'Google Workspace',
+  defaultRole: 'continuity_destination',
+  roles: {
+    continuity_destination: {
+      build: (ctx, parts) => googleConnector.create(ctx, connectorConfig(parts)),
+      readPermissions: REQUIRED_SCOPES,
+      writeBackPermissions: [],
+    },
+    // The directory connector (users, groups, admin roles) arrives with branch gdir.
+    directory: {
+      build: null,
+      readPermissions: [
+        'https://www.googleapis.com/auth/admin.directory.user.readonly',
+        'https://www.googleapis.com/auth/admin.directory.group.readonly',
+        'https://www.googleapis.com/auth/admin.directory.group.member.readonly',
+      ],
+      writeBackPermissions: ['https://www.googleapis.com/auth/admin.directory.group.member'],
+    },
+  },
+  configSchema: googleConfigSchema,
+  methods: { impersonation, service_account_key: serviceAccountKey },
+  http: { provider: 'Google Workspace', isThrottle: isGoogleThrottle },
+  supersededChecks: ['credential'],
+  // Domain-wide delegation changes take minutes, rarely up to 24 hours, to reach every server.
+  propagating: ['google.delegation_missing'],
+  errorPrefixes: ['google.', 'gmail.'],
+  providerNames: ['Google Workspace'],
+  summaryFields: [
+    { key: 'serviceAccountEmail', label: 'Service account' },
+    { key: 'adminEmail', label: 'Admin' },
+    { key: 'domain', label: 'Domain' },
+  ],
+};

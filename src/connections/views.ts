@@ -1,0 +1,93 @@
+import type { Runtime } from '../runtime/context.js';
+import { parseStoredError, renderError, renderStored, type RenderedError } from '../errors/index.js';
+import type { CheckResult } from '../connectors/sdk/index.js';
+import { fromJson } from '../store/json.js';
+import type { ConnectionRow } from '../store/connections-repo.js';
+import { openIncidentOf } from '../store/incidents-repo.js';
+import { credentialsOf } from '../store/credentials-repo.js';
+import { kindSpec } from './kinds/index.js';
+import type { ConnectionKind, ConnectionRole } from './kinds/types.js';
+import { viewCredential, viewFinding, type CredentialView, type FindingView } from './credentials.js';
+import { EXPIRING_SOON_DAYS } from './expiry.js';
+
+/**
+ * A connection as the API shows it: never a secret. Status is Active / Error / Not tested as
+ * stored, and "Expiring soon" when an Active connection's credential in use expires (or is due
+ * for rotation) within 30 days.
+ */
+export type ConnectionStatus = 'active' | 'error' | 'not_tested' | 'expiring';
+
+export interface ConnectionView {
+  id: string;
+  name: string;
+  kind: ConnectionKind;
+  kindName: string;
+  role: ConnectionRole;
+  status: ConnectionStatus;
+  lastTestedAt: string | null;
+  lastOkAt: string | null;
+  lastError: RenderedError | null;
+  config: Record<string, unknown>;
+  summary: { label: string; value: string }[];
+  /** The credential in use (null only for a connection broken by hand in the database). */
+  credential: CredentialView | null;
+  /** Every credential not yet retired: current, pending (rotation in progress), previous (rollback). */
+  credentials: CredentialView[];
+  expiresAt: string | null;
+  daysLeft: number | null;
+  incident: { id: string; since: string; title: string; code: string } | null;
+  writeBack: { enabled: boolean; consentedAt: string | null; consentedBy: string | null };
+  permissions: { read: readonly string[]; writeBack: readonly string[] };
+  /** The provider's admin-consent link for the permissions above, when it has one. */
+  adminConsentUrl: string | null;
+  findings: FindingView[] | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where an admin's browser comes back after admin consent. */
+export function consentRedirect(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/api/v1/connections/consent-callback`;
+}
+
+export async function viewConnection(rt: Runtime, tenantId: string, row: ConnectionRow, opts: { baseUrl?: string | undefined } = {}): Promise<ConnectionView> {
+  const spec = kindSpec(row.kind);
+  const nowMs = rt.now();
+  const creds = (await credentialsOf(rt.store.db, tenantId, row.id)).map((c) => viewCredential(row.kind, c, nowMs));
+  const current = creds.find((c) => c.state === 'current') ?? null;
+  const incident = await openIncidentOf(rt.store.db, tenantId, row.id);
+  const findings = fromJson<CheckResult[] | null>(row.last_findings_json, null);
+  const config = fromJson<Record<string, unknown>>(row.config_json, {});
+  const role = row.role as ConnectionRole;
+  const roleSpec = spec.roles[role];
+  const writeBack = Number(row.write_back) === 1;
+  const permissions = { read: roleSpec?.readPermissions ?? [], writeBack: roleSpec?.writeBackPermissions ?? [] };
+  const wanted = [...permissions.read, ...(writeBack ? permissions.writeBack : [])];
+  let status: ConnectionStatus = row.status as ConnectionStatus;
+  if (status === 'active' && current?.daysLeft !== null && current?.daysLeft !== undefined && current.daysLeft <= EXPIRING_SOON_DAYS) status = 'expiring';
+  const incidentError = incident ? renderError(parseStoredError({ code: incident.code, params: {} })?.code ?? 'internal.unexpected', fromJson(incident.params_json, {})) : null;
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as ConnectionKind,
+    kindName: spec.displayName,
+    role,
+    status,
+    lastTestedAt: row.last_tested_at,
+    lastOkAt: row.last_ok_at,
+    lastError: renderStored(parseStoredError(row.last_error_json)),
+    config,
+    summary: spec.summaryFields.filter((f) => config[f.key] !== undefined && config[f.key] !== '').map((f) => ({ label: f.label, value: String(config[f.key]) })),
+    credential: current,
+    credentials: creds.filter((c) => c.state !== 'retired'),
+    expiresAt: current?.expiresAt ?? null,
+    daysLeft: current?.daysLeft ?? null,
+    incident: incident && incidentError ? { id: incident.id, since: incident.opened_at, title: incidentError.title, code: incidentError.code } : null,
+    writeBack: { enabled: writeBack, consentedAt: row.write_back_at, consentedBy: row.write_back_by },
+    permissions,
+    adminConsentUrl: spec.consentUrl ? spec.consentUrl(config, wanted, consentRedirect(opts.baseUrl ?? 'http://localhost:8080'), row.id) : null,
+    findings: findings ? findings.map(viewFinding) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,3 @@
+import { diagnosticsSuite } from './diagnostics.suite.js';
+
+diagnosticsSuite('sqlite');

@@ -1,0 +1,189 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
+import { selfSignedCertificate, toPfxBase64 } from '../src/sandbox/keys.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { bootApp } from './support/app.js';
+import { clearFaults, setFault, waitFor } from './support/sandbox-admin.js';
+import { googleBody, googleKeyCredential, m365Body, m365SecretCredential } from './support/connections.js';
+import { startSmtp, startWebhookReceiver } from './support/receivers.js';
+
+/**
+ * No response, log line, audit entry, alert or support bundle contains a secret. Known secrets
+ * of every kind are seeded (PFX password, client secret, service-account private key, AWS
+ * secret access key, SCIM token, SMTP password, webhook secret, the token provider's key), a
+ * full scenario runs through the API — create, list, test, rotate, bundle, incidents, alerts,
+ * bad requests, the OpenAPI document — and every text Syncwarden produced is searched.
+ */
+describe('no secret leaves Syncwarden', () => {
+  let sandbox: Sandbox;
+  let app: Awaited<ReturnType<typeof bootApp>>;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  const logs: string[] = [];
+  const texts: { where: string; text: string }[] = [];
+
+  const PFX_PW = 'pfx-Pw-7Hq2-never-shown';
+  const WRONG_SECRET = 'Xyz8Q~a-wrong-secret-that-is-still-secret-42';
+  const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY';
+  const SCIM_TOKEN = 'scim-Tok3n-9f8e7d6c5b4a-never-shown';
+  const SMTP_PW = 'smtp-Pw-5b4a3c2d-never-shown';
+  const HOOK_SECRET = 'whsec-9a8b7c6d5e4f3a2b-never-shown';
+  let secrets: Record<string, string>;
+
+  const api = async (path: string, init: RequestInit = {}) => {
+    const r = await app.api(path, init);
+    texts.push({ where: `${init.method ?? 'GET'} ${path} → ${r.status}`, text: r.text });
+    return r;
+  };
+  const post = (path: string, body?: unknown) => api(path, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({});
+    smtp = await startSmtp({ user: 'alerts', password: SMTP_PW });
+    hook = await startWebhookReceiver();
+    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        logs.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
+    app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('debug', sink), worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 200 });
+    const pem = (json: string) => (JSON.parse(json) as { private_key: string }).private_key.split('\n').filter((l) => l && !l.startsWith('-----'));
+    secrets = {
+      'PFX password (demo)': sandbox.demo.microsoft.pfxPassword,
+      'PFX password (rotation)': PFX_PW,
+      'client secret': sandbox.demo.microsoft.clientSecret,
+      'wrong client secret': WRONG_SECRET,
+      'service-account private key': pem(sandbox.demo.google.serviceAccountKeyJson)[3]!,
+      'token provider private key': pem(sandbox.demo.google.tokenProviderKeyJson)[3]!,
+      'AWS secret access key': AWS_SECRET,
+      'SCIM token': SCIM_TOKEN,
+      'SMTP password': SMTP_PW,
+      'webhook secret': HOOK_SECRET,
+    };
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await smtp?.close();
+    await hook?.close();
+    await sandbox?.close();
+  });
+
+  it('runs the full scenario', async () => {
+    // Alert channels first, so every alert of the scenario is delivered and searched.
+    const email = await post('/alerts/channels', { type: 'email', name: 'Mail', config: { host: '127.0.0.1', port: smtp.port, security: 'none', user: 'alerts', from: 'sw@northwind.test', to: ['it@northwind.test'] }, password: SMTP_PW });
+    const webhook = await post('/alerts/channels', { type: 'webhook', name: 'Hook', config: { url: hook.url }, secret: HOOK_SECRET });
+    await api(`/alerts/channels/${email.body.id}`, { method: 'PATCH', body: JSON.stringify({ name: 'Mail (IT)', password: SMTP_PW }) });
+    await api(`/alerts/channels/${webhook.body.id}`);
+    await post(`/alerts/channels/${email.body.id}/test`);
+    await post(`/alerts/channels/${webhook.body.id}/test`);
+
+    // Every kind and auth method.
+    const cert = await post('/connections', m365Body(sandbox, { name: 'M365 certificate' }));
+    const secret = await post('/connections', m365Body(sandbox, { name: 'M365 secret', credential: m365SecretCredential(sandbox) }));
+    const wrong = await post('/connections', m365Body(sandbox, { name: 'M365 wrong secret', credential: m365SecretCredential(sandbox, { clientSecret: WRONG_SECRET }) }));
+    const keyless = await post('/connections', googleBody(sandbox, { name: 'Google keyless' }));
+    const key = await post('/connections', googleBody(sandbox, { name: 'Google key', credential: googleKeyCredential(sandbox) }));
+    const aws = await post('/connections', { kind: 'aws_iam', name: 'AWS', config: { accountId: '123456789012' }, credential: { type: 'access_key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET } });
+    const role = await post('/connections', {
+      kind: 'aws_iam', name: 'AWS role', config: {},
+      credential: { type: 'assume_role', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET, roleArn: 'arn:aws:iam::123456789012:role/SyncwardenReader', externalId: 'ext-123' },
+    });
+    const scim = await post('/connections', { kind: 'scim', name: 'SCIM app', config: { baseUrl: 'https://app.example.com/scim/v2' }, credential: { type: 'bearer_token', token: SCIM_TOKEN, expiresAt: '2030-01-01' } });
+    const ids = [cert, secret, wrong, keyless, key, aws, role, scim].map((r) => {
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    });
+
+    // Bad requests that carry secrets must not echo them.
+    await post('/connections', m365Body(sandbox, { config: { tenantId: 'not a tenant' }, credential: m365SecretCredential(sandbox) }));
+    await post('/connections', m365Body(sandbox, { credential: { type: 'certificate', pfxBase64: Buffer.from('garbage').toString('base64'), pfxPassword: PFX_PW } }));
+    await post('/connections', m365Body(sandbox, { credential: { type: 'certificate', pfxBase64: sandbox.demo.microsoft.pfxBase64, pfxPassword: PFX_PW } }));
+    await post('/connections', { kind: 'aws_iam', name: 'AWS bad', config: { accountId: 'x' }, credential: { type: 'access_key', accessKeyId: 'AKIA', secretAccessKey: AWS_SECRET } });
+    await post('/connections', { kind: 'scim', name: 'bad', config: { baseUrl: 'ftp://x' }, credential: { type: 'bearer_token', token: SCIM_TOKEN } });
+    await api('/connections', { method: 'POST', body: `{"kind":"microsoft365","credential":{"clientSecret":"${WRONG_SECRET}"` });
+
+    for (const id of ids) {
+      await post(`/connections/${id}/test`);
+      await api(`/connections/${id}`);
+      await api(`/connections/${id}/credentials`);
+    }
+    await post(`/connections/${role.body.id}/write-back`, { enabled: true });
+
+    // Rotation: a certificate with a known password replaces the client secret.
+    const fresh = selfSignedCertificate('Rotation test', new Date(Date.now() - 86_400_000), new Date(Date.now() + 300 * 86_400_000));
+    const added = await post(`/connections/${secret.body.id}/credentials`, { type: 'certificate', pfxBase64: toPfxBase64(fresh, PFX_PW), pfxPassword: PFX_PW });
+    await post(`/connections/${secret.body.id}/credentials/${added.body.credential.id}/test`);
+    await post(`/connections/${secret.body.id}/credentials/${added.body.credential.id}/switch`, { force: true });
+    const back = await post(`/connections/${secret.body.id}/credentials`, m365SecretCredential(sandbox));
+    await post(`/connections/${secret.body.id}/credentials/${back.body.credential.id}/switch`, {});
+    await api(`/connections/${wrong.body.id}`, { method: 'PATCH', body: JSON.stringify({ credential: { clientSecret: WRONG_SECRET } }) });
+    await api(`/connections/${cert.body.id}`, { method: 'PATCH', body: JSON.stringify({ credential: { pfxBase64: sandbox.demo.microsoft.pfxBase64, pfxPassword: sandbox.demo.microsoft.pfxPassword } }) });
+
+    // An incident under a running policy, and its resolution.
+    await setFault(sandbox, 'm365.secret_expired');
+    const policy = await post('/policies', { name: 'One user', sourceConnectionId: secret.body.id, destinationConnectionId: keyless.body.id, enabled: true, initialWindowDays: 1, selection: { mode: 'list', include: ['nobody@northwind.test'] } });
+    expect(policy.status, policy.text).toBe(201);
+    await waitFor('the incident', async () => ((await app.api('/incidents?state=open')).body.incidents.length > 0 ? true : undefined));
+    await clearFaults(sandbox);
+    await post(`/connections/${secret.body.id}/test`);
+    await waitFor('alerts delivered', async () => {
+      const alerts = (await app.api('/alerts')).body.alerts as { status: string }[];
+      return alerts.length >= 2 && alerts.every((a) => a.status === 'sent') ? true : undefined;
+    });
+
+    for (const id of ids) await api(`/connections/${id}/bundle`);
+    // The bundle has what a support engineer asks for.
+    const bundle = await app.api(`/connections/${wrong.body.id}/bundle`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.body).toMatchObject({
+      format: 'syncwarden.support-bundle/v1',
+      product: { name: 'Syncwarden' },
+      runtime: { node: process.version, database: 'sqlite' },
+      endpoints: { mode: 'sandbox (loopback simulators)' },
+      connection: { name: 'M365 wrong secret', type: 'Microsoft 365', role: 'continuity_source', status: 'error', authMethod: 'Client secret (client_secret)' },
+      currentError: { code: 'm365.client_secret_invalid' },
+    });
+    expect(bundle.body.currentError.fix).toContain('Value');
+    expect(bundle.body.lastTest.findings.length).toBeGreaterThan(2);
+    expect(bundle.body.recentChanges.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['connection.created', 'connection.tested', 'connection.edited']));
+    expect(bundle.body.credentials.map((c: { state: string }) => c.state)).toEqual(expect.arrayContaining(['current', 'previous']));
+    for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health']) await api(p);
+    expect(texts.length).toBeGreaterThan(60);
+  });
+
+  it('no response, log line, audit entry, alert, bundle or database row contains a secret', async () => {
+    const audit = await app.rt.store.db.selectFrom('audit_events').selectAll().execute();
+    const everywhere: { where: string; text: string }[] = [
+      ...texts,
+      { where: 'log output', text: logs.join('') },
+      { where: 'audit table', text: JSON.stringify(audit) },
+      ...smtp.mails.map((m, i) => ({ where: `email ${i}`, text: m.raw })),
+      ...hook.hooks.map((h, i) => ({ where: `webhook ${i}`, text: h.body + JSON.stringify(h.headers) })),
+    ];
+    for (const table of ['connections', 'connection_credentials', 'incidents', 'alerts', 'alert_channels', 'jobs', 'secrets', 'sync_users']) {
+      const rows = await app.rt.store.db.selectFrom(table as 'connections').selectAll().execute();
+      everywhere.push({ where: `table ${table}`, text: JSON.stringify(rows) });
+    }
+    for (const f of readdirSync(app.dataDir).filter((n) => n.startsWith('syncwarden.db'))) everywhere.push({ where: f, text: readFileSync(join(app.dataDir, f), 'latin1') });
+    expect(logs.length).toBeGreaterThan(5);
+    expect(smtp.mails.length).toBeGreaterThan(1);
+    const leaks: string[] = [];
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(value.length, name).toBeGreaterThanOrEqual(12);
+      for (const { where, text } of everywhere) {
+        if (text.includes(value) || text.includes(JSON.stringify(value).slice(1, -1))) leaks.push(`${name} in ${where}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+    // The search itself finds a secret where there is one.
+    expect(everywhere.some(({ text }) => text.includes(secrets['SMTP password']!))).toBe(false);
+    expect([`{"x":"${SMTP_PW}"}`].some((t) => t.includes(secrets['SMTP password']!))).toBe(true);
+  });
+});
