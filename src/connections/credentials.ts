@@ -10,6 +10,7 @@ import { kindSpec, methodSpec } from './kinds/index.js';
 import type { ConnectorParts, CredentialMeta, ExpiryFacts, PreparedCredential } from './kinds/types.js';
 import { getPlatformSecret } from './platform-secrets.js';
 import { daysLeft, EXPIRING_SOON_DAYS } from './expiry.js';
+import { scopeOf } from './kinds/scope.js';
 
 /**
  * A connection's credentials: several per connection so a rotation can overlap (pending →
@@ -99,12 +100,15 @@ export async function currentCredential(rt: Runtime, tenantId: string, connectio
 
 /** The connector's ingredients from a connection and one of its credentials. */
 export async function connectorParts(rt: Runtime, tenantId: string, connection: ConnectionRow, credential: CredentialRow): Promise<ConnectorParts> {
+  const config = fromJson<Record<string, unknown>>(connection.config_json, {});
   return {
-    config: fromJson<Record<string, unknown>>(connection.config_json, {}),
+    config,
     method: credential.method,
     meta: fromJson<CredentialMeta>(credential.meta_json, {}),
     secret: openSecret(rt, tenantId, credential),
     platform: await platformFor(rt, tenantId, credential.method),
+    writeBack: Number(connection.write_back) === 1,
+    scope: scopeOf(config),
   };
 }
 

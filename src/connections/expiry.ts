@@ -44,11 +44,12 @@ export function expiryFinding(facts: ExpiryFacts, expiresAt: string | null, nowM
   const date = expiresAt.slice(0, 10);
   if (facts.basis === 'age_policy') {
     const maxAgeDays = facts.maxAgeDays ?? 0;
-    const ageDays = maxAgeDays - days;
+    // Whole days since creation (the due date minus the policy): a key made an hour ago is 0 days old.
+    const ageDays = Math.max(0, Math.floor(maxAgeDays - (Date.parse(expiresAt) - nowMs) / DAY_MS));
     if (days <= EXPIRING_SOON_DAYS) {
       return { id: PREFLIGHT.expiry, label, status: 'warning', error: new AppError('credential.rotation_due', { what: facts.what, ageDays, maxAgeDays }).toJSON(), detail: `rotation due ${date}` };
     }
-    return { id: PREFLIGHT.expiry, label, status: 'pass', detail: `${ageDays} days old; rotation due ${date} (${days} days)` };
+    return { id: PREFLIGHT.expiry, label, status: 'pass', detail: `${ageDays} day${ageDays === 1 ? '' : 's'} old; rotation due ${date} (${days} days)` };
   }
   if (days < 0) {
     const error = expiredError ?? new AppError('credential.expired', { what: facts.what, expiresAt: date });

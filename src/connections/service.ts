@@ -2,19 +2,21 @@ import type { Runtime } from '../runtime/context.js';
 import { AppError, type StoredError } from '../errors/index.js';
 import { newId, nowIso } from '../model/ids.js';
 import { deleteConnection as deleteRow, getConnection, insertConnection, listConnections, updateConnection, type ConnectionRow } from '../store/connections-repo.js';
-import { credentialInState, deleteCredentialsOf, updateCredential } from '../store/credentials-repo.js';
+import { credentialInState, deleteCredentialsOf, updateCredential, type CredentialRow } from '../store/credentials-repo.js';
 import { deleteIncidentsOf } from '../store/incidents-repo.js';
 import { recordAudit } from '../audit/audit.js';
 import { enqueue } from '../engine/jobs.js';
 import { fromJson, toJson } from '../store/json.js';
-import type { ConnectorContext, MailDestination, MailSource } from '../connectors/sdk/index.js';
+import type { ConnectorContext, DirectoryScope, DirectorySource, HttpClientOptions, MailDestination, MailSource } from '../connectors/sdk/index.js';
 import { runConnectionTest, type TestTrigger } from '../diagnostics/connection-test.js';
 import { openOrUpdateIncident } from '../diagnostics/incidents.js';
 import { createConnectionSchema, updateConnectionSchema, writeBackSchema } from './inputs.js';
 import { kindSpec, roleSpec } from './kinds/index.js';
 import type { ConnectionRole } from './kinds/types.js';
-import { connectorParts, currentCredential, invalidInput, prepareCredential, storeCredential, type FindingView } from './credentials.js';
+import { connectorParts, currentCredential, invalidInput, openSecret, prepareCredential, storeCredential, type FindingView } from './credentials.js';
 import { viewConnection, type ConnectionView } from './views.js';
+import { SYSTEM_CONFIG_KEYS } from './kinds/directory-config.js';
+import { directoryScopeSchema, leftOut, scopeExclusionsSchema, scopeOf } from './kinds/scope.js';
 
 export { invalidInput } from './credentials.js';
 export { viewConnection, type ConnectionView, type ConnectionStatus } from './views.js';
@@ -59,6 +61,7 @@ export async function createConnection(rt: Runtime, tenantId: string, body: unkn
   const spec = kindSpec(input.kind);
   const role: ConnectionRole = input.role ?? spec.defaultRole;
   roleSpec(spec, role);
+  const config = withScope(adminConfig(input.config), role);
   const prepared = await prepareCredential(rt, tenantId, input.kind, input.credential);
   const id = newId('conn', rt.now());
   const now = nowIso(rt.now());
@@ -68,7 +71,7 @@ export async function createConnection(rt: Runtime, tenantId: string, body: unkn
       name: input.name,
       kind: input.kind,
       role,
-      config_json: toJson(input.config),
+      config_json: toJson(config),
       status: 'not_tested',
       last_tested_at: null,
       last_error_json: null,
@@ -89,7 +92,7 @@ export async function createConnection(rt: Runtime, tenantId: string, body: unkn
     action: 'connection.created',
     actor,
     target: { type: 'connection', id, name: input.name },
-    message: `${spec.displayName} connection "${input.name}" created as ${role.replace(/_/g, ' ')}, read-only, signing in with ${spec.methods[prepared.method]?.label ?? prepared.method}`,
+    message: `${spec.displayName} connection "${input.name}" created as ${role.replace(/_/g, ' ')}, read-only, signing in with ${spec.methods[prepared.method]?.label ?? prepared.method}${role === 'directory' ? `; scope: ${describeScope(scopeOf(config))}` : ''}`,
   });
   await queueDoctor(rt, tenantId, id, 'save');
   return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
@@ -111,21 +114,32 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     changed.push('name');
   }
   if (input.config) {
-    const merged = { ...fromJson<Record<string, unknown>>(row.config_json, {}), ...input.config };
+    const stored = fromJson<Record<string, unknown>>(row.config_json, {});
+    const merged = withScope(mergeConfig(stored, adminConfig(input.config)), row.role as ConnectionRole);
+    let parsed: Record<string, unknown> = {};
     try {
-      patch.config_json = toJson(spec.configSchema.parse(merged));
+      parsed = spec.configSchema.parse(merged);
     } catch (e) {
       invalidInput(e, 'config.');
     }
-    if (patch.config_json !== row.config_json) changed.push('settings');
+    patch.config_json = toJson(parsed);
+    // The scope is what is read, not how: it changes no prerequisite, so it is audited on its own.
+    const { scope: before, ...restBefore } = stored;
+    const { scope: after, ...restAfter } = parsed;
+    if (toJson(before ?? null) !== toJson(after ?? null)) changed.push(`scope: ${describeScope(scopeOf(parsed))}`);
+    if (toJson(restBefore) !== toJson(restAfter)) changed.push('settings');
   }
   let prepared = null;
   if (input.credential && Object.keys(input.credential).length > 0) {
     const current = await credentialInState(rt.store.db, tenantId, id, 'current');
-    prepared = await prepareCredential(rt, tenantId, row.kind, { type: current?.method, ...input.credential });
+    const type = typeof input.credential['type'] === 'string' ? input.credential['type'] : current?.method;
+    // Same method: what is not given is kept (change the role ARN without pasting the secret again).
+    const kept = current && type === current.method ? keptInput(rt, tenantId, current) : {};
+    prepared = await prepareCredential(rt, tenantId, row.kind, { ...kept, ...input.credential, type });
     changed.push('credential');
   }
-  if (changed.some((c) => c !== 'name')) {
+  const retest = changed.some((c) => c === 'settings' || c === 'credential');
+  if (retest) {
     // A changed setting or credential has not been tested yet.
     patch.status = 'not_tested';
     patch.last_error_json = null;
@@ -147,8 +161,77 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     target: { type: 'connection', id, name: patch.name ?? row.name },
     message: `Connection "${patch.name ?? row.name}" edited (${changed.join(', ') || 'no changes'})`,
   });
+  // A scope change re-runs the doctor too, so its scope finding says what is now read.
   if (changed.some((c) => c !== 'name')) await queueDoctor(rt, tenantId, id, 'save');
   return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
+}
+
+/**
+ * The credential in use as input again: its sealed secret and the facts an admin entered (key
+ * id, role ARN, external id, expiry, key age policy). A creation date Syncwarden assumed ("added
+ * today") is not carried over as if the admin had entered it.
+ */
+function keptInput(rt: Runtime, tenantId: string, current: CredentialRow): Record<string, unknown> {
+  const meta = fromJson<Record<string, unknown>>(current.meta_json, {});
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) if (v !== null && v !== undefined) out[k] = v;
+  if (meta['createdAtKnown'] !== true) delete out['createdAt'];
+  return { ...out, ...(openSecret(rt, tenantId, current) ?? {}) };
+}
+
+/** An admin's config without the keys only Syncwarden writes. */
+function adminConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...config };
+  for (const k of SYSTEM_CONFIG_KEYS) delete out[k];
+  return out;
+}
+
+/** Stored config + an admin's changes; nested objects (endpoints, scope) merge one level deep. */
+function mergeConfig(stored: Record<string, unknown>, change: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...stored };
+  const plain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  for (const [k, v] of Object.entries(change)) out[k] = plain(v) && plain(stored[k]) ? { ...stored[k], ...v } : v;
+  return out;
+}
+
+/** A directory connection always stores its scope (read-only defaults: members only); other roles have none. */
+function withScope(config: Record<string, unknown>, role: ConnectionRole): Record<string, unknown> {
+  const { scope, scopeExcluded, ...rest } = config;
+  if (role !== 'directory') return rest;
+  let parsed: DirectoryScope;
+  try {
+    parsed = directoryScopeSchema.parse(scope ?? {});
+  } catch (e) {
+    invalidInput(e, 'config.scope.');
+  }
+  return { ...rest, scope: parsed, ...(scopeExcluded !== undefined ? { scopeExcluded } : {}) };
+}
+
+function describeScope(scope: DirectoryScope): string {
+  const out = leftOut(scope);
+  return out ? `members only, ${out} left out` : 'every account';
+}
+
+/** The scope switches of a directory connection (what the inventory reads). */
+export function directoryScopeOf(row: ConnectionRow): DirectoryScope {
+  return scopeOf(fromJson<Record<string, unknown>>(row.config_json, {}));
+}
+
+/**
+ * For the identity inventory: what a complete read left out because of the scope (accounts it
+ * saw and did not keep). Stored on the connection, so the card and the doctor can say "the scope
+ * leaves out 4 guests" — the seed's "no identities appear" answer.
+ */
+export async function recordScopeExclusions(rt: Runtime, tenantId: string, connectionId: string, counts: { guests: number; external: number; disabled: number }): Promise<void> {
+  const row = await requireConnection(rt, tenantId, connectionId);
+  let scopeExcluded;
+  try {
+    scopeExcluded = scopeExclusionsSchema.parse({ v: 1, ...counts, countedAt: nowIso(rt.now()) });
+  } catch (e) {
+    invalidInput(e, 'counts.');
+  }
+  const config = { ...fromJson<Record<string, unknown>>(row.config_json, {}), scopeExcluded };
+  await updateConnection(rt.store.db, tenantId, connectionId, { config_json: toJson(config), updated_at: nowIso(rt.now()) });
 }
 
 /** Retires every credential of the connection in `state`, wiping its secret. */
@@ -225,9 +308,9 @@ export async function requireWriteBack(rt: Runtime, tenantId: string, id: string
   if (Number(row.write_back) !== 1) throw new AppError('connection.write_back_not_consented', { name: row.name });
 }
 
-function connectorContext(rt: Runtime, kind: string): ConnectorContext {
+function connectorContext(rt: Runtime, kind: string, http: Partial<HttpClientOptions> = {}): ConnectorContext {
   const spec = kindSpec(kind);
-  return { http: rt.http({ provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}) }), now: () => new Date(rt.now()) };
+  return { http: rt.http({ provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}), ...http }), now: () => new Date(rt.now()) };
 }
 
 async function openRole<T>(rt: Runtime, tenantId: string, row: ConnectionRow, role: ConnectionRole, ctx: ConnectorContext | undefined): Promise<T> {
@@ -247,6 +330,23 @@ export function openMailSource(rt: Runtime, tenantId: string, row: ConnectionRow
 /** The continuity destination connector of a connection, signed in with its credential in use. */
 export function openMailDestination(rt: Runtime, tenantId: string, row: ConnectionRow, ctx?: ConnectorContext): Promise<MailDestination> {
   return openRole<MailDestination>(rt, tenantId, row, 'continuity_destination', ctx);
+}
+
+export interface OpenDirectoryOptions {
+  /** A complete context (tests); otherwise one is made with the kind's provider name and throttle signals. */
+  readonly ctx?: ConnectorContext;
+  /** Added to the kind's HTTP options (a rate gate shared through the database, in-line wait limits). */
+  readonly http?: Partial<HttpClientOptions>;
+}
+
+/**
+ * The directory source of a stored connection, for the identity inventory: built through the
+ * kind registry with the credential in use, the connection's config and its write-back
+ * consent — `revoke` is present only when write-back was consented. The scope switches are the
+ * reader's to apply (`directoryScopeOf`); connectors read everything.
+ */
+export function openDirectorySource(rt: Runtime, tenantId: string, row: ConnectionRow, opts: OpenDirectoryOptions = {}): Promise<DirectorySource> {
+  return openRole<DirectorySource>(rt, tenantId, row, 'directory', opts.ctx ?? connectorContext(rt, row.kind, opts.http));
 }
 
 export interface TestResult {

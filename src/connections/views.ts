@@ -9,6 +9,8 @@ import { kindSpec } from './kinds/index.js';
 import type { ConnectionKind, ConnectionRole } from './kinds/types.js';
 import { viewCredential, viewFinding, type CredentialView, type FindingView } from './credentials.js';
 import { EXPIRING_SOON_DAYS } from './expiry.js';
+import { exclusionsOf, scopeOf, type ScopeExclusions } from './kinds/scope.js';
+import type { DirectoryScope } from '../connectors/sdk/index.js';
 
 /**
  * A connection as the API shows it: never a secret. Status is Active / Error / Not tested as
@@ -36,10 +38,19 @@ export interface ConnectionView {
   expiresAt: string | null;
   daysLeft: number | null;
   incident: { id: string; since: string; title: string; code: string } | null;
-  writeBack: { enabled: boolean; consentedAt: string | null; consentedBy: string | null };
+  /**
+   * Write-back is its own consent: off (read-only) unless an admin turned it on. `permissions`
+   * are what it adds, `howTo` where to grant them, `adminConsentUrl` the provider's consent
+   * link for them (Entra ID), whether or not it is on yet.
+   */
+  writeBack: { enabled: boolean; consentedAt: string | null; consentedBy: string | null; available: boolean; permissions: readonly string[]; howTo: string | null; adminConsentUrl: string | null };
   permissions: { read: readonly string[]; writeBack: readonly string[] };
-  /** The provider's admin-consent link for the permissions above, when it has one. */
+  /** The provider's admin-consent link for the permissions in use, when it has one. */
   adminConsentUrl: string | null;
+  /** Directory connections: what is read (guests, external identities, disabled accounts); null for other roles. */
+  scope: DirectoryScope | null;
+  /** What the last full read left out because of the scope, once the inventory counted it. */
+  scopeExcluded: ScopeExclusions | null;
   findings: FindingView[] | null;
   createdAt: string;
   updatedAt: string;
@@ -63,6 +74,8 @@ export async function viewConnection(rt: Runtime, tenantId: string, row: Connect
   const writeBack = Number(row.write_back) === 1;
   const permissions = { read: roleSpec?.readPermissions ?? [], writeBack: roleSpec?.writeBackPermissions ?? [] };
   const wanted = [...permissions.read, ...(writeBack ? permissions.writeBack : [])];
+  const redirect = consentRedirect(opts.baseUrl ?? 'http://localhost:8080');
+  const consentFor = (perms: readonly string[]) => (spec.consentUrl ? spec.consentUrl(config, perms, redirect, row.id) : null);
   let status: ConnectionStatus = row.status as ConnectionStatus;
   if (status === 'active' && current?.daysLeft !== null && current?.daysLeft !== undefined && current.daysLeft <= EXPIRING_SOON_DAYS) status = 'expiring';
   const incidentError = incident ? renderError(parseStoredError({ code: incident.code, params: {} })?.code ?? 'internal.unexpected', fromJson(incident.params_json, {})) : null;
@@ -83,9 +96,19 @@ export async function viewConnection(rt: Runtime, tenantId: string, row: Connect
     expiresAt: current?.expiresAt ?? null,
     daysLeft: current?.daysLeft ?? null,
     incident: incident && incidentError ? { id: incident.id, since: incident.opened_at, title: incidentError.title, code: incidentError.code } : null,
-    writeBack: { enabled: writeBack, consentedAt: row.write_back_at, consentedBy: row.write_back_by },
+    writeBack: {
+      enabled: writeBack,
+      consentedAt: row.write_back_at,
+      consentedBy: row.write_back_by,
+      available: permissions.writeBack.length > 0,
+      permissions: permissions.writeBack,
+      howTo: roleSpec?.writeBackHowTo ?? null,
+      adminConsentUrl: permissions.writeBack.length > 0 ? consentFor([...permissions.read, ...permissions.writeBack]) : null,
+    },
     permissions,
-    adminConsentUrl: spec.consentUrl ? spec.consentUrl(config, wanted, consentRedirect(opts.baseUrl ?? 'http://localhost:8080'), row.id) : null,
+    adminConsentUrl: consentFor(wanted),
+    scope: role === 'directory' ? scopeOf(config) : null,
+    scopeExcluded: role === 'directory' ? exclusionsOf(config) : null,
     findings: findings ? findings.map(viewFinding) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

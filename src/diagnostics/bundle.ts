@@ -54,6 +54,8 @@ export async function supportBundle(rt: Runtime, tenantId: string, connectionId:
       settings: view.summary,
       writeBack: view.writeBack,
       permissions: view.permissions,
+      scope: view.scope,
+      scopeExcluded: view.scopeExcluded,
       createdAt: view.createdAt,
       lastTestedAt: view.lastTestedAt,
       lastHealthyAt: view.lastOkAt,

@@ -91,13 +91,21 @@ export async function runConnectionTest(rt: Runtime, tenantId: string, connectio
   return { ok: result.ok, findings: result.findings.map(viewFinding), raw: result.findings, error: result.error, incident, resolvedIncident, requeuedUsers };
 }
 
+/**
+ * Stores the credential's test result, and the dates the provider told about it (an AWS access
+ * key's or a Google key's creation): from then on the expiry inventory, the card's countdown
+ * and the reminders count from them.
+ */
 export async function recordCredentialTest(rt: Runtime, tenantId: string, credential: CredentialRow, result: DoctorResult): Promise<void> {
+  const learned = result.learned;
   await updateCredential(rt.store.db, tenantId, credential.id, {
     last_tested_at: nowIso(rt.now()),
     last_test_ok: result.ok ? 1 : 0,
     last_findings_json: JSON.stringify(result.findings),
+    ...(learned ? { meta_json: JSON.stringify(learned.meta), expires_at: learned.expiresAt, issued_at: learned.issuedAt } : {}),
     updated_at: nowIso(rt.now()),
   });
+  if (learned) rt.log.info({ credential: credential.id, expiresAt: learned.expiresAt, issuedAt: learned.issuedAt }, 'credential dates learnt from the provider');
 }
 
 function failingSummary(findings: readonly CheckResult[]): string {

@@ -5,9 +5,10 @@ import type { CheckResult, ConnectorContext, HttpClient } from '../connectors/sd
 import type { ConnectionRow } from '../store/connections-repo.js';
 import type { CredentialRow } from '../store/credentials-repo.js';
 import { kindSpec, methodSpec, roleSpec } from '../connections/kinds/index.js';
-import { PREFLIGHT, type Checkable, type ConnectorParts, type KindSpec } from '../connections/kinds/types.js';
+import { PREFLIGHT, type Checkable, type ConnectorParts, type CredentialMeta, type KindSpec, type RoleSpec } from '../connections/kinds/types.js';
 import { connectorParts } from '../connections/credentials.js';
 import { firstFailure, mergeFindings } from './merge.js';
+import { scopeFinding } from './scope-finding.js';
 
 /**
  * The connection doctor: one finding per prerequisite, each pass / fail / warning with a
@@ -22,6 +23,14 @@ export interface DoctorResult {
   readonly error: StoredError | null;
   readonly ranAt: string;
   readonly durationMs: number;
+  /** Credential facts the provider told (key creation, key expiry) that differ from the stored ones. */
+  readonly learned: LearnedFacts | null;
+}
+
+export interface LearnedFacts {
+  readonly meta: CredentialMeta;
+  readonly expiresAt: string | null;
+  readonly issuedAt: string | null;
 }
 
 /** Extra runs of the provider checks when a failure may be a change still propagating. */
@@ -29,21 +38,25 @@ const PROPAGATION_RERUNS = 2;
 
 export async function runDoctor(rt: Runtime, tenantId: string, connection: ConnectionRow, credential: CredentialRow): Promise<DoctorResult> {
   const started = rt.now();
-  const findings = await diagnose(rt, tenantId, connection, credential);
-  return { ok: !findings.some((f) => f.status === 'fail'), findings, error: firstFailure(findings), ranAt: new Date(started).toISOString(), durationMs: Math.max(0, rt.now() - started) };
+  const { findings, learned } = await diagnose(rt, tenantId, connection, credential);
+  return { ok: !findings.some((f) => f.status === 'fail'), findings, error: firstFailure(findings), ranAt: new Date(started).toISOString(), durationMs: Math.max(0, rt.now() - started), learned };
 }
 
-async function diagnose(rt: Runtime, tenantId: string, connection: ConnectionRow, credential: CredentialRow): Promise<CheckResult[]> {
+async function diagnose(rt: Runtime, tenantId: string, connection: ConnectionRow, credential: CredentialRow): Promise<{ findings: CheckResult[]; learned: LearnedFacts | null }> {
   let spec: KindSpec;
+  let role: RoleSpec<Checkable>;
   let build: ((ctx: ConnectorContext, parts: ConnectorParts) => Checkable) | null;
   let parts: ConnectorParts;
   try {
     spec = kindSpec(connection.kind);
-    build = roleSpec(spec, connection.role).build;
+    role = roleSpec(spec, connection.role);
+    build = role.build;
     parts = await connectorParts(rt, tenantId, connection, credential);
   } catch (e) {
-    return [{ id: 'setup', label: 'Read the connection and its credential', status: 'fail', error: toAppError(e).toJSON() }];
+    return { findings: [{ id: 'setup', label: 'Read the connection and its credential', status: 'fail', error: toAppError(e).toJSON() }], learned: null };
   }
+  // What a directory connection reads: always said, a warning once counts show it leaves accounts out.
+  const scope = connection.role === 'directory' ? [scopeFinding(parts.config)] : [];
   const now = new Date(rt.now());
   const preflight: CheckResult[] = [];
   const config = spec.configSchema.safeParse(parts.config);
@@ -59,42 +72,72 @@ async function diagnose(rt: Runtime, tenantId: string, connection: ConnectionRow
   const expiryBasis = methodSpec(spec, credential.method).expiry(parts.meta).basis;
   const blocking = preflight.some((f) => f.status === 'fail' && (f.id !== PREFLIGHT.expiry || expiryBasis === 'credential'));
   if (blocking) {
-    return [...preflight, { id: 'provider', label: `${spec.displayName} checks`, status: 'skipped', detail: 'not run: fix the failing check above first' }];
+    return { findings: [...preflight, { id: 'provider', label: `${spec.displayName} checks`, status: 'skipped', detail: 'not run: fix the failing check above first' }, ...scope], learned: null };
   }
   if (!build) {
-    return [
-      ...preflight,
-      { id: 'connector', label: `${spec.displayName} connector`, status: 'fail', error: new AppError('connection.connector_unavailable', { kind: spec.displayName, role: connection.role }).toJSON() },
-    ];
+    return {
+      findings: [
+        ...preflight,
+        { id: 'connector', label: `${spec.displayName} connector`, status: 'fail', error: new AppError('connection.connector_unavailable', { kind: spec.displayName, role: connection.role }).toJSON() },
+      ],
+      learned: null,
+    };
   }
 
   const recorder = createRecorder(rt);
   // The doctor answers an admin who is waiting: one in-line retry, short waits.
   const http: HttpClient = rt.http({ provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}), maxRetries: 1, maxInlineWaitMs: 5_000, timeoutMs: 30_000, fetch: recorder.fetch });
   const ctx: ConnectorContext = { http, now: () => new Date(rt.now()) };
+  let first: Checkable | undefined;
   const run = async (): Promise<CheckResult[]> => {
     try {
       // A fresh connector each run: no cached token hides what the provider says now.
-      return await build(ctx, parts).checks();
+      const instance = build(ctx, parts);
+      first ??= instance;
+      return await instance.checks();
     } catch (e) {
       return [{ id: 'provider', label: `${spec.displayName} checks`, status: 'fail', error: toAppError(e).toJSON() }];
     }
   };
+  const propagating = role.propagating ?? spec.propagating;
   const runs = [await run()];
-  const mayPropagate = (f: CheckResult) => f.status === 'fail' && f.error !== undefined && isErrorCode(f.error.code) && spec.propagating.includes(f.error.code as ErrorCode);
+  const mayPropagate = (f: CheckResult) => f.status === 'fail' && f.error !== undefined && isErrorCode(f.error.code) && propagating.includes(f.error.code as ErrorCode);
   if (runs[0]!.some(mayPropagate)) {
     for (let i = 0; i < PROPAGATION_RERUNS; i++) runs.push(await run());
   }
-  return mergeFindings({
+  const learned = first ? await learn(role, first, runs[0]!, spec, credential.method, parts.meta) : null;
+  if (learned) {
+    // The expiry finding again, from the dates the provider just told (an AWS key first tested
+    // today may be 95 days old).
+    const fresh = methodSpec(spec, credential.method).preflight({ ...parts, meta: learned.meta }, { now, expiresAt: learned.expiresAt }).find((f) => f.id === PREFLIGHT.expiry);
+    if (fresh) for (let i = 0; i < preflight.length; i++) if (preflight[i]!.id === PREFLIGHT.expiry) preflight[i] = fresh;
+  }
+  const findings = mergeFindings({
     preflight,
     providerRuns: runs,
-    superseded: spec.supersededChecks,
-    propagating: spec.propagating,
+    superseded: [...spec.supersededChecks, ...(role.supersededChecks ?? [])],
+    propagating,
     provider: spec.http.provider,
     throttled: http.stats.throttled,
     requests: recorder.requests(),
     skewSeconds: recorder.skewSeconds(),
+    clockChecks: spec.clockChecks,
+    clockFailSeconds: spec.clockFailSeconds,
   });
+  return { findings: [...findings, ...scope], learned };
+}
+
+/** Credential dates the provider told during the checks, applied to the stored facts; best effort. */
+async function learn(role: RoleSpec<Checkable>, instance: Checkable, findings: readonly CheckResult[], spec: KindSpec, method: string, meta: CredentialMeta): Promise<LearnedFacts | null> {
+  const apply = methodSpec(spec, method).learn;
+  if (!role.learn || !apply) return null;
+  try {
+    const told = await role.learn(instance, findings);
+    return told ? apply(meta, told) : null;
+  } catch {
+    // The dates are a detail of the inventory, never a reason for a test to fail.
+    return null;
+  }
 }
 
 /**

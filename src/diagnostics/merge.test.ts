@@ -45,4 +45,24 @@ describe('merging the doctor\'s observations', () => {
     const r = mergeFindings(obs({ providerRuns: [first, first, first], propagating: ['google.delegation_missing'] }));
     expect(statuses(r)).toEqual(['token:pass', 'delegation:a:fail:google.delegation_missing', 'api:skipped', 'clock:pass']);
   });
+
+  it('one clock finding: the doctor\'s own replaces the connector\'s clock check when it has a sample', () => {
+    const connector = [pass('credential'), { id: 'clock', label: 'clock', status: 'warning' as const, error: new AppError('aws.clock_skew', { detail: 'x' }).toJSON() }];
+    const r = mergeFindings(obs({ providerRuns: [connector], skewSeconds: -400, clockChecks: ['clock'], clockFailSeconds: 900 }));
+    // AWS signs with a 15-minute window: 400 s is a warning there, not a failure.
+    expect(statuses(r)).toEqual(['credential:pass', 'clock:warning:doctor.clock_skew']);
+    // Without a Date header to compare, the connector's own clock check stays.
+    expect(statuses(mergeFindings(obs({ providerRuns: [connector], skewSeconds: null, clockChecks: ['clock'] })))).toEqual(['credential:pass', 'clock:warning:aws.clock_skew']);
+  });
+
+  it('a bearer-token provider only warns about the clock, however far off', () => {
+    expect(statuses(mergeFindings(obs({ skewSeconds: 3600, clockFailSeconds: null })))).toEqual(['clock:warning:doctor.clock_skew']);
+    expect(statuses(mergeFindings(obs({ skewSeconds: 1000, clockFailSeconds: 900 })))).toEqual(['clock:fail:doctor.clock_skew']);
+  });
+
+  it('a throttled check says that Syncwarden retries automatically', () => {
+    const r = mergeFindings(obs({ providerRuns: [[fail('list:users', 'scim.throttled', { baseUrl: 'https://x' })]], throttled: 2 }));
+    expect(statuses(r)).toEqual(['list:users:warning:scim.throttled', 'clock:pass']);
+    expect(r[0]!.detail).toContain('retries automatically');
+  });
 });

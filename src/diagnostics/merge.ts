@@ -20,22 +20,31 @@ export interface DoctorObservations {
   readonly requests: number;
   /** Local clock minus the provider's Date header, median, in seconds; null without a sample. */
   readonly skewSeconds: number | null;
+  /** The connector's own clock check ids: replaced by the doctor's clock finding when it has a sample. */
+  readonly clockChecks?: readonly string[];
+  /** Seconds of difference beyond which signed sign-ins fail (null: never fail, only warn). */
+  readonly clockFailSeconds?: number | null;
 }
 
-/** Seconds of clock difference that still pass / that fail (Entra and Google allow about 5 minutes). */
+/** Seconds of clock difference that still pass / the default beyond which the doctor fails (Entra and Google allow about 5 minutes). */
 export const SKEW_WARN_S = 60;
 export const SKEW_FAIL_S = 300;
+
+/** What every throttling finding says: it is the provider asking to slow down, and nothing to fix. */
+export const THROTTLE_DETAIL = 'the provider is throttling requests; Syncwarden backs off and retries automatically';
 
 const codeOf = (f: CheckResult): ErrorCode | null => (f.error && isErrorCode(f.error.code) ? f.error.code : null);
 
 export function mergeFindings(o: DoctorObservations): CheckResult[] {
-  const first = (o.providerRuns[0] ?? []).filter((f) => !o.superseded.includes(f.id));
+  // One clock finding: the doctor's own (Date headers of every response) when it has a sample.
+  const ownClock = o.skewSeconds !== null ? (o.clockChecks ?? []) : [];
+  const first = (o.providerRuns[0] ?? []).filter((f) => !o.superseded.includes(f.id) && !ownClock.includes(f.id));
   let provider = applyPropagation(first, o.providerRuns.slice(1), o.propagating, o.provider);
   provider = provider.map((f) => {
     const code = codeOf(f);
     // Throttling is the provider asking us to slow down, not a broken prerequisite.
     if (f.status === 'fail' && code && catalogue[code].kind === 'throttle') {
-      return { ...f, status: 'warning' as const, detail: 'the provider is throttling requests; Syncwarden backs off and retries by itself' };
+      return { ...f, status: 'warning' as const, detail: THROTTLE_DETAIL };
     }
     return f;
   });
@@ -50,14 +59,15 @@ export function mergeFindings(o: DoctorObservations): CheckResult[] {
       label: `${o.provider} is not throttling Syncwarden`,
       status: 'warning',
       error: new AppError('sync.rate_limited', { provider: o.provider }).toJSON(),
-      detail: `${o.throttled} of ${o.requests} requests during the test were throttled and retried`,
+      detail: `${o.throttled} of ${o.requests} requests during the test were throttled; Syncwarden backs off and retries automatically`,
     });
   }
   if (o.skewSeconds !== null) {
     const s = Math.round(o.skewSeconds);
     const abs = Math.abs(s);
     const label = `This server's clock agrees with ${o.provider}`;
-    if (abs > SKEW_FAIL_S) {
+    const failAt = o.clockFailSeconds === undefined ? SKEW_FAIL_S : o.clockFailSeconds;
+    if (failAt !== null && abs > failAt) {
       const error = new AppError('doctor.clock_skew', { provider: o.provider, seconds: s }).toJSON();
       extra.push({ id: 'clock', label, status: 'fail', error, detail: `${s > 0 ? 'ahead by' : 'behind by'} ${abs} s` });
       // Signed sign-in tokens fail for this reason alone: nothing the provider said can be trusted.

@@ -47,3 +47,44 @@ export interface FindingJson {
 export function named(findings: FindingJson[]): string[] {
   return [...new Set(findings.filter((f) => f.status === 'fail' || f.status === 'warning').map((f) => `${f.status}:${f.error?.code ?? f.check}`))].sort();
 }
+
+type Over = { name?: string; config?: Record<string, unknown>; credential?: Record<string, unknown> };
+
+/** An Entra ID directory connection to the sandbox's directory-only tenant (fabrikam.test, read grants consented). */
+export function entraDirectoryBody(sandbox: Sandbox, over: Over & { tenantId?: string } = {}) {
+  const ms = sandbox.demo.microsoft;
+  return {
+    ...m365Body(sandbox, { name: over.name ?? 'Fabrikam Entra ID', config: { tenantId: over.tenantId ?? ms.directoryTenantId, ...over.config }, ...(over.credential ? { credential: over.credential } : {}) }),
+    role: 'directory',
+  };
+}
+
+/** A Google Workspace directory connection to the demo customer (read-only Directory scopes delegated). */
+export function googleDirectoryBody(sandbox: Sandbox, over: Over = {}) {
+  return { ...googleBody(sandbox, { name: over.name ?? 'Northwind Google directory', ...(over.config ? { config: over.config } : {}), ...(over.credential ? { credential: over.credential } : {}) }), role: 'directory' };
+}
+
+/** An AWS IAM connection to the demo account: the integration user's access key, or assuming SyncwardenAudit with the external id. */
+export function awsBody(sandbox: Sandbox, over: Over & { method?: 'access_key' | 'assume_role' } = {}) {
+  const a = sandbox.demo.aws;
+  const keys = { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey };
+  return {
+    kind: 'aws_iam',
+    name: over.name ?? 'Northwind AWS',
+    role: 'directory',
+    config: { accountId: a.accountId, region: a.region, endpoints: { iam: sandbox.urls.aws_iam, sts: sandbox.urls.aws_sts }, ...over.config },
+    credential: over.credential ?? (over.method === 'assume_role' ? { type: 'assume_role', ...keys, roleArn: a.roleArn, externalId: a.externalId } : { type: 'access_key', ...keys }),
+  };
+}
+
+/** A SCIM connection to the sandbox's demo app (Northwind Expenses). */
+export function scimBody(sandbox: Sandbox, over: Over = {}) {
+  const s = sandbox.demo.scim;
+  return {
+    kind: 'scim',
+    name: over.name ?? 'Northwind Expenses',
+    role: 'directory',
+    config: { baseUrl: s.baseUrl, ...over.config },
+    credential: over.credential ?? { type: 'bearer_token', token: s.token },
+  };
+}

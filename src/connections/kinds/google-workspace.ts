@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { AppError, toAppError } from '../../errors/index.js';
-import { googleConnector, isGoogleThrottle, REQUIRED_SCOPES } from '../../connectors/google/index.js';
+import { googleConnector, googleDirectoryConnector, isGoogleThrottle, DIRECTORY_READ_SCOPES, DIRECTORY_WRITE_SCOPES, REQUIRED_SCOPES, type GoogleDirectorySource } from '../../connectors/google/index.js';
 import { parseKeyJson } from '../../connectors/google/config.js';
-import type { CheckResult } from '../../connectors/sdk/index.js';
+import type { CheckResult, DirectorySource } from '../../connectors/sdk/index.js';
 import { addDays, expiryFinding, failFinding } from '../expiry.js';
-import { PREFLIGHT, type ConnectorParts, type CredentialMethodSpec, type KindSpec } from './types.js';
+import { directoryConfigFields } from './directory-config.js';
+import { PREFLIGHT, type ConnectorParts, type CredentialMeta, type CredentialMethodSpec, type KindSpec, type LearnedCredential } from './types.js';
 
-/** Google Workspace: continuity destination today; directory once the directory connector is merged. */
+/**
+ * Google Workspace: the continuity destination (users, Gmail import) and the directory (users,
+ * groups, members, admin roles), signing in keylessly through Syncwarden's token provider or
+ * with a service-account key; both through domain-wide delegation as the admin. The directory
+ * reads with the read-only Directory scopes; write-back adds the group-member and
+ * role-management scopes.
+ */
 const DEFAULT_KEY_MAX_AGE_DAYS = 90;
 const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
 
@@ -23,6 +30,9 @@ export const googleConfigSchema = z.object({
     .toLowerCase()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain like example.com'),
   endpoints: z.object({ oauth: z.url().optional(), iam: z.url().optional(), apis: z.url().optional() }).optional(),
+  /** The customer's other verified domains (directory): group members there are its own users, not outsiders. */
+  domains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain like example.com')).max(600).optional(),
+  ...directoryConfigFields,
 });
 
 export const googleImpersonationInput = z.object({ type: z.literal('impersonation') });
@@ -92,7 +102,14 @@ const serviceAccountKey: CredentialMethodSpec = {
       issuedAt: createdAt,
     };
   },
-  expiry: (meta) => ({ what: `service-account key ${String(meta['keyId'] ?? '').slice(0, 8)}`.trim(), basis: 'age_policy', maxAgeDays: Number(meta['maxAgeDays'] ?? DEFAULT_KEY_MAX_AGE_DAYS) }),
+  expiry: (meta) => {
+    const what = `service-account key ${String(meta['keyId'] ?? '').slice(0, 8)}`.trim();
+    const maxAgeDays = Number(meta['maxAgeDays'] ?? DEFAULT_KEY_MAX_AGE_DAYS);
+    // A key under an expiry policy (constraints/iam.serviceAccountKeyExpiryHours) stops working
+    // on its own date; when that comes before the rotation policy, it is the date that matters.
+    return keyExpiresFirst(meta) ? { what, basis: 'credential', maxAgeDays: null } : { what, basis: 'age_policy', maxAgeDays };
+  },
+  learn: learnKeyDates,
   preflight(parts, ctx): CheckResult[] {
     const label = 'The service-account key file is valid';
     let key;
@@ -111,6 +128,24 @@ const serviceAccountKey: CredentialMethodSpec = {
     return out;
   },
 };
+
+function keyExpiresFirst(meta: CredentialMeta): boolean {
+  const keyExpiresAt = meta['keyExpiresAt'];
+  if (typeof keyExpiresAt !== 'string') return false;
+  const due = addDays(String(meta['createdAt'] ?? new Date(0).toISOString()), Number(meta['maxAgeDays'] ?? DEFAULT_KEY_MAX_AGE_DAYS));
+  return Date.parse(keyExpiresAt) <= Date.parse(due);
+}
+
+/** The key's creation (and expiry, under a policy) as Google publishes them replace the entered or assumed date. */
+function learnKeyDates(meta: CredentialMeta, learned: LearnedCredential): { meta: CredentialMeta; expiresAt: string | null; issuedAt: string | null } | null {
+  if (!learned.createdAt) return null;
+  const createdAt = new Date(learned.createdAt).toISOString();
+  const keyExpiresAt = learned.expiresAt ? new Date(learned.expiresAt).toISOString() : null;
+  if (meta['createdAt'] === createdAt && meta['createdAtKnown'] === true && (meta['keyExpiresAt'] ?? null) === keyExpiresAt) return null;
+  const next: CredentialMeta = { ...meta, createdAt, createdAtKnown: true, keyExpiresAt };
+  const due = addDays(createdAt, Number(meta['maxAgeDays'] ?? DEFAULT_KEY_MAX_AGE_DAYS));
+  return { meta: next, expiresAt: keyExpiresFirst(next) ? keyExpiresAt : due, issuedAt: createdAt };
+}
 
 function connectorConfig(parts: ConnectorParts) {
   const config = googleConfigSchema.parse(parts.config);
@@ -136,20 +171,32 @@ export const googleWorkspaceKind: KindSpec = {
       readPermissions: REQUIRED_SCOPES,
       writeBackPermissions: [],
     },
-    // The directory connector (users, groups, admin roles) arrives with branch gdir.
     directory: {
-      build: null,
-      readPermissions: [
-        'https://www.googleapis.com/auth/admin.directory.user.readonly',
-        'https://www.googleapis.com/auth/admin.directory.group.readonly',
-        'https://www.googleapis.com/auth/admin.directory.group.member.readonly',
-      ],
-      writeBackPermissions: ['https://www.googleapis.com/auth/admin.directory.group.member'],
+      build: (ctx, parts) => {
+        const domains = googleConfigSchema.parse(parts.config).domains ?? [];
+        return googleDirectoryConnector.create(ctx, { ...connectorConfig(parts), domains, writeBack: parts.writeBack });
+      },
+      readPermissions: DIRECTORY_READ_SCOPES,
+      writeBackPermissions: DIRECTORY_WRITE_SCOPES,
+      writeBackHowTo: 'In the Google Admin console open Security > Access and data control > API controls > Manage Domain Wide Delegation, edit the client ID of the service account and add these scopes to its OAuth scopes.',
+      // The directory checks probe each delegated scope several times and name a change still
+      // propagating themselves (google.delegation_propagating): no re-runs of the whole doctor.
+      propagating: [],
+      // The key's age, from the public certificate Google publishes for it (key method only).
+      async learn(instance: DirectorySource) {
+        if (!isGoogleDirectory(instance)) return null;
+        const info = await instance.credentialInfo();
+        return info ? { createdAt: info.createdAt, expiresAt: info.expiresAt } : null;
+      },
     },
   },
   configSchema: googleConfigSchema,
   methods: { impersonation, service_account_key: serviceAccountKey },
+  // 429, and the 403s userRateLimitExceeded / quotaExceeded / rateLimitExceeded the Directory and Gmail throttle with.
   http: { provider: 'Google Workspace', isThrottle: isGoogleThrottle },
+  // Google accepts JWT assertions within a few minutes of its clock.
+  clockFailSeconds: 300,
+  clockChecks: ['clock'],
   supersededChecks: ['credential'],
   // Domain-wide delegation changes take minutes, rarely up to 24 hours, to reach every server.
   propagating: ['google.delegation_missing'],
@@ -161,3 +208,7 @@ export const googleWorkspaceKind: KindSpec = {
     { key: 'domain', label: 'Domain' },
   ],
 };
+
+function isGoogleDirectory(s: DirectorySource): s is GoogleDirectorySource {
+  return typeof (s as Partial<GoogleDirectorySource>).credentialInfo === 'function';
+}

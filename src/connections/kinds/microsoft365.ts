@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
-import { microsoftConnector, CONTINUITY_PERMISSIONS } from '../../connectors/microsoft/index.js';
+import { adminConsentUrl, microsoftConnector, microsoftDirectoryConnector, CONTINUITY_PERMISSIONS, MICROSOFT_PERMISSIONS } from '../../connectors/microsoft/index.js';
 import { openPfx } from '../../connectors/microsoft/pfx.js';
 import type { CheckResult } from '../../connectors/sdk/index.js';
 import { expiryFinding, failFinding } from '../expiry.js';
-import { adminConsentUrl } from './microsoft-consent.js';
+import { directoryConfigFields } from './directory-config.js';
 import { PREFLIGHT, type ConnectorParts, type CredentialMethodSpec, type KindSpec } from './types.js';
 
-/** Microsoft 365 / Entra ID: continuity source today; directory once the directory connector is merged. */
+/**
+ * Microsoft 365 / Entra ID, one app registration for both roles: the continuity source (users
+ * and mail) and the directory (users, groups, directory roles, app roles). Each role has its
+ * own Graph application permissions; write-back adds GroupMember.ReadWrite.All, granted by the
+ * same admin-consent link once the permission is added to the app registration.
+ */
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const guid = z.string().trim().regex(GUID_RE, 'must be a GUID like 00000000-0000-0000-0000-000000000000');
 const tenantRef = z
@@ -21,6 +26,7 @@ export const microsoftConfigSchema = z.object({
   tenantId: tenantRef,
   clientId: guid,
   endpoints: z.object({ login: z.url().optional(), graph: z.url().optional() }).optional(),
+  ...directoryConfigFields,
 });
 
 export const microsoftCertificateInput = z.object({
@@ -129,23 +135,31 @@ export const microsoft365Kind: KindSpec = {
       readPermissions: CONTINUITY_PERMISSIONS,
       writeBackPermissions: [],
     },
-    // The directory connector (users, groups, roles) arrives with branch msdir.
     directory: {
-      build: null,
-      readPermissions: ['User.Read.All', 'Group.Read.All', 'Directory.Read.All'],
-      writeBackPermissions: ['GroupMember.ReadWrite.All'],
+      // The connector checks each permission twice (in the token's roles, then by calling an
+      // endpoint that needs it), the write-back one only with consent.
+      build: (ctx, parts) => microsoftDirectoryConnector.create(ctx, { ...connectorConfig(parts), writeBack: parts.writeBack }),
+      readPermissions: MICROSOFT_PERMISSIONS.directoryRead,
+      writeBackPermissions: MICROSOFT_PERMISSIONS.directoryWriteBack,
+      writeBackHowTo: 'In Entra ID open App registrations > your app > API permissions > Add a permission > Microsoft Graph > Application permissions, add GroupMember.ReadWrite.All, then grant admin consent with the link below (it grants every permission configured on the app).',
     },
   },
   configSchema: microsoftConfigSchema,
   methods: { certificate, client_secret: clientSecret },
   http: { provider: 'Microsoft 365' },
+  // Entra accepts client assertions within about 5 minutes of its clock.
+  clockFailSeconds: 300,
+  clockChecks: ['clock'],
   supersededChecks: ['credential'],
   // App-role grants replicate through Entra for a while; tokens issued meanwhile may lack them.
   propagating: ['m365.permission_missing'],
+  // Application permissions have no per-permission consent: the link grants every permission
+  // configured on the app registration (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent).
   consentUrl(config, _permissions, redirectUri, state) {
     const c = microsoftConfigSchema.safeParse(config);
     if (!c.success) return null;
-    return adminConsentUrl({ loginBase: c.data.endpoints?.login, tenant: c.data.tenantId, clientId: c.data.clientId, redirectUri, state });
+    const login = c.data.endpoints?.login;
+    return adminConsentUrl({ ...(login ? { loginBase: login.replace(/\/+$/, '') } : {}), tenantId: c.data.tenantId, clientId: c.data.clientId, redirectUri, state });
   },
   errorPrefixes: ['m365.'],
   providerNames: ['Microsoft 365', 'Microsoft Graph', 'Entra ID'],

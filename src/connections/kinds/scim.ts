@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
+import { scimConnector } from '../../connectors/scim/index.js';
 import { expiryFinding, failFinding } from '../expiry.js';
-import { PREFLIGHT, type CredentialMethodSpec, type KindSpec } from './types.js';
+import { directoryConfigFields } from './directory-config.js';
+import { PREFLIGHT, type ConnectorParts, type CredentialMethodSpec, type KindSpec } from './types.js';
 
 /**
- * SCIM 2.0: directory role, base URL + bearer token (RFC 7644 §2, RFC 6750). The connector is
- * wired in after branch `scim` is merged, by setting `roles.directory.build`.
+ * SCIM 2.0 apps: directory role, base URL + bearer token (RFC 7644 §2, RFC 6750). Apps do not
+ * tell a client when a token expires, so the admin enters the date when the app shows one.
  */
 const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
 
 export const scimConfigSchema = z.object({
   /** e.g. https://app.example.com/scim/v2 — without /Users. */
   baseUrl: z.url().refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(u), 'must be an https:// URL'),
+  ...directoryConfigFields,
 });
 
 export const scimTokenInput = z.object({
@@ -38,23 +41,41 @@ const bearerToken: CredentialMethodSpec = {
     if (/^bearer\s/i.test(token) || /\s/.test(token)) {
       return [failFinding(PREFLIGHT.credential, label, 'credential.invalid_format', { what: 'bearer token', detail: 'paste the token alone, without "Bearer " or spaces' })];
     }
-    return [{ id: PREFLIGHT.credential, label, status: 'pass' }, expiryFinding(bearerToken.expiry(parts.meta), ctx.expiresAt, ctx.now.getTime(), new AppError('credential.expired', { what: 'SCIM bearer token', expiresAt: (ctx.expiresAt ?? '').slice(0, 10) }))];
+    const baseUrl = String(parts.config['baseUrl'] ?? 'the app');
+    return [{ id: PREFLIGHT.credential, label, status: 'pass' }, expiryFinding(bearerToken.expiry(parts.meta), ctx.expiresAt, ctx.now.getTime(), new AppError('scim.token_expired', { baseUrl, expiredAt: ` on ${(ctx.expiresAt ?? '').slice(0, 10)}` }))];
   },
 };
+
+function connectorConfig(parts: ConnectorParts) {
+  const config = scimConfigSchema.parse(parts.config);
+  const token = parts.secret?.['token'];
+  if (token === undefined) throw new AppError('connection.secret_unreadable');
+  const expiresAt = parts.meta['expiresAt'];
+  return { baseUrl: config.baseUrl, token, ...(typeof expiresAt === 'string' ? { tokenExpiresAt: expiresAt } : {}), writeBack: parts.writeBack };
+}
 
 export const scimKind: KindSpec = {
   kind: 'scim',
   displayName: 'SCIM 2.0',
   defaultRole: 'directory',
   roles: {
-    directory: { build: null, readPermissions: ['GET /Users', 'GET /Groups'], writeBackPermissions: ['PATCH /Groups'] },
+    directory: {
+      build: (ctx, parts) => scimConnector.create(ctx, connectorConfig(parts)),
+      readPermissions: ['GET /Users', 'GET /Groups'],
+      writeBackPermissions: ['PATCH /Groups'],
+      writeBackHowTo: "In the app's admin console create a SCIM token with write access to groups (read/write) and rotate to it; a read-only token cannot remove members.",
+    },
   },
   configSchema: scimConfigSchema,
   methods: { bearer_token: bearerToken },
   http: { provider: 'SCIM' },
-  supersededChecks: [],
+  // A bearer token is not signed with the clock: a difference only skews expiry warnings.
+  clockFailSeconds: null,
+  clockChecks: ['clock_skew'],
+  // The token's entered expiry is the pre-flight's expiry check.
+  supersededChecks: ['token_expiry'],
   propagating: [],
   errorPrefixes: ['scim.'],
-  providerNames: ['SCIM'],
+  providerNames: ['SCIM', 'SCIM app'],
   summaryFields: [{ key: 'baseUrl', label: 'Base URL' }],
 };

@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
 import type { ErrorCode } from '../../errors/index.js';
-import type { CheckResult, ConnectorContext, HttpResponse, MailDestination, MailSource } from '../../connectors/sdk/index.js';
+import type { CheckResult, ConnectorContext, DirectoryScope, DirectorySource, HttpResponse, MailDestination, MailSource } from '../../connectors/sdk/index.js';
 
 /**
  * The connection-kind registry's vocabulary. A kind is one table entry (kinds/index.ts): its
@@ -49,6 +49,21 @@ export interface ConnectorParts {
   readonly secret: Readonly<Record<string, string>> | null;
   /** Installation-level secrets some methods need (the keyless Google token provider). */
   readonly platform: { readonly googleTokenProviderKeyJson: string | null };
+  /** The connection's write-back consent (a directory connector then also checks and offers its write permissions). */
+  readonly writeBack: boolean;
+  /** What a directory connection reads (guests, external identities, disabled accounts); defaults elsewhere. */
+  readonly scope: DirectoryScope;
+}
+
+/**
+ * Facts about the credential that only the provider knows, learnt while testing: when an AWS
+ * access key or a Google service-account key was created, and when such a key expires. They
+ * replace what the admin entered (or the "added today" default) in the expiry inventory.
+ */
+export interface LearnedCredential {
+  readonly createdAt: string | null;
+  /** A real expiry of the key (a Google key under an expiry policy); null = it never expires. */
+  readonly expiresAt: string | null;
 }
 
 /** Anything the doctor can ask for its provider checks. */
@@ -63,12 +78,20 @@ export interface RoleSpec<Instance extends Checkable> {
   readonly readPermissions: readonly string[];
   /** The extra permissions write-back needs; empty when the role never writes back. */
   readonly writeBackPermissions: readonly string[];
+  /** For an admin turning write-back on: where the extra permissions are granted (exact console path). */
+  readonly writeBackHowTo?: string;
+  /** Overrides the kind's `propagating` for this role (a connector that tells propagation itself: []). */
+  readonly propagating?: readonly ErrorCode[];
+  /** Connector check ids of this role the pre-flight already answers (added to the kind's). */
+  readonly supersededChecks?: readonly string[];
+  /** What the provider told about the credential during the checks, when the role can learn it. */
+  learn?(instance: Instance, findings: readonly CheckResult[]): Promise<LearnedCredential | null>;
 }
 
 export interface RoleSpecs {
   readonly continuity_source?: RoleSpec<MailSource>;
   readonly continuity_destination?: RoleSpec<MailDestination>;
-  readonly directory?: RoleSpec<Checkable>;
+  readonly directory?: RoleSpec<DirectorySource>;
 }
 
 export interface CredentialMethodSpec {
@@ -87,6 +110,12 @@ export interface CredentialMethodSpec {
    * in `blocking` stops the provider checks (nothing else can be learnt with this credential).
    */
   preflight(parts: ConnectorParts, ctx: PreflightContext): CheckResult[];
+  /**
+   * Applies what the provider told about the credential (LearnedCredential) to its stored facts:
+   * the new meta and dates, or null when nothing changes. Methods whose dates cannot be learnt
+   * leave it out.
+   */
+  learn?(meta: CredentialMeta, learned: LearnedCredential): { meta: CredentialMeta; expiresAt: string | null; issuedAt: string | null } | null;
 }
 
 export interface PrepareContext {
@@ -109,6 +138,14 @@ export interface KindSpec {
   readonly methods: Readonly<Record<string, CredentialMethodSpec>>;
   /** The HTTP client's provider name and extra throttle signals. */
   readonly http: { readonly provider: string; readonly isThrottle?: (res: HttpResponse) => boolean };
+  /**
+   * How far this server's clock may be off the provider's before the doctor fails (seconds):
+   * where signed sign-in tokens stop working (Entra and Google about 5 minutes, AWS SigV4 15);
+   * null when nothing is signed with the clock (a bearer token): then it is only a warning.
+   */
+  readonly clockFailSeconds: number | null;
+  /** The connector's own clock check ids: the doctor's own clock finding (Date headers) replaces them. */
+  readonly clockChecks: readonly string[];
   /** Connector check ids the pre-flight already answers (so a cause is not named twice). */
   readonly supersededChecks: readonly string[];
   /** Failure codes that a provider-side change still propagating also produces (re-checked to tell). */

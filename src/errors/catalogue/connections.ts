@@ -86,6 +86,13 @@ export const connectionErrors = {
     scope: 'connection', kind: 'permission', retry: 'never', http: 409,
     source: 'certification-center-directory-connections',
   },
+  'connection.scope_excludes': {
+    title: 'Scope leaves accounts out',
+    cause: 'The connection reads members only: the last full read ({countedAt} UTC) left out {excluded}, so they are not in the identity inventory and not reviewed.',
+    resolution: 'If you expected them, open the connection (three-dot menu > Edit) and under Scope turn on {switches}, then save: the next sync reads them. If leaving them out is intended, nothing to do.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
+  },
   'alert.delivery_failed': {
     title: 'Alert could not be delivered',
     cause: 'The {channel} alert channel "{name}" failed: {detail}.',
