@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { bootApp } from './support/app.js';
-import { m365Body, m365SecretCredential, named, type FindingJson } from './support/connections.js';
+import { awsBody, m365Body, m365SecretCredential, named, scimBody, type FindingJson } from './support/connections.js';
 
 /**
  * The connection model through the REST API: kinds and roles, write-back as its own consent,
- * the admin-consent link and its callback, AWS IAM and SCIM stored and pre-flighted before their
- * connectors are wired, credentials replaced in place, and the OpenAPI document.
+ * the admin-consent link and its callback, AWS IAM and SCIM stored and pre-flighted, credentials
+ * replaced in place (or partly edited), scope switches, and the OpenAPI document.
  */
 describe('connections API: kinds, roles, write-back, consent', () => {
   let sandbox: Sandbox;
@@ -25,8 +25,14 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const wrong = await app.api('/connections', { method: 'POST', body: JSON.stringify({ ...m365Body(sandbox), role: 'continuity_destination' }) });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.message).toContain('cannot have the role continuity_destination');
-    const scim = await app.api('/connections', { method: 'POST', body: JSON.stringify({ kind: 'scim', name: 'App', config: { baseUrl: 'https://app.example.com/scim/v2' }, credential: { type: 'bearer_token', token: 'tok-0123456789abcdef' } }) });
+    const { role: _role, ...scimNoRole } = scimBody(sandbox, { name: 'App' });
+    const scim = await app.api('/connections', { method: 'POST', body: JSON.stringify(scimNoRole) });
     expect(scim.body.role).toBe('directory');
+    // A directory connection is read-only and reads members only, unless told otherwise.
+    expect(scim.body.writeBack.enabled).toBe(false);
+    expect(scim.body.scope).toEqual({ includeGuests: false, includeExternal: false, includeDisabled: false });
+    // A continuity connection has no scope.
+    expect((await app.api('/connections', { method: 'POST', body: JSON.stringify(m365Body(sandbox, { name: 'No scope', config: { scope: { includeGuests: true } } })) })).body.scope).toBeNull();
     const method = await app.api('/connections', { method: 'POST', body: JSON.stringify({ ...m365Body(sandbox), credential: { type: 'service_account_key', keyJson: '{}' } }) });
     expect(method.status).toBe(400);
   });
@@ -38,16 +44,18 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const dir = await app.api('/connections', { method: 'POST', body: JSON.stringify({ ...m365Body(sandbox, { name: 'Entra directory', credential: m365SecretCredential(sandbox) }), role: 'directory' }) });
     expect(dir.status, dir.text).toBe(201);
     expect(dir.body.writeBack.enabled).toBe(false);
-    expect(dir.body.permissions).toEqual({ read: ['User.Read.All', 'Group.Read.All', 'Directory.Read.All'], writeBack: ['GroupMember.ReadWrite.All'] });
+    expect(dir.body.permissions).toEqual({ read: ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'Application.Read.All'], writeBack: ['GroupMember.ReadWrite.All'] });
+    expect(dir.body.writeBack).toMatchObject({ available: true, permissions: ['GroupMember.ReadWrite.All'] });
+    expect(dir.body.writeBack.adminConsentUrl).toContain('/adminconsent?');
     const on = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
     expect(on.body.writeBack).toMatchObject({ enabled: true, consentedBy: 'admin' });
     const off = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: false }) });
     expect(off.body.writeBack.enabled).toBe(false);
     const actions = ((await app.api('/audit?action=connection.write&limit=10')).body.events as { action: string; message: string }[]).map((e) => e.action);
     expect(actions).toEqual(['connection.write_back_revoked', 'connection.write_back_consented']);
-    // The directory connector arrives with its branch: until then the doctor says so after its pre-flight.
+    // The demo home tenant granted the app continuity's permissions only: the directory's are not consented there.
     const test = await app.api(`/connections/${dir.body.id}/test`, { method: 'POST' });
-    expect(named(test.body.findings as FindingJson[])).toEqual(['fail:connection.connector_unavailable']);
+    expect(named(test.body.findings as FindingJson[])).toEqual(['fail:m365.permission_missing']);
   });
 
   it('the admin-consent link for Entra ID, and the callback that records the outcome and re-tests', async () => {
@@ -71,7 +79,7 @@ describe('connections API: kinds, roles, write-back, consent', () => {
   it('AWS IAM and SCIM: stored, counted down, pre-flighted', async () => {
     const aws = await app.api('/connections', {
       method: 'POST',
-      body: JSON.stringify({ kind: 'aws_iam', name: 'AWS prod', config: { accountId: '123456789012' }, credential: { type: 'access_key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'short', createdAt: new Date(Date.now() - 80 * 86_400_000).toISOString().slice(0, 10) } }),
+      body: JSON.stringify(awsBody(sandbox, { name: 'AWS prod', credential: { type: 'access_key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'short', createdAt: new Date(Date.now() - 80 * 86_400_000).toISOString().slice(0, 10) } })),
     });
     expect(aws.status, aws.text).toBe(201);
     expect(aws.body.credential).toMatchObject({ type: 'access_key', meta: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', maxAgeDays: 90 }, expiry: { basis: 'age_policy' } });
@@ -80,7 +88,7 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const t = await app.api(`/connections/${aws.body.id}/test`, { method: 'POST' });
     // A 5-character secret access key is caught before any call; the 80-day-old key is due for rotation.
     expect(named(t.body.findings)).toEqual(['fail:credential.invalid_format', 'warning:credential.rotation_due']);
-    const scim = await app.api('/connections', { method: 'POST', body: JSON.stringify({ kind: 'scim', name: 'HR app', config: { baseUrl: 'https://hr.example.com/scim/v2' }, credential: { type: 'bearer_token', token: 'Bearer abc-0123456789', expiresAt: '2020-01-01' } }) });
+    const scim = await app.api('/connections', { method: 'POST', body: JSON.stringify(scimBody(sandbox, { name: 'HR app', credential: { type: 'bearer_token', token: 'Bearer abc-0123456789', expiresAt: '2020-01-01' } })) });
     const s = await app.api(`/connections/${scim.body.id}/test`, { method: 'POST' });
     expect(named(s.body.findings)).toEqual(['fail:credential.invalid_format']);
     const inventory = (await app.api('/credentials?status=expired')).body.credentials as { connectionName: string }[];
@@ -99,6 +107,22 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     }
     expect(view.status).toBe('active');
     expect(view.credential.lastTestOk).toBe(true);
+  });
+
+  it('an edit of the same credential method keeps what is not given (the role ARN changes, the secret stays)', async () => {
+    const c = await app.api('/connections', { method: 'POST', body: JSON.stringify(awsBody(sandbox, { name: 'AWS edit', method: 'assume_role' })) });
+    const edited = await app.api(`/connections/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ credential: { externalId: 'another-external-id' } }) });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.body.credential.meta).toMatchObject({ accessKeyId: sandbox.demo.aws.accessKeyId, roleArn: sandbox.demo.aws.roleArn, externalId: 'another-external-id' });
+    const t = await app.api(`/connections/${c.body.id}/test`, { method: 'POST' });
+    // The secret was kept: the key signs in; the role refuses the other external id.
+    expect(named(t.body.findings as FindingJson[])).toEqual(['fail:aws.external_id_mismatch']);
+    // Scope switches merge: one switch changes, the others stay.
+    await app.api(`/connections/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { scope: { includeDisabled: true } } }) });
+    const scoped = await app.api(`/connections/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { scope: { includeGuests: true } } }) });
+    expect(scoped.body.scope).toEqual({ includeGuests: true, includeExternal: false, includeDisabled: true });
+    const bad = await app.api(`/connections/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { scope: { includeGuests: 'yes' } } }) });
+    expect(bad.status).toBe(400);
   });
 
   it('the OpenAPI document lists every connections, credentials, incidents and alerts route', async () => {

@@ -7,8 +7,8 @@ import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { selfSignedCertificate, toPfxBase64 } from '../src/sandbox/keys.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { bootApp } from './support/app.js';
-import { clearFaults, setFault, waitFor } from './support/sandbox-admin.js';
-import { googleBody, googleKeyCredential, m365Body, m365SecretCredential } from './support/connections.js';
+import { clearFaults, sandboxAdmin, setFault, waitFor } from './support/sandbox-admin.js';
+import { awsBody, entraDirectoryBody, googleBody, googleDirectoryBody, googleKeyCredential, m365Body, m365SecretCredential, scimBody } from './support/connections.js';
 import { startSmtp, startWebhookReceiver } from './support/receivers.js';
 
 /**
@@ -33,6 +33,8 @@ describe('no secret leaves Syncwarden', () => {
   const SMTP_PW = 'smtp-Pw-5b4a3c2d-never-shown';
   const HOOK_SECRET = 'whsec-9a8b7c6d5e4f3a2b-never-shown';
   let secrets: Record<string, string>;
+  /** Secrets the sandbox issued for this test (an AWS access key, a SCIM token): real ones, that sign in. */
+  let issued: { aws: { accessKeyId: string; secretAccessKey: string }; scimToken: string };
 
   const api = async (path: string, init: RequestInit = {}) => {
     const r = await app.api(path, init);
@@ -55,6 +57,10 @@ describe('no secret leaves Syncwarden', () => {
     });
     app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('debug', sink), worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 200 });
     const pem = (json: string) => (JSON.parse(json) as { private_key: string }).private_key.split('\n').filter((l) => l && !l.startsWith('-----'));
+    issued = {
+      aws: await sandboxAdmin(sandbox, 'POST', '/aws/keys', { userName: sandbox.demo.aws.integrationUserName }),
+      scimToken: (await sandboxAdmin<{ token: string }>(sandbox, 'POST', `/scim/tenants/${sandbox.demo.scim.tenant}/tokens`, { label: 'secrets test', rights: 'read_write', expiresAt: '2030-01-01T00:00:00Z' })).token,
+    };
     secrets = {
       'PFX password (demo)': sandbox.demo.microsoft.pfxPassword,
       'PFX password (rotation)': PFX_PW,
@@ -63,7 +69,11 @@ describe('no secret leaves Syncwarden', () => {
       'service-account private key': pem(sandbox.demo.google.serviceAccountKeyJson)[3]!,
       'token provider private key': pem(sandbox.demo.google.tokenProviderKeyJson)[3]!,
       'AWS secret access key': AWS_SECRET,
+      'AWS secret access key (issued by the sandbox)': issued.aws.secretAccessKey,
+      'AWS secret access key (demo integration user)': sandbox.demo.aws.secretAccessKey,
       'SCIM token': SCIM_TOKEN,
+      'SCIM token (issued by the sandbox)': issued.scimToken,
+      'SCIM token (demo)': sandbox.demo.scim.token,
       'SMTP password': SMTP_PW,
       'webhook secret': HOOK_SECRET,
     };
@@ -90,13 +100,16 @@ describe('no secret leaves Syncwarden', () => {
     const wrong = await post('/connections', m365Body(sandbox, { name: 'M365 wrong secret', credential: m365SecretCredential(sandbox, { clientSecret: WRONG_SECRET }) }));
     const keyless = await post('/connections', googleBody(sandbox, { name: 'Google keyless' }));
     const key = await post('/connections', googleBody(sandbox, { name: 'Google key', credential: googleKeyCredential(sandbox) }));
-    const aws = await post('/connections', { kind: 'aws_iam', name: 'AWS', config: { accountId: '123456789012' }, credential: { type: 'access_key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET } });
-    const role = await post('/connections', {
-      kind: 'aws_iam', name: 'AWS role', config: {},
-      credential: { type: 'assume_role', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET, roleArn: 'arn:aws:iam::123456789012:role/SyncwardenReader', externalId: 'ext-123' },
-    });
-    const scim = await post('/connections', { kind: 'scim', name: 'SCIM app', config: { baseUrl: 'https://app.example.com/scim/v2' }, credential: { type: 'bearer_token', token: SCIM_TOKEN, expiresAt: '2030-01-01' } });
-    const ids = [cert, secret, wrong, keyless, key, aws, role, scim].map((r) => {
+    // Directory connections, with keys and tokens that work (issued by the sandbox) and ones that do not.
+    const aws = await post('/connections', awsBody(sandbox, { name: 'AWS', credential: { type: 'access_key', ...issued.aws } }));
+    const awsWrong = await post('/connections', awsBody(sandbox, { name: 'AWS unknown key', credential: { type: 'access_key', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET } }));
+    const role = await post('/connections', awsBody(sandbox, { name: 'AWS role', method: 'assume_role' }));
+    const scim = await post('/connections', scimBody(sandbox, { name: 'SCIM app', credential: { type: 'bearer_token', token: issued.scimToken, expiresAt: '2030-01-01' } }));
+    const scimDemo = await post('/connections', scimBody(sandbox, { name: 'SCIM demo token' }));
+    const scimWrong = await post('/connections', scimBody(sandbox, { name: 'SCIM wrong token', credential: { type: 'bearer_token', token: SCIM_TOKEN } }));
+    const entraDir = await post('/connections', entraDirectoryBody(sandbox, { name: 'Entra directory', credential: m365SecretCredential(sandbox) }));
+    const googleDir = await post('/connections', googleDirectoryBody(sandbox, { name: 'Google directory', credential: googleKeyCredential(sandbox) }));
+    const ids = [cert, secret, wrong, keyless, key, aws, awsWrong, role, scim, scimDemo, scimWrong, entraDir, googleDir].map((r) => {
       expect(r.status, r.text).toBe(201);
       return r.body.id as string;
     });
@@ -115,6 +128,16 @@ describe('no secret leaves Syncwarden', () => {
       await api(`/connections/${id}/credentials`);
     }
     await post(`/connections/${role.body.id}/write-back`, { enabled: true });
+    await post(`/connections/${scim.body.id}/write-back`, { enabled: true });
+    for (const id of [role.body.id, scim.body.id]) await post(`/connections/${id}/test`);
+    // AWS and SCIM credentials rotated with overlap, and edited in place.
+    const newKey = await sandboxAdmin<{ accessKeyId: string; secretAccessKey: string }>(sandbox, 'POST', '/aws/keys', { userName: sandbox.demo.aws.integrationUserName });
+    secrets['AWS secret access key (rotated to)'] = newKey.secretAccessKey;
+    const rotated = await post(`/connections/${aws.body.id}/credentials`, { type: 'access_key', ...newKey });
+    expect(rotated.body.test.ok).toBe(true);
+    await post(`/connections/${aws.body.id}/credentials/${rotated.body.credential.id}/switch`, { retirePrevious: true });
+    await api(`/connections/${role.body.id}`, { method: 'PATCH', body: JSON.stringify({ credential: { externalId: sandbox.demo.aws.externalId } }) });
+    await api(`/connections/${scimDemo.body.id}`, { method: 'PATCH', body: JSON.stringify({ credential: { expiresAt: '2031-01-01' } }) });
 
     // Rotation: a certificate with a known password replaces the client secret.
     const fresh = selfSignedCertificate('Rotation test', new Date(Date.now() - 86_400_000), new Date(Date.now() + 300 * 86_400_000));
@@ -154,6 +177,10 @@ describe('no secret leaves Syncwarden', () => {
     expect(bundle.body.lastTest.findings.length).toBeGreaterThan(2);
     expect(bundle.body.recentChanges.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['connection.created', 'connection.tested', 'connection.edited']));
     expect(bundle.body.credentials.map((c: { state: string }) => c.state)).toEqual(expect.arrayContaining(['current', 'previous']));
+    // A directory connection's bundle: the kind, role, write-back consent and scope — and its key id, never its secret.
+    const roleBundle = await app.api(`/connections/${role.body.id}/bundle`);
+    expect(roleBundle.body.connection).toMatchObject({ type: 'AWS IAM', role: 'directory', writeBack: { enabled: true }, scope: { includeGuests: false } });
+    expect(roleBundle.body.credentials[0].facts).toMatchObject({ accessKeyId: sandbox.demo.aws.accessKeyId, roleArn: sandbox.demo.aws.roleArn });
     for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health']) await api(p);
     expect(texts.length).toBeGreaterThan(60);
   });
