@@ -21,7 +21,13 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
   let exit = 0;
   const PFX_PW_VAR = 'SW_TEST_PFX_PASSWORD';
   const SECRET_VAR = 'SW_TEST_CLIENT_SECRET';
-  const env = () => ({ SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent', [PFX_PW_VAR]: sandbox.demo.microsoft.pfxPassword, [SECRET_VAR]: sandbox.demo.microsoft.clientSecret });
+  const AWS_VAR = 'SW_TEST_AWS_SECRET';
+  const SCIM_VAR = 'SW_TEST_SCIM_TOKEN';
+  const env = () => ({
+    SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent',
+    [PFX_PW_VAR]: sandbox.demo.microsoft.pfxPassword, [SECRET_VAR]: sandbox.demo.microsoft.clientSecret,
+    [AWS_VAR]: sandbox.demo.aws.secretAccessKey, [SCIM_VAR]: sandbox.demo.scim.token,
+  });
   const run = async (...args: string[]): Promise<string> => {
     const lines: string[] = [];
     exit = 0;
@@ -124,4 +130,45 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
     for (const s of [sandbox.demo.microsoft.clientSecret, sandbox.demo.microsoft.pfxPassword]) expect(text).not.toContain(s);
     await expect(run('connections', 'delete', id)).rejects.toThrow(/used by the policy "P"/);
   });
+
+  it('connections create --kind aws_iam|scim --role directory: secrets from the environment, scope switches, write-back consent, partial edits', async () => {
+    const a = sandbox.demo.aws;
+    const aws = await run(
+      'connections', 'create', '--kind', 'aws_iam', '--role', 'directory', '--name', 'CLI AWS',
+      '--set', `accountId=${a.accountId}`, '--set', `endpoints.iam=${sandbox.urls.aws_iam}`, '--set', `endpoints.sts=${sandbox.urls.aws_sts}`,
+      '--access-key-id', a.accessKeyId, '--secret-access-key-env', AWS_VAR, '--role-arn', a.roleArn, '--external-id', a.externalId, '--include-guests',
+    );
+    expect(aws).toContain('Connection test successful');
+    expect(exit).toBe(0);
+    const awsId = /Created (conn_\w+)/.exec(aws)![1]!;
+    const scim = await run('connections', 'create', '--kind', 'scim', '--role', 'directory', '--name', 'CLI SCIM', '--set', `baseUrl=${sandbox.demo.scim.baseUrl}`, '--token-env', SCIM_VAR, '--secret-expires', '2031-01-31');
+    expect(scim).toContain('Connection test successful');
+    const scimId = /Created (conn_\w+)/.exec(scim)![1]!;
+
+    const show = await run('connections', 'show', scimId);
+    expect(show).toContain('SCIM 2.0, directory, active');
+    expect(show).toContain('Write-back: off (read-only); turning it on adds PATCH /Groups');
+    expect(show).toContain('Scope: members only; guests, external identities, disabled accounts left out');
+    expect(await run('connections', 'show', awsId)).toContain('Scope: members only; external identities, disabled accounts left out');
+    const on = await run('connections', 'write-back', scimId, 'on');
+    expect(on).toContain('Write-back consented on "CLI SCIM". It needs, in addition: PATCH /Groups.');
+    expect(await run('connections', 'test', scimId)).toContain('Connection test successful');
+
+    // Only the external id changes; the key and its secret are kept.
+    await run('connections', 'edit', awsId, '--external-id', 'not-the-right-one', '--set', 'scope.includeGuests=false');
+    const failed = await run('connections', 'test', awsId);
+    expect(exit).toBe(1);
+    expect(failed).toContain('aws.external_id_mismatch: External ID does not match the role');
+    const view = JSON.parse(await run('connections', 'show', awsId, '--json')) as { scope: Record<string, boolean>; credential: { meta: Record<string, unknown> } };
+    expect(view.scope).toEqual({ includeGuests: false, includeExternal: false, includeDisabled: false });
+    expect(view.credential.meta).toMatchObject({ accessKeyId: a.accessKeyId, externalId: 'not-the-right-one' });
+
+    const list = await run('credentials', 'list');
+    expect(list).toMatch(/CLI AWS\s+access key \S+ \(assumes arn:aws:iam::\d{12}:role\/SyncwardenAudit\)\s+current\s+\S+\s+\d+\s+ok\s+age_policy/);
+    expect(list).toMatch(/CLI SCIM\s+SCIM bearer token\s+current\s+2031-01-31/);
+    for (const secret of [a.secretAccessKey, sandbox.demo.scim.token]) {
+      expect(list).not.toContain(secret);
+      expect(await run('connections', 'bundle', awsId, '--json')).not.toContain(secret);
+    }
+  }, 30_000);
 });

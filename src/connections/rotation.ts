@@ -4,6 +4,7 @@ import { nowIso } from '../model/ids.js';
 import { recordAudit } from '../audit/audit.js';
 import { credentialInState, deleteCredential, getCredential, updateCredential, type CredentialRow } from '../store/credentials-repo.js';
 import { getConnection } from '../store/connections-repo.js';
+import { fromJson } from '../store/json.js';
 import { runDoctor } from '../diagnostics/doctor.js';
 import { recordCredentialTest, runConnectionTest } from '../diagnostics/connection-test.js';
 import { kindSpec } from './kinds/index.js';
@@ -34,9 +35,22 @@ function describe(kind: string, row: CredentialRow): string {
 }
 
 /** Step 1: add the new credential beside the one in use, and test it on its own. */
+/**
+ * Facts that stay when a credential of the same method is rotated (the role and its external id,
+ * the key-age policy): the new key is new, the role it assumes is not.
+ */
+const KEPT_ON_ROTATION = ['roleArn', 'externalId', 'maxAgeDays'] as const;
+
 export async function addCredential(rt: Runtime, tenantId: string, connectionId: string, body: unknown, actor = 'admin'): Promise<{ credential: CredentialView; test: CredentialTest }> {
   const connection = await requireConnection(rt, tenantId, connectionId);
-  const prepared = await prepareCredential(rt, tenantId, connection.kind, body);
+  const current = await credentialInState(rt.store.db, tenantId, connectionId, 'current');
+  const input = typeof body === 'object' && body !== null ? { ...(body as Record<string, unknown>) } : {};
+  input['type'] ??= current?.method;
+  if (current && input['type'] === current.method) {
+    const meta = fromJson<Record<string, unknown>>(current.meta_json, {});
+    for (const k of KEPT_ON_ROTATION) if (input[k] === undefined && meta[k] !== undefined && meta[k] !== null) input[k] = meta[k];
+  }
+  const prepared = await prepareCredential(rt, tenantId, connection.kind, input);
   const replaced = await credentialInState(rt.store.db, tenantId, connectionId, 'pending');
   const row = await rt.store.db.transaction().execute(async (trx) => {
     // One rotation at a time: a newer pending credential replaces an older one.

@@ -7,6 +7,7 @@ import {
   getConnectionView,
   listConnectionViews,
   removeConnection,
+  setWriteBack,
   testConnection,
   type ConnectionView,
   type FindingView,
@@ -23,9 +24,10 @@ import { AppError } from '../../errors/index.js';
 import { table } from '../table.js';
 
 /**
- * `syncwarden connections list|show|test|create|edit|rotate|delete|bundle`, `credentials list`,
- * `incidents list`, `alerts test`. Secrets never go on the command line (shell history, the
- * process list): they come from files or environment variables named by an option.
+ * `syncwarden connections list|show|test|create|edit|write-back|rotate|delete|bundle`,
+ * `credentials list`, `incidents list`, `alerts test`. Secrets never go on the command line
+ * (shell history, the process list): they come from files or environment variables named by an
+ * option.
  */
 interface CredentialFlags {
   method?: string;
@@ -34,11 +36,19 @@ interface CredentialFlags {
   clientSecretEnv?: string;
   secretExpires?: string;
   keyFile?: string;
+  keyCreated?: string;
+  maxAgeDays?: string;
   tokenEnv?: string;
   accessKeyId?: string;
   secretAccessKeyEnv?: string;
   roleArn?: string;
   externalId?: string;
+}
+
+interface ScopeFlags {
+  includeGuests?: boolean;
+  includeExternal?: boolean;
+  includeDisabled?: boolean;
 }
 
 function credentialOptions(cmd: Command): Command {
@@ -49,11 +59,29 @@ function credentialOptions(cmd: Command): Command {
     .option('--client-secret-env <VAR>', 'environment variable holding the client secret value')
     .option('--secret-expires <date>', 'the client secret\'s or token\'s expiry date (YYYY-MM-DD)')
     .option('--key-file <file>', 'service-account key JSON file')
+    .option('--key-created <date>', 'when the Google or AWS key was created (YYYY-MM-DD); learnt from the provider on test otherwise')
+    .option('--max-age-days <n>', 'rotation policy for the Google or AWS key, in days (default 90)')
     .option('--token-env <VAR>', 'environment variable holding the SCIM bearer token')
     .option('--access-key-id <id>', 'AWS access key ID')
     .option('--secret-access-key-env <VAR>', 'environment variable holding the AWS secret access key')
-    .option('--role-arn <arn>', 'AWS role to assume')
+    .option('--role-arn <arn>', 'AWS role to assume (the access key then only calls sts:AssumeRole)')
     .option('--external-id <id>', 'external ID of the role\'s trust policy');
+}
+
+function scopeOptions(cmd: Command): Command {
+  return cmd
+    .option('--include-guests', 'directory: read guests too (left out by default)')
+    .option('--include-external', 'directory: read external identities too (left out by default)')
+    .option('--include-disabled', 'directory: read disabled accounts too (left out by default)');
+}
+
+/** The scope switches given, or undefined (an edit then keeps the stored ones). */
+function scopeFrom(f: ScopeFlags): Record<string, boolean> | undefined {
+  const out: Record<string, boolean> = {};
+  if (f.includeGuests) out['includeGuests'] = true;
+  if (f.includeExternal) out['includeExternal'] = true;
+  if (f.includeDisabled) out['includeDisabled'] = true;
+  return Object.keys(out).length ? out : undefined;
 }
 
 function fromEnv(env: NodeJS.ProcessEnv, name: string | undefined, what: string): string | undefined {
@@ -83,15 +111,16 @@ function credentialFrom(f: CredentialFlags, env: NodeJS.ProcessEnv): Record<stri
     out['type'] = 'bearer_token';
     out['token'] = fromEnv(env, f.tokenEnv, 'bearer token');
   }
+  // AWS: each part on its own, so an edit can change the role ARN or external id alone.
   if (f.secretAccessKeyEnv) {
     out['type'] = f.roleArn ? 'assume_role' : 'access_key';
-    out['accessKeyId'] = f.accessKeyId;
     out['secretAccessKey'] = fromEnv(env, f.secretAccessKeyEnv, 'secret access key');
-    if (f.roleArn) {
-      out['roleArn'] = f.roleArn;
-      out['externalId'] = f.externalId;
-    }
   }
+  if (f.accessKeyId) out['accessKeyId'] = f.accessKeyId;
+  if (f.roleArn) out['roleArn'] = f.roleArn;
+  if (f.externalId) out['externalId'] = f.externalId;
+  if (f.keyCreated) out['createdAt'] = f.keyCreated;
+  if (f.maxAgeDays) out['maxAgeDays'] = Number(f.maxAgeDays);
   if (f.secretExpires) out['expiresAt'] = f.secretExpires;
   if (f.method) out['type'] = f.method;
   return Object.keys(out).length > 0 ? out : undefined;
@@ -106,7 +135,9 @@ function settings(pairs: string[]): Record<string, unknown> {
     const path = p.slice(0, i).split('.');
     let node = out;
     for (const k of path.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
-    node[path.at(-1)!] = p.slice(i + 1);
+    const value = p.slice(i + 1);
+    // The scope switches are booleans: scope.includeGuests=false.
+    node[path.at(-1)!] = path[0] === 'scope' && (value === 'true' || value === 'false') ? value === 'true' : value;
   }
   return out;
 }
@@ -117,6 +148,13 @@ function expiryText(c: ConnectionView): string {
   if (!c.credential || c.daysLeft === null) return '';
   const noun = c.credential.expiry.basis === 'age_policy' ? 'rotation due' : 'expires';
   return c.daysLeft < 0 ? `${noun} ${-c.daysLeft} days ago` : `${noun} in ${c.daysLeft} days`;
+}
+
+function scopeText(c: ConnectionView): string {
+  const s = c.scope!;
+  const out = [!s.includeGuests && 'guests', !s.includeExternal && 'external identities', !s.includeDisabled && 'disabled accounts'].filter(Boolean);
+  const counted = c.scopeExcluded ? ` (last full read left out ${c.scopeExcluded.guests} guests, ${c.scopeExcluded.external} external, ${c.scopeExcluded.disabled} disabled)` : '';
+  return out.length ? `members only; ${out.join(', ')} left out${counted}` : 'every account';
 }
 
 function printFindings(cli: CliContext, findings: FindingView[]): void {
@@ -159,8 +197,9 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         cli.out(`${c.name} — ${c.kindName}, ${c.role.replace(/_/g, ' ')}, ${c.status}${c.incident ? `, incident since ${c.incident.since}` : ''}`);
         for (const s of c.summary) cli.out(`  ${s.label}: ${s.value}`);
-        cli.out(`  Write-back: ${c.writeBack.enabled ? `consented by ${c.writeBack.consentedBy} at ${c.writeBack.consentedAt}` : 'off (read-only)'}`);
+        cli.out(`  Write-back: ${c.writeBack.enabled ? `consented by ${c.writeBack.consentedBy} at ${c.writeBack.consentedAt}` : c.writeBack.available ? `off (read-only); turning it on adds ${c.writeBack.permissions.join(', ')}` : 'off (read-only)'}`);
         cli.out(`  Permissions: ${c.permissions.read.join(', ')}${c.writeBack.enabled ? `; write-back: ${c.permissions.writeBack.join(', ')}` : ''}`);
+        if (c.scope) cli.out(`  Scope: ${scopeText(c)}`);
         if (c.adminConsentUrl) cli.out(`  Admin consent: ${c.adminConsentUrl}`);
         cli.out('');
         cli.out(table(['credential', 'state', 'method', 'what', 'expires', 'days left', 'last test'], c.credentials.map((x) => [x.id, x.state, x.type, x.expiry.what, x.expiresAt?.slice(0, 10) ?? '', x.daysLeft ?? '', x.lastTestOk === null ? '' : x.lastTestOk ? 'passed' : 'failed'])));
@@ -187,24 +226,25 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
       });
     });
 
-  credentialOptions(
+  scopeOptions(credentialOptions(
     connections
       .command('create')
-      .description('create a connection from --file (the API body) and/or options, then test it')
+      .description('create a connection from --file (the API body) and/or options, then test it (read-only: write-back is its own consent, `connections write-back`)')
       .option('--file <file>', 'JSON body as for POST /api/v1/connections ("-" = stdin)')
       .option('--kind <kind>', 'microsoft365 | google_workspace | aws_iam | scim')
       .option('--name <name>', 'connection name')
-      .option('--role <role>', 'continuity_source | continuity_destination | directory')
-      .option('--set <key=value>', 'a setting, e.g. tenantId=… or endpoints.login=… (repeatable)', collect, []),
-  )
+      .option('--role <role>', 'continuity_source | continuity_destination | directory (aws_iam and scim: directory)')
+      .option('--set <key=value>', 'a setting, e.g. tenantId=…, endpoints.login=…, baseUrl=…, accountId=… (repeatable)', collect, []),
+  ))
     .option('--json', 'JSON output')
-    .action(async (o: CredentialFlags & { file?: string; kind?: string; name?: string; role?: string; set: string[]; json?: boolean }) => {
+    .action(async (o: CredentialFlags & ScopeFlags & { file?: string; kind?: string; name?: string; role?: string; set: string[]; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         const body = readBody(o.file);
         if (o.kind) body['kind'] = o.kind;
         if (o.name) body['name'] = o.name;
         if (o.role) body['role'] = o.role;
-        body['config'] = { ...((body['config'] as Record<string, unknown>) ?? {}), ...settings(o.set) };
+        const scope = scopeFrom(o);
+        body['config'] = { ...((body['config'] as Record<string, unknown>) ?? {}), ...settings(o.set), ...(scope ? { scope } : {}) };
         body['credential'] = { ...((body['credential'] as Record<string, unknown>) ?? {}), ...(credentialFrom(o, cli.env) ?? {}) };
         const created = await createConnection(rt, DEFAULT_TENANT, body, 'cli');
         const test = await testConnection(rt, DEFAULT_TENANT, created.id, 'cli', 'save');
@@ -216,21 +256,40 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
       });
     });
 
-  credentialOptions(
+  scopeOptions(credentialOptions(
     connections
       .command('edit <id>')
-      .description('rename, change settings, or replace the credential in use (the old one is kept as previous)')
+      .description('rename, change settings or scope, or replace the credential in use (the old one is kept as previous; parts not given are kept)')
       .option('--name <name>', 'new name')
-      .option('--set <key=value>', 'a setting to change (repeatable)', collect, []),
-  )
+      .option('--set <key=value>', 'a setting to change (repeatable); scope.includeGuests=false turns a switch off', collect, []),
+  ))
     .option('--json', 'JSON output')
-    .action(async (id: string, o: CredentialFlags & { name?: string; set: string[]; json?: boolean }) => {
+    .action(async (id: string, o: CredentialFlags & ScopeFlags & { name?: string; set: string[]; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         const credential = credentialFrom(o, cli.env);
         const config = settings(o.set);
+        const scope = scopeFrom(o);
+        if (scope) config['scope'] = { ...((config['scope'] as Record<string, unknown>) ?? {}), ...scope };
         const edited = await editConnection(rt, DEFAULT_TENANT, id, { ...(o.name ? { name: o.name } : {}), ...(Object.keys(config).length ? { config } : {}), ...(credential ? { credential } : {}) }, 'cli');
         if (o.json) return cli.out(JSON.stringify(edited, null, 2));
         cli.out(`Edited ${edited.name}; status ${edited.status}. Use \`syncwarden connections test ${id}\`.`);
+      });
+    });
+
+  connections
+    .command('write-back <id> <on|off>')
+    .description('consent to write-back on a directory connection (revocations are written to the provider), or turn it off; audited')
+    .option('--json', 'JSON output')
+    .action(async (id: string, state: string, o: { json?: boolean }) => {
+      if (state !== 'on' && state !== 'off') throw new AppError('request.invalid', { detail: 'write-back: on or off' });
+      await cli.withRuntime(async ({ rt }) => {
+        const c = await setWriteBack(rt, DEFAULT_TENANT, id, { enabled: state === 'on' }, 'cli');
+        if (o.json) return cli.out(JSON.stringify(c, null, 2));
+        if (!c.writeBack.enabled) return cli.out(`Write-back is off on "${c.name}": read-only.`);
+        cli.out(`Write-back consented on "${c.name}". It needs, in addition: ${c.writeBack.permissions.join(', ')}.`);
+        if (c.writeBack.howTo) cli.out(c.writeBack.howTo);
+        if (c.writeBack.adminConsentUrl) cli.out(`Admin consent: ${c.writeBack.adminConsentUrl}`);
+        cli.out(`Then run \`syncwarden connections test ${id}\`.`);
       });
     });
 
@@ -246,7 +305,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .action(async (id: string, o: CredentialFlags & { switch: boolean; retireOld?: boolean; force?: boolean; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         const credential = credentialFrom(o, cli.env);
-        if (!credential) throw new AppError('request.invalid', { detail: 'give the new credential: --pfx, --client-secret-env, --key-file, --token-env, --secret-access-key-env or --method impersonation' });
+        if (!credential) throw new AppError('request.invalid', { detail: 'give the new credential: --pfx, --client-secret-env, --key-file, --token-env, --access-key-id with --secret-access-key-env, or --method impersonation' });
         const added = await addCredential(rt, DEFAULT_TENANT, id, credential, 'cli');
         const out: Record<string, unknown> = { added };
         if (!o.json) {
