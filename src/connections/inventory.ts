@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Runtime } from '../runtime/context.js';
 import { listConnections } from '../store/connections-repo.js';
 import { liveCredentials } from '../store/credentials-repo.js';
-import { kindSpec } from './kinds/index.js';
+import { kindDisplayName, kindSpec } from './kinds/index.js';
 import { viewCredential, type CredentialView } from './credentials.js';
 import { EXPIRING_SOON_DAYS } from './expiry.js';
 
@@ -45,7 +45,7 @@ export async function credentialInventory(rt: Runtime, tenantId: string, q: Inve
     // Keyless sign-in has nothing that expires.
     if (kindSpec(c.kind).methods[row.method]?.keyless) continue;
     const v = viewCredential(c.kind, row, rt.now());
-    const entry: InventoryEntry = { ...v, connectionName: c.name, connectionKind: c.kind, kindName: kindSpec(c.kind).displayName, role: c.role, status: expiryStatus(v.daysLeft) };
+    const entry: InventoryEntry = { ...v, connectionName: c.name, connectionKind: c.kind, kindName: kindDisplayName(c.kind, c.role), role: c.role, status: expiryStatus(v.daysLeft) };
     if (q.status && entry.status !== q.status) continue;
     if (q.kind && c.kind !== q.kind) continue;
     if (q.within !== undefined && (entry.daysLeft === null || entry.daysLeft > q.within)) continue;

@@ -5,7 +5,7 @@ import { fromJson } from '../store/json.js';
 import type { ConnectionRow } from '../store/connections-repo.js';
 import { openIncidentOf } from '../store/incidents-repo.js';
 import { credentialsOf } from '../store/credentials-repo.js';
-import { kindSpec } from './kinds/index.js';
+import { kindDisplayName, kindSpec } from './kinds/index.js';
 import type { ConnectionKind, ConnectionRole } from './kinds/types.js';
 import { viewCredential, viewFinding, type CredentialView, type FindingView } from './credentials.js';
 import { EXPIRING_SOON_DAYS } from './expiry.js';
@@ -83,7 +83,7 @@ export async function viewConnection(rt: Runtime, tenantId: string, row: Connect
     id: row.id,
     name: row.name,
     kind: row.kind as ConnectionKind,
-    kindName: spec.displayName,
+    kindName: kindDisplayName(row.kind, row.role),
     role,
     status,
     lastTestedAt: row.last_tested_at,

@@ -4,7 +4,7 @@ import { nowIso } from '../model/ids.js';
 import { fromJson } from '../store/json.js';
 import { listIncidents } from '../store/incidents-repo.js';
 import { credentialsOf } from '../store/credentials-repo.js';
-import { kindSpec } from '../connections/kinds/index.js';
+import { kindDisplayName } from '../connections/kinds/index.js';
 import { openSecret } from '../connections/credentials.js';
 import { requireConnection, viewConnection } from '../connections/service.js';
 import { viewIncident } from './incidents.js';
@@ -22,7 +22,6 @@ const AUDIT_EVENTS = 100;
 export async function supportBundle(rt: Runtime, tenantId: string, connectionId: string, info: { version: string }): Promise<{ filename: string; json: string }> {
   const row = await requireConnection(rt, tenantId, connectionId);
   const view = await viewConnection(rt, tenantId, row);
-  const spec = kindSpec(row.kind);
   const incidents = await listIncidents(rt.store.db, tenantId, { connectionId, limit: 20 });
   const incidentViews = [];
   for (const i of incidents) incidentViews.push(await viewIncident(rt, tenantId, i, row));
@@ -46,7 +45,7 @@ export async function supportBundle(rt: Runtime, tenantId: string, connectionId:
     connection: {
       id: view.id,
       name: view.name,
-      type: spec.displayName,
+      type: kindDisplayName(row.kind, row.role),
       kind: view.kind,
       role: view.role,
       status: view.status,

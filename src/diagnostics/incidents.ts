@@ -8,7 +8,7 @@ import { getIncident, insertIncident, listIncidents, openIncidentOf, resolveOpen
 import { recordAudit, auditError } from '../audit/audit.js';
 import { enqueue } from '../engine/jobs.js';
 import { queueAlert } from '../notify/outbox.js';
-import { kindSpec } from '../connections/kinds/index.js';
+import { kindDisplayName } from '../connections/kinds/index.js';
 
 /**
  * Connection-level incidents: when a connection fails — its test, a sync that hit a
@@ -219,7 +219,7 @@ export async function viewIncident(rt: Runtime, tenantId: string, row: IncidentR
   if (open) affected = await countBlocked(rt.store.db, tenantId, (await policiesUsing(rt.store.db, tenantId, row.connection_id)).map((p) => p.id));
   let kindName = conn?.kind ?? '';
   try {
-    kindName = conn ? kindSpec(conn.kind).displayName : kindName;
+    kindName = conn ? kindDisplayName(conn.kind, conn.role) : kindName;
   } catch {
     // an unknown kind keeps its raw name
   }

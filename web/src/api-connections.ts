@@ -24,10 +24,20 @@ export interface ConnectionV {
   credential: Credential | null; credentials: Credential[];
   expiresAt: string | null; daysLeft: number | null;
   incident: { id: string; since: string; title: string; code: string } | null;
-  writeBack: { enabled: boolean; consentedAt: string | null; consentedBy: string | null };
+  writeBack: { enabled: boolean; consentedAt: string | null; consentedBy: string | null; available: boolean; permissions: string[]; howTo: string | null; adminConsentUrl: string | null };
   permissions: { read: string[]; writeBack: string[] };
   adminConsentUrl: string | null;
+  scope: Scope | null;
+  scopeExcluded: { guests: number; external: number; disabled: number; countedAt: string } | null;
   findings: Finding[] | null; createdAt: string; updatedAt: string;
+}
+
+export interface Scope { includeGuests: boolean; includeExternal: boolean; includeDisabled: boolean }
+
+export interface KindDescription {
+  kind: Kind; displayName: string; defaultRole: Role;
+  roles: { role: Role; available: boolean; readPermissions: string[]; writeBackPermissions: string[]; writeBackHowTo: string | null; hasConsentLink: boolean }[];
+  methods: { method: string; label: string; keyless: boolean }[];
 }
 
 export interface InventoryEntry extends Credential { connectionName: string; connectionKind: Kind; kindName: string; role: Role; status: 'expired' | 'expiring' | 'ok' | 'unknown' }
@@ -44,6 +54,7 @@ export interface AlertRow { id: string; event: string; status: string; subject: 
 export interface CredentialTest { ok: boolean; findings: Finding[] }
 
 export const connApi = {
+  kinds: () => call<{ kinds: KindDescription[] }>('GET', '/connection-kinds'),
   list: () => call<{ connections: ConnectionV[] }>('GET', '/connections'),
   get: (id: string) => call<ConnectionV>('GET', `/connections/${id}`),
   create: (body: unknown) => call<ConnectionV>('POST', '/connections', body),
@@ -71,6 +82,17 @@ export const connApi = {
 export const KIND_NAMES: Record<Kind, string> = { microsoft365: 'Microsoft 365', google_workspace: 'Google Workspace', aws_iam: 'AWS IAM', scim: 'SCIM 2.0' };
 export const ROLE_NAMES: Record<Role, string> = { continuity_source: 'Continuity source', continuity_destination: 'Continuity destination', directory: 'Directory' };
 export const CONN_STATUS: Record<ConnStatus, string> = { active: 'Active', error: 'Error', not_tested: 'Not tested', expiring: 'Expiring soon' };
+
+/** "Members only — guests, external identities and disabled accounts left out", or "Every account". */
+export function scopeText(s: Scope): string {
+  const out = [!s.includeGuests && 'guests', !s.includeExternal && 'external identities', !s.includeDisabled && 'disabled accounts'].filter((x): x is string => typeof x === 'string');
+  if (out.length === 0) return 'Every account (guests, external identities and disabled accounts included)';
+  const list = out.length === 1 ? out[0]! : `${out.slice(0, -1).join(', ')} and ${out.at(-1)!}`;
+  return `Members only — ${list} left out`;
+}
+
+/** Google scopes shown without their common prefix. */
+export const shortPermission = (p: string) => p.replace('https://www.googleapis.com/auth/', '');
 
 /** "Certificate expires in 23 days", "Client secret expired 3 days ago", "Key rotation due in 12 days". */
 export function countdown(c: Credential | null): string | null {

@@ -17,6 +17,7 @@ import {
 import { credentialViews } from '../../connections/credentials.js';
 import { addCredential, discardCredential, retireCredential, switchCredential, testCredential } from '../../connections/rotation.js';
 import { supportBundle } from '../../diagnostics/bundle.js';
+import { describeKinds } from '../../connections/kinds/describe.js';
 import { recordAudit } from '../../audit/audit.js';
 
 const idParams = z.object({ id: z.string().min(1) });
@@ -39,6 +40,10 @@ export function connectionRoutes(rt: Runtime, version: string): RouteSpec[] {
     {
       method: 'GET', url: '/connections', tag: 'Connections', summary: 'List connections (status, credential in use with its expiry, open incident)',
       handler: async ({ tenantId, request }) => ({ connections: await listConnectionViews(rt, tenantId, { baseUrl: baseUrlOf(request) }) }),
+    },
+    {
+      method: 'GET', url: '/connection-kinds', tag: 'Connections', summary: 'The connection kinds: roles with their read and write-back permissions, credential methods',
+      handler: async () => ({ kinds: describeKinds() }),
     },
     {
       method: 'POST', url: '/connections', tag: 'Connections', summary: 'Create a connection; the doctor runs on save (queued)', body: createConnectionSchema, status: 201,

@@ -35,6 +35,13 @@ export function roleSpec(kind: KindSpec, role: string): RoleSpec<Checkable> {
   return spec;
 }
 
+/** The provider's name for an admin in this role: 'Microsoft Entra ID' for a Microsoft 365 directory connection. */
+export function kindDisplayName(kind: string, role: string): string {
+  const spec = kindSpec(kind);
+  const r = isConnectionRole(role) ? (spec.roles[role] as RoleSpec<Checkable> | undefined) : undefined;
+  return r?.displayName ?? spec.displayName;
+}
+
 export function methodSpec(kind: KindSpec, method: string): CredentialMethodSpec {
   const spec = kind.methods[method];
   if (!spec) throw new AppError('request.invalid', { detail: `credential.type: a ${kind.displayName} connection signs in with ${Object.keys(kind.methods).join(' or ')}, not ${method}` });

@@ -136,6 +136,7 @@ export const microsoft365Kind: KindSpec = {
       writeBackPermissions: [],
     },
     directory: {
+      displayName: 'Microsoft Entra ID',
       // The connector checks each permission twice (in the token's roles, then by calling an
       // endpoint that needs it), the write-back one only with consent.
       build: (ctx, parts) => microsoftDirectoryConnector.create(ctx, { ...connectorConfig(parts), writeBack: parts.writeBack }),

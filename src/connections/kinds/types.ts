@@ -72,6 +72,8 @@ export interface Checkable {
 }
 
 export interface RoleSpec<Instance extends Checkable> {
+  /** What an admin calls the provider in this role, when not the kind's name (Entra ID for the directory of Microsoft 365). */
+  readonly displayName?: string;
   /** Builds the connector for this role; null while the connector is not part of this build. */
   readonly build: ((ctx: ConnectorContext, parts: ConnectorParts) => Instance) | null;
   /** Provider permissions (Graph app roles, OAuth scopes, IAM actions) read-only work needs. */

@@ -17,8 +17,12 @@ async function fileToBase64(file: File): Promise<string> {
   return btoa(s);
 }
 
-/** The credential input the API expects, or null when the required fields are still empty. */
-export function credentialBody(d: CredentialDraft): Record<string, unknown> | null {
+/**
+ * The credential input the API expects, or null when the required fields are still empty.
+ * `partial` (editing the credential in use): any field given is enough — the server keeps the
+ * rest of the same method (change an external id without pasting the secret again).
+ */
+export function credentialBody(d: CredentialDraft, partial = false): Record<string, unknown> | null {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== '') out[k] = v;
   const need: Record<string, string[]> = {
@@ -26,9 +30,10 @@ export function credentialBody(d: CredentialDraft): Record<string, unknown> | nu
     access_key: ['accessKeyId', 'secretAccessKey'], assume_role: ['accessKeyId', 'secretAccessKey', 'roleArn', 'externalId'], bearer_token: ['token'],
   };
   const type = String(d['type'] ?? '');
-  if (!(type in need) || need[type]!.some((k) => !out[k])) return null;
+  if (!(type in need)) return null;
+  if (partial ? Object.keys(out).length <= 1 && need[type]!.length > 0 : need[type]!.some((k) => !out[k])) return null;
   if (typeof out['maxAgeDays'] === 'string') out['maxAgeDays'] = Number(out['maxAgeDays']);
-  if (type === 'certificate' && out['pfxPassword'] === undefined) out['pfxPassword'] = '';
+  if (type === 'certificate' && out['pfxPassword'] === undefined && out['pfxBase64'] !== undefined) out['pfxPassword'] = '';
   return out;
 }
 
@@ -69,13 +74,17 @@ export function CredentialFields({ kind, draft, onChange, hint }: { kind: Kind; 
         <>
           <label><span>Access key ID</span><input aria-label="Access key ID" value={String(draft['accessKeyId'] ?? '')} onChange={(e) => set('accessKeyId', e.target.value)} placeholder="AKIA…" /></label>
           <label><span>Secret access key</span><input type="password" autoComplete="off" aria-label="Secret access key" value={String(draft['secretAccessKey'] ?? '')} onChange={(e) => set('secretAccessKey', e.target.value)} placeholder={hint} /></label>
-          <label><span>Key created</span><input type="date" aria-label="Key created" value={String(draft['createdAt'] ?? '')} onChange={(e) => set('createdAt', e.target.value || undefined)} /></label>
+          <div className="row">
+            <label><span>Key created (read from AWS when tested)</span><input type="date" aria-label="Key created" value={String(draft['createdAt'] ?? '')} onChange={(e) => set('createdAt', e.target.value || undefined)} /></label>
+            <label><span>Rotate after (days)</span><input type="number" min={1} aria-label="Rotate after days" value={String(draft['maxAgeDays'] ?? 90)} onChange={(e) => set('maxAgeDays', Number(e.target.value))} /></label>
+          </div>
         </>
       )}
       {type === 'assume_role' && (
         <>
           <label><span>Role ARN</span><input aria-label="Role ARN" value={String(draft['roleArn'] ?? '')} onChange={(e) => set('roleArn', e.target.value)} placeholder="arn:aws:iam::123456789012:role/SyncwardenReader" /></label>
           <label><span>External ID</span><input aria-label="External ID" value={String(draft['externalId'] ?? '')} onChange={(e) => set('externalId', e.target.value)} /></label>
+          <small>Syncwarden signs in with the access key only to call sts:AssumeRole; it reads with the role&apos;s temporary credentials.</small>
         </>
       )}
       {type === 'bearer_token' && (

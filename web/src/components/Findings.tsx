@@ -7,8 +7,8 @@ const ICON = { pass: '✓', fail: '✕', warning: '!', skipped: '–' } as const
 export function Findings({ findings, label }: { findings: Finding[]; label?: string }) {
   return (
     <ul className="findings" aria-label={label ?? 'Test results'}>
-      {findings.map((f) => (
-        <li key={f.check} className={`finding finding-${f.status}`}>
+      {findings.map((f, i) => (
+        <li key={`${f.check}-${i}`} className={`finding finding-${f.status}`}>
           <span className="finding-icon" aria-label={f.status}>{ICON[f.status]}</span>
           <span>
             {f.label}

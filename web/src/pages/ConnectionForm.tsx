@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, type RenderedError } from '../api.js';
-import { connApi, KIND_NAMES, ROLE_NAMES, type ConnectionV, type Kind, type Role } from '../api-connections.js';
+import { connApi, KIND_NAMES, ROLE_NAMES, shortPermission, type ConnectionV, type Kind, type KindDescription, type Role, type Scope } from '../api-connections.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { CredentialFields, METHODS, credentialBody, type CredentialDraft } from '../components/CredentialFields.js';
 
+/** Roles per kind, until the registry (GET /connection-kinds) answers. */
 const ROLES: Record<Kind, Role[]> = {
   microsoft365: ['continuity_source', 'directory'],
   google_workspace: ['continuity_destination', 'directory'],
@@ -12,7 +13,9 @@ const ROLES: Record<Kind, Role[]> = {
   scim: ['directory'],
 };
 
-const FIELDS: Record<Kind, { key: string; label: string; placeholder: string }[]> = {
+interface Field { key: string; label: string; placeholder: string; roles?: Role[]; list?: boolean }
+
+const FIELDS: Record<Kind, Field[]> = {
   microsoft365: [
     { key: 'tenantId', label: 'Directory (tenant) ID', placeholder: '00000000-0000-0000-0000-000000000000' },
     { key: 'clientId', label: 'Application (client) ID', placeholder: '00000000-0000-0000-0000-000000000000' },
@@ -21,6 +24,7 @@ const FIELDS: Record<Kind, { key: string; label: string; placeholder: string }[]
     { key: 'serviceAccountEmail', label: 'Service account email', placeholder: 'sync@project.iam.gserviceaccount.com' },
     { key: 'adminEmail', label: 'Admin email', placeholder: 'admin@example.com' },
     { key: 'domain', label: 'Primary domain', placeholder: 'example.com' },
+    { key: 'domains', label: 'Other verified domains (comma-separated)', placeholder: 'example.org, example.net', roles: ['directory'], list: true },
   ],
   aws_iam: [
     { key: 'accountId', label: 'AWS account ID', placeholder: '123456789012' },
@@ -29,26 +33,60 @@ const FIELDS: Record<Kind, { key: string; label: string; placeholder: string }[]
   scim: [{ key: 'baseUrl', label: 'SCIM base URL', placeholder: 'https://app.example.com/scim/v2' }],
 };
 
+const SCOPE_SWITCHES: { key: keyof Scope; label: string }[] = [
+  { key: 'includeGuests', label: 'Include guests' },
+  { key: 'includeExternal', label: 'Include external identities' },
+  { key: 'includeDisabled', label: 'Include disabled accounts' },
+];
+
+const NO_SCOPE: Scope = { includeGuests: false, includeExternal: false, includeDisabled: false };
+
+function initialConfig(existing: ConnectionV | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(existing?.config ?? {})) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.join(', ');
+  }
+  return out;
+}
+
 /**
- * Add or edit a connection. Secrets are write-only: on edit, leaving the credential empty keeps
- * it; replacing it here swaps at once — the overlap flow is "Rotate credential" on the card.
+ * Add or edit a connection: kind → role → sign-in method, with the fields each needs. A
+ * directory connection is read-only unless write-back is consented here (its own switch, with
+ * the permissions it adds and, for Entra ID, the admin-consent link), and reads members only
+ * unless its scope switches say otherwise. Secrets are write-only: on edit, leaving the
+ * credential empty keeps it, and a part given (a new external ID) keeps the rest; the overlap
+ * flow is "Rotate credential" on the card.
  */
 export function ConnectionForm({ existing, onClose, onSaved }: { existing: ConnectionV | null; onClose: () => void; onSaved: (c: ConnectionV) => void }) {
   const editing = existing !== null;
+  const [kinds, setKinds] = useState<KindDescription[] | null>(null);
   const [kind, setKind] = useState<Kind>(existing?.kind ?? 'microsoft365');
   const [role, setRole] = useState<Role>(existing?.role ?? 'continuity_source');
   const [name, setName] = useState(existing?.name ?? '');
-  const [config, setConfig] = useState<Record<string, string>>(() => Object.fromEntries(Object.entries(existing?.config ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+  const [config, setConfig] = useState<Record<string, string>>(() => initialConfig(existing));
+  const [scope, setScope] = useState<Scope>(existing?.scope ?? NO_SCOPE);
   const [draft, setDraft] = useState<CredentialDraft>({ type: existing?.credential?.type ?? METHODS[kind][0]!.value });
   const [writeBack, setWriteBack] = useState(existing?.writeBack.enabled ?? false);
   const [error, setError] = useState<RenderedError | null>(null);
   const [saving, setSaving] = useState(false);
 
+  useEffect(() => {
+    connApi.kinds().then((r) => setKinds(r.kinds), () => setKinds(null));
+  }, []);
+
+  const described = kinds?.find((k) => k.kind === kind) ?? null;
+  const roles = described ? described.roles.filter((r) => r.available).map((r) => r.role) : ROLES[kind];
+  const roleInfo = described?.roles.find((r) => r.role === role) ?? null;
+  const directory = role === 'directory';
+
   function chooseKind(k: Kind) {
     setKind(k);
-    setRole(ROLES[k][0]!);
+    setRole(kinds?.find((d) => d.kind === k)?.defaultRole ?? ROLES[k][0]!);
     setDraft({ type: METHODS[k][0]!.value });
     setConfig({});
+    setScope(NO_SCOPE);
+    setWriteBack(false);
   }
 
   async function save() {
@@ -56,15 +94,25 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
     setError(null);
     try {
       const cfg: Record<string, unknown> = {};
-      for (const f of FIELDS[kind]) if (config[f.key]) cfg[f.key] = config[f.key];
-      const credential = credentialBody(draft);
+      for (const f of FIELDS[kind]) {
+        if (f.roles && !f.roles.includes(role)) continue;
+        const v = config[f.key];
+        if (f.list) {
+          if (v !== undefined) cfg[f.key] = v.split(',').map((x) => x.trim()).filter(Boolean);
+        } else if (v) cfg[f.key] = v;
+      }
+      if (directory) cfg['scope'] = scope;
       let saved: ConnectionV;
       if (editing) {
+        const credential = credentialBody(draft, true);
         const changed = credential && (credential['type'] !== existing.credential?.type || Object.keys(credential).length > 1);
         saved = await connApi.edit(existing.id, { name, config: cfg, ...(changed ? { credential } : {}) });
         if (writeBack !== existing.writeBack.enabled) saved = await connApi.writeBack(existing.id, writeBack);
       } else {
+        const credential = credentialBody(draft);
         saved = await connApi.create({ kind, role, name, config: cfg, credential: credential ?? { type: draft['type'] } });
+        // Write-back is its own consent, recorded (and audited) on its own.
+        if (directory && writeBack) saved = await connApi.writeBack(saved.id, true);
       }
       onSaved(saved);
     } catch (e) {
@@ -74,6 +122,8 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
     }
   }
 
+  const writeBackPermissions = roleInfo?.writeBackPermissions ?? existing?.writeBack.permissions ?? [];
+  const consentUrl = existing?.writeBack.adminConsentUrl ?? null;
   return (
     <Dialog
       title={editing ? `Edit ${existing.name}` : 'Add connection'}
@@ -96,23 +146,46 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
           <label>
             <span>Role</span>
             <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {ROLES[kind].map((r) => <option key={r} value={r}>{ROLE_NAMES[r]}</option>)}
+              {roles.map((r) => <option key={r} value={r}>{ROLE_NAMES[r]}</option>)}
             </select>
           </label>
         </div>
       )}
       <label><span>Name</span><input aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} placeholder={`Contoso ${KIND_NAMES[kind]}`} /></label>
-      {FIELDS[kind].map((f) => (
+      {FIELDS[kind].filter((f) => !f.roles || f.roles.includes(role)).map((f) => (
         <label key={f.key}><span>{f.label}</span><input aria-label={f.label} value={config[f.key] ?? ''} onChange={(e) => setConfig({ ...config, [f.key]: e.target.value })} placeholder={f.placeholder} /></label>
       ))}
       <CredentialFields kind={kind} draft={draft} onChange={setDraft} hint={editing ? 'Leave blank to keep the current credential' : undefined} />
-      {editing && existing.role === 'directory' && (
-        <label className="check">
-          <input type="checkbox" checked={writeBack} onChange={(e) => setWriteBack(e.target.checked)} />
-          <span>Write-back: allow Syncwarden to change the directory (revoke access after a certification). Needs {existing.permissions.writeBack.join(', ')}.</span>
-        </label>
+      {roleInfo && roleInfo.readPermissions.length > 0 && (
+        <small className="muted" data-testid="read-permissions">Reads with: {roleInfo.readPermissions.map(shortPermission).join(', ')}</small>
       )}
-      <small>Read-only by default. The connection is tested as soon as it is saved.</small>
+      {directory && (
+        <fieldset className="scope" aria-label="Scope">
+          <legend>Scope — accounts left out unless switched on</legend>
+          {SCOPE_SWITCHES.map((s) => (
+            <label key={s.key} className="check">
+              <input type="checkbox" aria-label={s.label} checked={scope[s.key]} onChange={(e) => setScope({ ...scope, [s.key]: e.target.checked })} />
+              <span>{s.label}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {directory && writeBackPermissions.length > 0 && (
+        <div className="write-back">
+          <label className="check">
+            <input type="checkbox" aria-label="Write-back" checked={writeBack} onChange={(e) => setWriteBack(e.target.checked)} />
+            <span>
+              Write-back: allow Syncwarden to change the directory (revoke access after a certification). A separate consent, audited; it
+              adds {writeBackPermissions.map(shortPermission).join(', ')}.
+            </span>
+          </label>
+          {writeBack && (roleInfo?.writeBackHowTo ?? existing?.writeBack.howTo) && <small>{roleInfo?.writeBackHowTo ?? existing?.writeBack.howTo}</small>}
+          {writeBack && roleInfo?.hasConsentLink && (consentUrl
+            ? <a href={consentUrl} target="_blank" rel="noreferrer">Grant admin consent for write-back</a>
+            : <small>The admin-consent link appears on the connection card once it is saved.</small>)}
+        </div>
+      )}
+      <small>{directory ? 'Read-only unless write-back is consented. ' : 'Read-only by default. '}The connection is tested as soon as it is saved.</small>
       {error && <ErrorBox error={error} />}
     </Dialog>
   );

@@ -1,6 +1,6 @@
 import { Fragment, useState } from 'react';
 import { ApiError } from '../api.js';
-import { connApi, countdown, CONN_STATUS, ROLE_NAMES, type ConnectionV, type Finding } from '../api-connections.js';
+import { connApi, countdown, CONN_STATUS, ROLE_NAMES, scopeText, shortPermission, type ConnectionV, type Finding } from '../api-connections.js';
 import { useData } from '../components/useData.js';
 import { Pill } from '../components/Pill.js';
 import { Menu } from '../components/Menu.js';
@@ -87,11 +87,17 @@ function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; on
         <dt>Credential</dt>
         <dd>{c.credential ? `${c.credential.label} — ${c.credential.expiry.what}` : 'none'}</dd>
         <dt>Access</dt>
-        <dd>{c.writeBack.enabled ? <span className="warn-text">Write-back consented by {c.writeBack.consentedBy}</span> : 'Read-only'}{' '}
-          {c.adminConsentUrl && <a href={c.adminConsentUrl} target="_blank" rel="noreferrer">Grant admin consent</a>}
+        <dd data-testid="access">{c.writeBack.enabled ? <span className="warn-text">Write-back consented by {c.writeBack.consentedBy} (adds {c.writeBack.permissions.map(shortPermission).join(', ')})</span> : 'Read-only'}{' '}
+          {c.adminConsentUrl && <a href={c.adminConsentUrl} target="_blank" rel="noreferrer">{c.writeBack.enabled ? 'Grant admin consent (with write-back)' : 'Grant admin consent'}</a>}
         </dd>
+        {c.scope && (
+          <>
+            <dt>Scope</dt>
+            <dd data-testid="scope">{scopeText(c.scope)}{c.scopeExcluded && <span className="muted"> · last full read left out {c.scopeExcluded.guests} guests, {c.scopeExcluded.external} external, {c.scopeExcluded.disabled} disabled</span>}</dd>
+          </>
+        )}
         <dt>Permissions</dt>
-        <dd className="muted">{[...c.permissions.read, ...(c.writeBack.enabled ? c.permissions.writeBack : [])].map((p) => p.replace('https://www.googleapis.com/auth/', '')).join(', ')}</dd>
+        <dd className="muted">{[...c.permissions.read, ...(c.writeBack.enabled ? c.permissions.writeBack : [])].map(shortPermission).join(', ')}</dd>
         <dt>Last tested</dt>
         <dd>{relativeTime(c.lastTestedAt)}{c.findings && !findings && <> · <button type="button" className="link" onClick={() => setShowLast((s) => !s)}>{showLast ? 'hide results' : 'show results'}</button></>}</dd>
       </dl>
@@ -125,7 +131,7 @@ export function ConnectionsPage() {
         if (fresh.lastTestedAt !== c.lastTestedAt || tries > 20) {
           clearInterval(poll);
           reload();
-          if (fresh.lastTestedAt !== c.lastTestedAt) toast(fresh.status === 'error' ? 'error' : 'success', fresh.status === 'error' ? `"${c.name}": connection test failed` : `"${c.name}": connection test successful`);
+          if (fresh.lastTestedAt !== c.lastTestedAt) toast(fresh.status === 'error' ? 'error' : 'success', fresh.status === 'error' ? `Connection test failed: "${c.name}"` : `Connection test successful: "${c.name}"`);
         }
       }).catch(() => clearInterval(poll));
     }, 1500);
@@ -140,7 +146,7 @@ export function ConnectionsPage() {
       {error && <ErrorBox error={error} />}
       {!data && !error && <div className="loading">Loading connections…</div>}
       {data && data.connections.length === 0 && (
-        <Empty title="No connections yet">Add your Microsoft 365 source and Google Workspace destination; each is tested as soon as you save it.</Empty>
+        <Empty title="No connections yet">Add your Microsoft 365 source and Google Workspace destination for continuity, and the directories to certify (Entra ID, Google Workspace, AWS IAM, SCIM apps); each is tested as soon as you save it.</Empty>
       )}
       <div className="cards">
         {data?.connections.map((c) => <ConnectionCard key={c.id} c={c} onChanged={reload} onEdit={() => setEditing(c)} onRotate={() => setRotating(c)} />)}

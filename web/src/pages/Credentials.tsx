@@ -53,7 +53,7 @@ export function CredentialsPage() {
                 <td className="nowrap">{c.expiresAt ? c.expiresAt.slice(0, 10) : '—'}</td>
                 <td>{c.daysLeft ?? '—'}</td>
                 <td><Pill status={c.status} label={STATUS_LABEL[c.status]} /></td>
-                <td className="muted">{BASIS[c.expiry.basis]}</td>
+                <td className="muted">{c.expiresAt === null && c.expiry.basis === 'entered' ? 'no expiry date entered' : BASIS[c.expiry.basis]}{c.expiry.basis === 'age_policy' && (c.meta['createdAtKnown'] === true ? ', from the key\'s creation date' : ', counted from the day it was added (test it to read the creation date)')}</td>
               </tr>
             ))}
           </tbody>
