@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { bootApp } from './support/app.js';
+import { sandboxAdmin } from './support/sandbox-admin.js';
 import { awsBody, m365Body, m365SecretCredential, named, scimBody, type FindingJson } from './support/connections.js';
 
 /**
@@ -125,13 +126,34 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('rotating an assume-role key: the new key alone is given; the role, external id and key policy carry over', async () => {
+    const c = await app.api('/connections', { method: 'POST', body: JSON.stringify(awsBody(sandbox, { name: 'AWS rotate', method: 'assume_role' })) });
+    const made = await sandboxAdmin<{ accessKeyId: string; secretAccessKey: string }>(sandbox, 'POST', '/aws/keys', { userName: sandbox.demo.aws.integrationUserName });
+    const added = await app.api(`/connections/${c.body.id}/credentials`, { method: 'POST', body: JSON.stringify({ accessKeyId: made.accessKeyId, secretAccessKey: made.secretAccessKey }) });
+    expect(added.status, added.text).toBe(201);
+    expect(added.body.credential).toMatchObject({ state: 'pending', type: 'assume_role', meta: { accessKeyId: made.accessKeyId, roleArn: sandbox.demo.aws.roleArn, externalId: sandbox.demo.aws.externalId, maxAgeDays: 90 } });
+    expect(added.body.test.ok).toBe(true);
+  });
+
+  it('GET /connection-kinds: every kind with its roles, permissions and sign-in methods', async () => {
+    const kinds = (await app.api('/connection-kinds')).body.kinds as { kind: string; roles: { role: string; available: boolean; writeBackPermissions: string[] }[]; methods: { method: string }[] }[];
+    expect(kinds.map((k) => `${k.kind}:${k.roles.map((r) => r.role).join('+')}:${k.methods.map((m) => m.method).join('+')}`)).toEqual([
+      'microsoft365:continuity_source+directory:certificate+client_secret',
+      'google_workspace:continuity_destination+directory:impersonation+service_account_key',
+      'aws_iam:directory:access_key+assume_role',
+      'scim:directory:bearer_token',
+    ]);
+    expect(kinds.every((k) => k.roles.every((r) => r.available))).toBe(true);
+    expect(kinds.find((k) => k.kind === 'aws_iam')!.roles[0]!.writeBackPermissions).toContain('iam:RemoveUserFromGroup');
+  });
+
   it('the OpenAPI document lists every connections, credentials, incidents and alerts route', async () => {
     const doc = await app.api('/openapi.json');
     const paths = Object.keys(doc.body.paths);
     for (const p of [
       '/api/v1/connections/{id}/credentials', '/api/v1/connections/{id}/credentials/{credentialId}/switch', '/api/v1/connections/{id}/credentials/{credentialId}/retire',
       '/api/v1/connections/{id}/bundle', '/api/v1/connections/{id}/write-back', '/api/v1/credentials', '/api/v1/incidents', '/api/v1/incidents/{id}',
-      '/api/v1/alerts/channels', '/api/v1/alerts/channels/{id}/test', '/api/v1/alerts',
+      '/api/v1/alerts/channels', '/api/v1/alerts/channels/{id}/test', '/api/v1/alerts', '/api/v1/connection-kinds',
     ]) expect(paths).toContain(p);
     const kinds = JSON.stringify(doc.body.paths['/api/v1/connections'].post.requestBody);
     for (const k of ['microsoft365', 'google_workspace', 'aws_iam', 'scim', 'assume_role', 'bearer_token']) expect(kinds).toContain(k);

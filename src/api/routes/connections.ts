@@ -19,6 +19,7 @@ import { addCredential, discardCredential, retireCredential, switchCredential, t
 import { supportBundle } from '../../diagnostics/bundle.js';
 import { describeKinds } from '../../connections/kinds/describe.js';
 import { recordAudit } from '../../audit/audit.js';
+import { getConnection } from '../../store/connections-repo.js';
 
 const idParams = z.object({ id: z.string().min(1) });
 const credParams = z.object({ id: z.string().min(1), credentialId: z.string().min(1) });
@@ -53,7 +54,9 @@ export function connectionRoutes(rt: Runtime, version: string): RouteSpec[] {
       method: 'GET', url: '/connections/consent-callback', tag: 'Connections', summary: 'Where the provider\'s admin-consent page returns to; records the outcome and re-tests', query: consentQuery,
       handler: async ({ tenantId, query, reply }) => {
         const q = query as z.infer<typeof consentQuery>;
-        const connection = q.state ? await requireConnection(rt, tenantId, q.state) : null;
+        // The state names the connection whose card had the link; anything else (a link copied
+        // from elsewhere) just returns to the connections page.
+        const connection = q.state ? ((await getConnection(rt.store.db, tenantId, q.state)) ?? null) : null;
         if (connection) {
           const granted = q.admin_consent?.toLowerCase() === 'true' && !q.error;
           await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
