@@ -103,9 +103,15 @@ describe('rotation, incidents, credentials and alerts in Chromium', () => {
     await page.goto(`${running.url}/#/credentials`);
     const rows = page.getByRole('table', { name: 'Credential expiry' }).locator('tbody tr');
     await rows.first().waitFor();
-    // The keyless Google connection has nothing that expires; the client secret has no end date entered.
-    expect(await rows.count()).toBe(1);
-    expect(await rows.nth(0).textContent()).toContain(SOURCE);
+    // Soonest first: the demo AWS key's rotation (key-age policy), the Entra directory certificate,
+    // then what has no date (the SCIM token, the source's client secret without an end date). The
+    // keyless Google connections have nothing that expires.
+    const texts = await rows.allTextContents();
+    expect(texts.length).toBe(4);
+    expect(texts[0]).toContain('Northwind AWS account (sandbox)');
+    expect(texts[1]).toContain('Fabrikam Entra ID directory (sandbox)');
+    expect(texts.slice(2).join(' ')).toContain(SOURCE);
+    expect(texts.join(' ')).not.toContain('Google');
     await page.getByLabel('Expiry status').selectOption('expired');
     await page.getByText('No credentials match').waitFor();
     await page.getByLabel('Expiry status').selectOption('');
