@@ -46,10 +46,17 @@ export async function getConnectionView(rt: Runtime, tenantId: string, id: strin
   return viewConnection(rt, tenantId, await requireConnection(rt, tenantId, id), opts);
 }
 
-/** Queues the doctor for a connection (deduplicated: one live run per connection). */
+/**
+ * Queues the doctor for a connection (deduplicated: one live run per connection). After a save
+ * an admin is waiting for the result, so the job goes ahead of the work already queued (jobs
+ * run in run_at order): a backlog of syncs does not delay "Connection test successful".
+ */
 export async function queueDoctor(rt: Runtime, tenantId: string, connectionId: string, trigger: TestTrigger): Promise<boolean> {
-  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger } });
+  const ahead = trigger === 'save' || trigger === 'manual' ? { runAt: new Date(Date.now() - AHEAD_OF_QUEUE_MS) } : {};
+  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger }, ...ahead });
 }
+
+const AHEAD_OF_QUEUE_MS = 60 * 60_000;
 
 export async function createConnection(rt: Runtime, tenantId: string, body: unknown, actor = 'admin', opts: ViewOptions = {}): Promise<ConnectionView> {
   let input;

@@ -128,7 +128,7 @@ export function ConnectionsPage() {
     const poll = setInterval(() => {
       tries += 1;
       void connApi.get(c.id).then((fresh) => {
-        if (fresh.lastTestedAt !== c.lastTestedAt || tries > 20) {
+        if (fresh.lastTestedAt !== c.lastTestedAt || tries > 40) {
           clearInterval(poll);
           reload();
           if (fresh.lastTestedAt !== c.lastTestedAt) toast(fresh.status === 'error' ? 'error' : 'success', fresh.status === 'error' ? `Connection test failed: "${c.name}"` : `Connection test successful: "${c.name}"`);
