@@ -26,7 +26,7 @@ export interface ApiCall {
 
 export interface ApiRoute {
   readonly api: GoogleApi;
-  readonly httpMethod: 'GET' | 'POST';
+  readonly httpMethod: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly pattern: RegExp;
   /** Discovery-style method id, e.g. 'gmail.users.messages.import'. */
   readonly id: string;
