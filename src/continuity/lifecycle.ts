@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime/context.js';
 import { nowIso } from '../model/ids.js';
-import { getSyncUser, updateSyncUser } from '../store/sync-repo.js';
+import { getSyncUser } from '../store/sync-repo.js';
 import { getPolicy } from '../store/policies-repo.js';
 import { getConnection } from '../store/connections-repo.js';
 import { recordAudit } from '../audit/audit.js';
@@ -23,7 +23,22 @@ export async function deleteDestinationAccount(rt: Runtime, tenantId: string, sy
   const dest = await syncDestination(rt, tenantId, destRow);
   const existed = await dest.deleteAccount(u.destination_email);
   const now = nowIso(rt.now());
-  await updateSyncUser(rt.store.db, tenantId, u.id, { destination_deleted_at: now, destination_user_id: null, destination_ready_at: null, updated_at: now });
+  // The mailbox went with the account: forget what it held, so a user who comes back is
+  // synced afresh into a new account rather than assumed present in the deleted one.
+  await rt.store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('items').where('tenant_id', '=', tenantId).where('sync_user_id', '=', u.id).execute();
+    await trx.deleteFrom('sync_folders').where('tenant_id', '=', tenantId).where('sync_user_id', '=', u.id).execute();
+    await trx
+      .updateTable('sync_users')
+      .set({
+        destination_deleted_at: now, destination_user_id: null, destination_ready_at: null, destination_created: 0,
+        exported: 0, imported: 0, failed_items: 0, imported_bytes: 0, window_start: null, folders_listed_at: null,
+        category_labels_json: null, cycle_started_at: null, last_sync_at: null, updated_at: now,
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', u.id)
+      .execute();
+  });
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'warning', action: 'provisioning.user_deleted', target: { type: 'sync_user', id: u.id, name: u.destination_email },
     message: existed
