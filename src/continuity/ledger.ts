@@ -12,11 +12,12 @@ import type { MessageRef } from '../connectors/sdk/index.js';
  *    RFC 822 Message-ID the destination will hold. A crash after the destination write but
  *    before step 2 leaves the row `pending` ("in doubt"); the next run asks the destination
  *    for that Message-ID before writing again.
- * 2. `commitPage` — one transaction per page (or per stop inside a page) that settles the
- *    outcomes of the page's items, their counters and the hourly activity, marks items the
- *    source reported removed, and advances the folder's checkpoint (cursor) only when every
- *    item of the page is settled. Ledger and checkpoint therefore never disagree: a crash
- *    re-reads at most the page, and the ledger skips what is settled.
+ * 2. `commitPage` — one transaction per chunk of a page that settles the outcomes of its
+ *    items, their counters and the hourly activity; the page's last chunk also marks the
+ *    items the source reported removed and advances the folder's checkpoint (cursor), in the
+ *    same transaction, and only when every item of the page is settled. Ledger and checkpoint
+ *    therefore never disagree: a crash re-reads at most the page, and the ledger skips what
+ *    is settled.
  */
 export interface ItemState {
   /** read */
