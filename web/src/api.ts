@@ -33,7 +33,7 @@ export interface SyncUserDetail extends SyncUser {
 export interface AuditEvent { id: string; at: string; severity: 'info' | 'warning' | 'error'; action: string; actor: string; targetType: string | null; targetName: string | null; message: string; code: string | null }
 export interface Dashboard { users: Record<SyncStatus, number>; itemsImported: number; connections: Record<ConnectionStatus, number>; policies: { enabled: number; total: number } }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`/api/v1${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
