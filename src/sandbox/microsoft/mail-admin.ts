@@ -73,6 +73,11 @@ export function mailAdmin(ctx: SandboxContext, world: MicrosoftWorld, req: Incom
     sendJson(res, 201, { id: m.id, internetMessageId: m.internetMessageId });
     return true;
   }
+  if (rest[0] === 'messages' && rest[1] && rest.length === 2 && method === 'PATCH' && body['send'] === true) {
+    const m = mb.send(rest[1]);
+    sendJson(res, m ? 200 : 404, m ? { id: m.id, internetMessageId: m.internetMessageId } : { error: 'no such draft' });
+    return true;
+  }
   if (rest[0] === 'messages' && rest[1] && rest.length === 2 && method === 'PATCH' && ('subject' in body || 'body' in body || 'importance' in body)) {
     const folder = typeof body['folder'] === 'string' ? mb.folder(body['folder']) : undefined;
     const m = mb.update(rest[1], {

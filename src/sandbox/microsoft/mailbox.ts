@@ -19,13 +19,13 @@ export type SimKind = 'normal' | 'too_large' | 'encrypted' | 'calendar';
 export interface SimMessage {
   readonly id: string;
   folderId: string;
-  readonly internetMessageId: string | null;
+  internetMessageId: string | null;
   subject: string;
   readonly from: { name: string; address: string };
   readonly to: { name: string; address: string };
   readonly receivedDateTime: string;
   isRead: boolean;
-  readonly isDraft: boolean;
+  isDraft: boolean;
   readonly importance: 'low' | 'normal' | 'high';
   flagged: boolean;
   categories: string[];
@@ -207,6 +207,22 @@ export class Mailbox {
     // Editing a draft changes its content (what delta then reports as an update).
     if (patch.subject !== undefined) m.subject = patch.subject;
     if (patch.body !== undefined) m.body = patch.body;
+    m.seq = this.nextSeq();
+    return m;
+  }
+
+  /** Sends a draft: it leaves Drafts for Sent Items with a Message-ID, keeping its (immutable) id. */
+  send(id: string): SimMessage | undefined {
+    const m = this.messages.get(id);
+    const sent = this.folder('sentitems');
+    if (!m || !m.isDraft || !sent) return undefined;
+    this.tombstones.push({ id: m.id, folderId: m.folderId, seq: this.nextSeq() });
+    const local = this.user.userPrincipalName.split('@')[0]!;
+    const domain = this.user.userPrincipalName.split('@')[1]!;
+    m.isDraft = false;
+    m.isRead = true;
+    m.folderId = sent.id;
+    m.internetMessageId = `<${local}.sent.${createHash('sha1').update(id).digest('hex').slice(0, 12)}@${domain}>`;
     m.seq = this.nextSeq();
     return m;
   }
