@@ -14,6 +14,7 @@ import { googleErrors } from './catalogue/google.js';
 import { syncErrors } from './catalogue/sync.js';
 import { itemErrors } from './catalogue/item.js';
 import { platformErrors } from './catalogue/platform.js';
+import { directoryErrors } from './catalogue/directory.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -27,10 +28,11 @@ export const catalogue = {
   ...syncErrors,
   ...itemErrors,
   ...platformErrors,
+  ...directoryErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors] as const;
 
 
 export type ErrorCode = keyof typeof catalogue;

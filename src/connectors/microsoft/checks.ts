@@ -11,26 +11,8 @@ import type { TokenSource } from './token.js';
  * cannot run because an earlier one failed is 'skipped', so exactly one cause is named.
  */
 export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: TokenSource, graph: GraphClient, ctx: ConnectorContext): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+  const results: CheckResult[] = [checkCredential(config, ctx)];
   const fail = (id: string, label: string, e: unknown): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON() });
-
-  if (config.auth.type === 'certificate') {
-    const label = 'Open the PFX certificate with its password';
-    try {
-      const pfx = openPfx(config.auth.pfxBase64, config.auth.pfxPassword);
-      const daysLeft = Math.floor((pfx.notAfter.getTime() - ctx.now().getTime()) / 86_400_000);
-      if (daysLeft < 0) {
-        results.push(fail('credential', label, new AppError('m365.certificate_expired', { notAfter: pfx.notAfter.toISOString().slice(0, 10) })));
-      } else {
-        results.push({ id: 'credential', label, status: daysLeft <= 30 ? 'warning' : 'pass', detail: `${pfx.subject}, thumbprint ${pfx.thumbprintSha1Hex}, expires ${pfx.notAfter.toISOString().slice(0, 10)} (${daysLeft} days)` });
-      }
-    } catch (e) {
-      results.push(fail('credential', label, e));
-    }
-  } else {
-    results.push({ id: 'credential', label: 'Client secret present', status: 'pass' });
-  }
-
   const skipRest = (reason: string) => {
     results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'skipped', detail: reason });
     for (const p of CONTINUITY_PERMISSIONS) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: reason });
@@ -73,4 +55,19 @@ export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: 
     else results.push(fail('api', 'Microsoft Graph answers', err));
   }
   return results;
+}
+
+/** The credential itself, before any sign-in: the PFX opens with its password and is in date. */
+export function checkCredential(config: MicrosoftConnectorConfig, ctx: ConnectorContext): CheckResult {
+  const fail = (id: string, label: string, e: unknown): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON() });
+  if (config.auth.type !== 'certificate') return { id: 'credential', label: 'Client secret present', status: 'pass' };
+  const label = 'Open the PFX certificate with its password';
+  try {
+    const pfx = openPfx(config.auth.pfxBase64, config.auth.pfxPassword);
+    const daysLeft = Math.floor((pfx.notAfter.getTime() - ctx.now().getTime()) / 86_400_000);
+    if (daysLeft < 0) return fail('credential', label, new AppError('m365.certificate_expired', { notAfter: pfx.notAfter.toISOString().slice(0, 10) }));
+    return { id: 'credential', label, status: daysLeft <= 30 ? 'warning' : 'pass', detail: `${pfx.subject}, thumbprint ${pfx.thumbprintSha1Hex}, expires ${pfx.notAfter.toISOString().slice(0, 10)} (${daysLeft} days)` };
+  } catch (e) {
+    return fail('credential', label, e);
+  }
 }

@@ -19,6 +19,12 @@ export interface GraphCall {
   readonly budgets?: readonly RateCost[];
   /** 404 is an answer (null) rather than an error. */
   readonly notFoundIsNull?: boolean;
+  /** Which catalogue a throttle or an expired delta maps to: mail (continuity, default) or directory (inventory). */
+  readonly area?: 'mail' | 'directory';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
+  readonly body?: string;
+  /** Statuses returned to the caller as answers instead of being classified as errors. */
+  readonly accept?: readonly number[];
 }
 
 export interface GraphClient {
@@ -34,8 +40,9 @@ export function createGraphClient(http: HttpClient, config: MicrosoftConnectorCo
     const url = /^https?:\/\//.test(call.path) ? call.path : base + call.path;
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.get();
-      const res = await http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...call.headers }, budgets: call.budgets });
-      if (res.status >= 200 && res.status < 300) return res;
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}), ...call.headers };
+      const res = await http.request({ method: call.method ?? 'GET', url, headers, body: call.body, budgets: call.budgets });
+      if ((res.status >= 200 && res.status < 300) || call.accept?.includes(res.status)) return res;
       const code = graphErrorBody.safeParse(res.json()).data?.error.code ?? '';
       if (res.status === 401 && attempt === 0) {
         // A token revoked or rotated under us: get a fresh one once.
@@ -56,9 +63,13 @@ export function createGraphClient(http: HttpClient, config: MicrosoftConnectorCo
       case code === 'MailboxNotEnabledForRESTAPI' || code === 'ErrorMailboxNotEnabledForRESTAPI':
         return new AppError('m365.mailbox_not_enabled');
       case res.status === 410 || code === 'SyncStateNotFound' || code === 'syncStateNotFound' || code === 'resyncRequired' || code === 'SyncStateInvalid':
-        return new AppError('sync.delta_expired', { what: 'a mail folder' });
-      case res.status === 429:
-        return new AppError('sync.rate_limited', { provider: 'Microsoft 365' }, { retryAfterMs: retryAfter ? Math.ceil(Number(retryAfter) * 1000) || undefined : undefined });
+        return call.area === 'directory' ? new AppError('directory.delta_expired', { what: 'the Entra ID directory' }) : new AppError('sync.delta_expired', { what: 'a mail folder' });
+      case res.status === 429: {
+        const retryAfterMs = retryAfter ? Math.ceil(Number(retryAfter) * 1000) || undefined : undefined;
+        return call.area === 'directory'
+          ? new AppError('directory.rate_limited', { provider: 'Microsoft Graph' }, { retryAfterMs })
+          : new AppError('sync.rate_limited', { provider: 'Microsoft 365' }, { retryAfterMs });
+      }
       case res.status === 404:
         return new AppError(call.notFoundIsNull ? 'request.not_found' : 'provider.bad_response', { provider: 'Microsoft Graph', entity: 'object', id: call.path, detail: `404 ${code}` });
       case res.status >= 500:

@@ -27,6 +27,8 @@ export interface TokenSource {
   invalidate(): void;
   /** Granted application permissions, read from the token's `roles` claim. */
   roles(): Promise<string[]>;
+  /** Entra's clock (its Date header) minus ours at the last token response, in ms; null before one. */
+  clockSkewMs(): number | null;
 }
 
 export function tokenUrl(config: MicrosoftConnectorConfig): string {
@@ -35,6 +37,7 @@ export function tokenUrl(config: MicrosoftConnectorConfig): string {
 
 export function createTokenSource(http: HttpClient, config: MicrosoftConnectorConfig, now: () => Date): TokenSource {
   let cached: { token: string; expiresAt: number } | null = null;
+  let skewMs: number | null = null;
   let pfx: OpenedPfx | null = null;
   const url = tokenUrl(config);
   // The assertion's audience is the real token endpoint URL, also when a sandbox stands in.
@@ -73,6 +76,9 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
       body: form.toString(),
       idempotent: true, // a token request has no side effect
     });
+    const date = Date.parse(res.headers.get('date') ?? '');
+    // The Date header has whole seconds: differences under 2 s are noise.
+    if (!Number.isNaN(date)) skewMs = Math.abs(date - now().getTime()) < 2_000 ? 0 : date - now().getTime();
     const body = res.json();
     if (res.status === 200) {
       const ok = tokenResponse.safeParse(body);
@@ -95,6 +101,7 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
     invalidate() {
       cached = null;
     },
+    clockSkewMs: () => skewMs,
     async roles() {
       const token = await this.get();
       const claims = decodeJwt(token);

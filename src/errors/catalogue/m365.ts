@@ -66,4 +66,23 @@ export const m365Errors = {
     resolution: 'Assign an Exchange Online licence to the user in Microsoft 365, or exclude the user from the policy.',
     scope: 'user', kind: 'not_found', retry: 'next_cycle', http: 422,
   },
+  'm365.admin_consent_denied': {
+    title: 'Admin consent was not granted',
+    cause: 'The Entra ID consent page returned "{error}" instead of granting the permissions: the administrator cancelled, or the account that signed in is not a Global Administrator or Privileged Role Administrator of tenant {tenant}.',
+    resolution: 'Use "Grant admin consent" again while signed in as a Global Administrator or Privileged Role Administrator of the tenant, and approve every requested permission (partial consent leaves some object types unreadable).',
+    scope: 'connection', kind: 'permission', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
+  },
+  'm365.clock_skew': {
+    title: 'Server clock is off',
+    cause: "This server's clock differs from Entra ID's by {skewSeconds} seconds; signed sign-in requests are only accepted within a few minutes of Entra ID's time.",
+    resolution: 'Synchronise the clock of the machine running Syncwarden with an NTP server (for example `timedatectl set-ntp true` on Linux), then use Test connection.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+  },
+  'm365.write_back_denied': {
+    title: 'Removal refused by Entra ID',
+    cause: 'Microsoft Graph refused to change the members of group {group}: the app lacks {permission}, or the group is role-assignable (that also needs RoleManagement.ReadWrite.Directory) or has dynamic membership.',
+    resolution: 'In Entra ID open the app registration > API permissions, add the Microsoft Graph application permission {permission} (and RoleManagement.ReadWrite.Directory for role-assignable groups), click "Grant admin consent", then retry the remediation.',
+    scope: 'item', kind: 'permission', retry: 'never', http: 422,
+  },
 } as const satisfies Record<string, ErrorDefinition>;

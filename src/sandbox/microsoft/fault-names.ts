@@ -12,4 +12,9 @@ export const microsoftFaultNames = [
   'm365.user_renamed', // params: { user: upn, to: newUpn }
   'graph.throttle', // params: { retryAfterSeconds?: number, everyNth?: number }
   'graph.delta_expired', // next delta/nextLink use answers 410 once per folder
+  // Directory (inventory)
+  'm365.consent_denied', // the admin cancels on the admin consent page
+  'graph.directory_delta_expired', // users/groups delta: every $deltatoken/$skiptoken use answers 410 Gone + Location
+  'graph.identity_throttle', // params: { retryAfterSeconds?: number, everyNth?: number } identity & access 429
+  'graph.membership_write_denied', // DELETE/POST …/members/$ref answers 403 even with the permission (e.g. a role-assignable group)
 ] as const;

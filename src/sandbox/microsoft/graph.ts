@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, requestUrl, sendJson } from '../http.js';
+import { bearerToken, requestUrl } from '../http.js';
 import type { SandboxContext } from '../types.js';
 import { verifyGraphToken } from './entra.js';
-import { decodeToken, encodeToken, graphError } from './graph-common.js';
+import { graphError } from './graph-common.js';
+import { createGraphDirectory } from './graph-directory.js';
 import { createGraphMail, type GraphQuotas } from './graph-mail.js';
+import { createIdentityThrottle, requestCost, type IdentityThrottleConfig } from './graph-throttle.js';
 import type { EntraUser, MicrosoftWorld } from './world.js';
 
 export { graphError } from './graph-common.js';
@@ -11,15 +14,17 @@ export type { GraphQuotas } from './graph-mail.js';
 
 /**
  * Microsoft Graph v1.0 router: verifies the bearer token (Entra's own signature, expiry,
- * `roles`), applies the tenant-wide faults, serves users here and hands mail to graph-mail.ts.
- * Opaque absolute nextLink/deltaLink URLs; permission checks from the token's `roles`.
+ * `roles`, `tid` → which tenant), applies the tenant-wide faults, sends directory resources
+ * through identity & access throttling to graph-directory.ts and mail to graph-mail.ts.
  */
-const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const MAIL_READ = ['Mail.Read', 'Mail.ReadWrite'];
+const USER_READ = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const MAIL_SEGMENTS = new Set(['mailFolders', 'messages']);
 
-export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas) {
+export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas, identity: IdentityThrottleConfig) {
   const mail = createGraphMail(ctx, world, quotas);
-  const base = () => `${ctx.urls.graph}/v1.0`;
+  const directory = createGraphDirectory(ctx);
+  const throttle = createIdentityThrottle(identity, ctx.now);
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
@@ -28,67 +33,56 @@ export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, 
     if (!token) return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token is empty.');
     const claims = await verifyGraphToken(world, token, ctx.now());
     if (!claims) return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
-    if (req.method !== 'GET') return graphError(res, 405, 'Request_BadRequest', 'Method not allowed in the sandbox.');
-    const path = url.pathname.slice('/v1.0'.length).split('/').map(decodeURIComponent);
-    // path: ['', 'users', key?, sub...]
-    if (path[1] !== 'users') return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${path[1]}'.`);
-    if (ctx.faults.fires(world.tenantId, 'graph.throttle')) {
-      const f = ctx.faults.get(world.tenantId, 'graph.throttle');
+    const tenant = world.tenants.get(claims.tid);
+    if (!tenant) return graphError(res, 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
+    const seg = url.pathname.slice('/v1.0'.length).split('/').map(decodeURIComponent);
+    if (ctx.faults.fires(tenant.tenantId, 'graph.throttle')) {
+      const f = ctx.faults.get(tenant.tenantId, 'graph.throttle');
       return graphError(res, 429, 'TooManyRequests', 'Please retry again later.', { 'retry-after': String(f?.params['retryAfterSeconds'] ?? '1') });
     }
-    if (path.length === 2) return listUsers(url, res, claims.roles);
-    const user = userFor(path[2]!);
-    const sub = path.slice(3);
-    if (sub.length === 0) {
-      if (!USER_READ.some((r) => claims.roles.includes(r))) return graphError(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-      if (!user) return graphError(res, 404, 'Request_ResourceNotFound', `Resource '${path[2]}' does not exist or one of its queried reference-property objects are not present.`);
-      return sendJson(res, 200, { '@odata.context': `${base()}/$metadata#users/$entity`, ...userJson(user, url.searchParams.get('$select')) });
+    // Mail (Outlook) resources: /users/{id}/mailFolders…, /users/{id}/messages…
+    if (seg[1] === 'users' && seg.length > 3 && MAIL_SEGMENTS.has(seg[3]!)) {
+      if (req.method !== 'GET') return graphError(res, 405, 'Request_BadRequest', 'Method not allowed in the sandbox.');
+      if (!MAIL_READ.some((r) => claims.roles.includes(r))) return graphError(res, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+      const user = mailUser(tenant.tenantId, seg[2]!);
+      if (user === 'no_mailbox') return graphError(res, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+      if (!user) return graphError(res, 404, 'ErrorInvalidUser', `The requested user '${seg[2]}' is invalid.`);
+      return mail(req, url, res, user, seg.slice(3));
     }
-    if (!MAIL_READ.some((r) => claims.roles.includes(r))) return graphError(res, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-    if (!user) return graphError(res, 404, 'ErrorInvalidUser', `The requested user '${path[2]}' is invalid.`);
-    return mail(req, url, res, user, sub);
+    // Identity & access: charged to the app + tenant resource-unit budget.
+    const requestId = randomUUID();
+    const base: Record<string, string> = { 'request-id': requestId, 'client-request-id': String(req.headers['client-request-id'] ?? requestId) };
+    const cost = requestCost(req.method ?? 'GET', seg, url.searchParams);
+    const verdict = throttle.charge(claims.appid, tenant.tenantId, tenant.directory.userTotal, cost, req.method !== 'GET');
+    const fault = ctx.faults.fires(tenant.tenantId, 'graph.identity_throttle');
+    if (!verdict.ok || fault) {
+      const retry = fault ? String(ctx.faults.get(tenant.tenantId, 'graph.identity_throttle')?.params['retryAfterSeconds'] ?? 1) : String(verdict.ok ? 1 : verdict.retryAfterSeconds);
+      const headers = verdict.ok
+        ? { 'retry-after': retry, 'x-ms-throttle-scope': `Tenant_Application/${req.method === 'GET' ? 'Read' : 'ReadWrite'}/${claims.appid}/${tenant.tenantId}`, 'x-ms-throttle-information': 'ResourceUnitLimitExceeded', 'x-ms-resource-unit': String(cost) }
+        : verdict.headers;
+      return throttled(res, { ...base, ...headers, 'retry-after': retry });
+    }
+    return directory(req, url, res, tenant, claims, seg, { ...base, ...verdict.headers });
   };
 
-  function userFor(key: string): EntraUser | undefined {
-    const u = world.userByKey(key);
-    if (!u) return undefined;
-    if (ctx.faults.get(world.tenantId, 'm365.user_deleted')?.params['user'] === u.userPrincipalName) return undefined;
-    return u;
+  /** The mailbox owner: only the home tenant's mailbox users have Exchange Online mailboxes. */
+  function mailUser(tenantId: string, key: string): EntraUser | 'no_mailbox' | undefined {
+    const tenant = world.tenants.get(tenantId)!;
+    const dir = tenant.directory;
+    const i = dir.userIndex(key);
+    const u = i === undefined ? undefined : dir.userAt(i);
+    if (!u || ctx.faults.get(tenantId, 'm365.user_deleted')?.params['user'] === u.userPrincipalName) return undefined;
+    if (tenant !== world.home || !dir.hasMailbox(i!)) return 'no_mailbox';
+    return world.users[i!];
   }
 
-  function userJson(u: EntraUser, select: string | null): Record<string, unknown> {
-    const disabled = ctx.faults.get(world.tenantId, 'm365.user_disabled')?.params['user'] === u.userPrincipalName;
-    const renamed = ctx.faults.get(world.tenantId, 'm365.user_renamed');
-    const upn = renamed?.params['user'] === u.userPrincipalName ? String(renamed.params['to']) : u.userPrincipalName;
-    const full: Record<string, unknown> = {
-      businessPhones: [], displayName: u.displayName, givenName: u.givenName, jobTitle: null, mail: upn, mobilePhone: null,
-      officeLocation: null, preferredLanguage: 'en-US', surname: u.surname, userPrincipalName: upn, id: u.id,
-      accountEnabled: u.accountEnabled && !disabled,
-    };
-    if (!select) {
-      // accountEnabled is not a default property: it needs $select (providers.md §2.1).
-      const { accountEnabled: _omit, ...defaults } = full;
-      return defaults;
-    }
-    const fields = select.split(',').map((s) => s.trim());
-    return Object.fromEntries(Object.entries(full).filter(([k]) => k === 'id' || fields.includes(k)));
+  /** Graph's throttling body (https://learn.microsoft.com/graph/throttling#sample-response). */
+  function throttled(res: ServerResponse, headers: Record<string, string>): void {
+    const date = new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, '');
+    const body = JSON.stringify({ error: { code: 'TooManyRequests', innerError: { code: '429', date, message: 'Please retry after', 'request-id': headers['request-id'], status: '429' }, message: 'Please retry again later.' } });
+    res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
   }
-
-  function listUsers(url: URL, res: ServerResponse, roles: string[]): void {
-    if (!USER_READ.some((r) => roles.includes(r))) return graphError(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-    const skip = decodeToken<{ o: number; n: number; sel: string | null }>(url.searchParams.get('$skiptoken'));
-    const topRaw = url.searchParams.get('$top');
-    const top = skip?.n ?? (topRaw === null ? 100 : Number(topRaw));
-    if (!Number.isInteger(top) || top < 1 || top > 999) {
-      return graphError(res, 400, 'Request_BadRequest', `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
-    }
-    const select = skip?.sel ?? url.searchParams.get('$select');
-    const all = world.users.filter((u) => !u.deleted && ctx.faults.get(world.tenantId, 'm365.user_deleted')?.params['user'] !== u.userPrincipalName);
-    const offset = skip?.o ?? 0;
-    const page = all.slice(offset, offset + top);
-    const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#users`, value: page.map((u) => userJson(u, select)) };
-    if (offset + top < all.length) body['@odata.nextLink'] = `${base()}/users?$top=${top}&$skiptoken=${encodeToken({ o: offset + top, n: top, sel: select })}`;
-    sendJson(res, 200, body);
-  }
-
 }
+
+export { USER_READ };

@@ -3,8 +3,10 @@ import { readBody, requestUrl, sendJson } from '../http.js';
 import type { SandboxContext, VendorSandbox } from '../types.js';
 import { createEntraListener } from './entra.js';
 import { createGraphListener, type GraphQuotas } from './graph.js';
+import { defaultIdentityThrottle } from './graph-throttle.js';
+import { createDirectoryAdmin } from './admin-directory.js';
 import { toMime, type Mailbox, type SimKind } from './mailbox.js';
-import { createMicrosoftWorld, GRAPH_APP_ROLES, type MicrosoftWorld } from './world.js';
+import { createMicrosoftWorld, DIRECTORY_TENANT, GRAPH_APP_ROLES, LARGE_TENANT, type MicrosoftWorld } from './world.js';
 import type { FaultName } from '../faults.js';
 import { mailAdmin } from './mail-admin.js';
 
@@ -20,13 +22,20 @@ export interface MicrosoftDemo {
   readonly clientSecretId: string;
   readonly clientSecretExpiresAt: string;
   readonly permissions: readonly string[];
+  /** The second, directory-only tenant (guests, disabled and service accounts; no mailboxes). */
+  readonly directoryTenantId: string;
+  readonly directoryDomain: string;
+  /** The large tenant's id; it exists once `POST {admin}/microsoft/tenants/large` created it. */
+  readonly largeTenantId: string;
 }
 
 /** Entra ID + Microsoft Graph simulators and their admin API (under /microsoft/). */
 export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<VendorSandbox<MicrosoftDemo> & { world: MicrosoftWorld }> {
   const world = createMicrosoftWorld(ctx);
   const quotas: GraphQuotas = { requestsPer10Min: 10_000, concurrent: 4 };
-  const graph = createGraphListener(ctx, world, quotas);
+  const identity = defaultIdentityThrottle();
+  const graph = createGraphListener(ctx, world, quotas, identity);
+  const directoryAdmin = createDirectoryAdmin(ctx, world, identity);
   const applied = new Set<string>();
 
   /** item.* faults add one-off items to a user's Inbox the next time the mailbox is read. */
@@ -74,10 +83,13 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
         sendJson(res, 400, { error: `unknown permissions ${unknown.join(', ')}` });
         return true;
       }
-      world.app.granted = new Set(perms);
+      // Mutated in place: the home tenant's consent holds the same set.
+      world.app.granted.clear();
+      for (const p of perms) world.app.granted.add(p);
       sendJson(res, 200, { granted: perms });
       return true;
     }
+    if (directoryAdmin(req, res, url, parts, body)) return true;
     if (parts[0] === 'mailboxes' && parts[1]) {
       const user = world.userByKey(parts[1]);
       if (!user) {
@@ -175,6 +187,9 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
       clientSecretId: world.credentials.clientSecretId,
       clientSecretExpiresAt: world.credentials.clientSecretExpiresAt,
       permissions: world.app.requiredPermissions,
+      directoryTenantId: DIRECTORY_TENANT.tenantId,
+      directoryDomain: DIRECTORY_TENANT.domain,
+      largeTenantId: LARGE_TENANT.tenantId,
     },
   };
 }

@@ -3,7 +3,7 @@ import { sendJson } from '../http.js';
 import { prng } from '../demo.js';
 import type { SandboxContext } from '../types.js';
 import { graphMailStats, resetGraphMailStats } from './graph-mail.js';
-import { guidFrom, type EntraUser, type MicrosoftWorld } from './world.js';
+import { guidFrom, type MicrosoftWorld } from './world.js';
 import type { Mailbox, SimKind } from './mailbox.js';
 
 /**
@@ -25,17 +25,21 @@ export function mailAdmin(ctx: SandboxContext, world: MicrosoftWorld, req: Incom
     const prefix = String(body['prefix'] ?? 'bench');
     const added: string[] = [];
     for (let i = 0; i < count; i++) {
-      const index = world.users.length;
-      const local = `${prefix}.user${String(index).padStart(3, '0')}`;
+      const n = world.users.length + i;
+      const local = `${prefix}.user${String(n).padStart(3, '0')}`;
       const upn = `${local}@${world.domain}`;
       if (world.userByKey(upn)) continue;
-      const user: EntraUser = {
-        id: guidFrom(`extra-user-${prefix}-${index}`), userPrincipalName: upn, mail: upn, displayName: `Bench User ${index}`,
-        givenName: 'Bench', surname: `User ${index}`, accountEnabled: true, deleted: false,
-        // index % 11 === 3 generates an empty demo mailbox; extra users start empty and get bulk mail.
-        index: index * 11 + 3,
-      };
-      world.users.push(user);
+      const id = guidFrom(`extra-user-${prefix}-${n}`);
+      // A directory user licensed for Exchange Online, at the same index in the mailbox list.
+      const index = world.home.directory.addUser(
+        {
+          id, userPrincipalName: upn, displayName: `Bench User ${n}`, givenName: 'Bench', surname: `User ${n}`, mail: upn, jobTitle: null, department: 'Benchmarks',
+          accountEnabled: true, userType: 'Member', employeeId: null, createdDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), onPremisesImmutableId: null, externalUserState: null,
+        },
+        { mailbox: true },
+      );
+      // index % 11 === 3 generates an empty demo mailbox; extra users start empty and get bulk mail.
+      world.users[index] = { id, userPrincipalName: upn, mail: upn, displayName: `Bench User ${n}`, givenName: 'Bench', surname: `User ${n}`, accountEnabled: true, deleted: false, index: index * 11 + 3 };
       added.push(upn);
     }
     sendJson(res, 201, { users: added });

@@ -1,0 +1,317 @@
+import { z } from 'zod';
+import { AppError } from '../../errors/index.js';
+import type { ConnectorContext, DirectoryRecord, DirectorySource, DirectoryStream, Page, RateCost, RevokeOutcome, RevokeTarget } from '../sdk/index.js';
+import { microsoftConnectorConfig } from './config.js';
+import { directoryChecks } from './directory-checks.js';
+import { createGraphClient, type GraphClient } from './graph-client.js';
+import { createTokenSource } from './token.js';
+
+/**
+ * Entra ID as an identity-inventory source, over Microsoft Graph:
+ * - `users`: /users/delta with $select (incremental; guests from userType, external from
+ *   `#EXT#` UPNs or externalUserState; deletions as `removed` records);
+ * - `groups`: /groups/delta?$select=displayName,description,mail,members → groups and their
+ *   direct memberships, `members@delta` removals as `removed` memberships; a large group
+ *   repeats across pages and is merged within a page (incremental);
+ * - `directory_roles`: activated directory roles (entitlement 'role', admin roles
+ *   privileged) and their members as grants;
+ * - `app_roles`: service principals' app roles assignable to users/groups (entitlement
+ *   'app_role') and their assignments as grants.
+ * Every request is charged to the identity & access budget of this app + tenant (shared by
+ * every connection to the same tenant with the same app). Cursors are opaque and versioned.
+ * https://learn.microsoft.com/graph/delta-query-users · …/delta-query-groups
+ */
+export const microsoftDirectoryConfig = microsoftConnectorConfig.extend({
+  /** Write-back consent: revocations may be written to Entra ID (needs GroupMember.ReadWrite.All). */
+  writeBack: z.boolean().default(false),
+  /** Where the admin consent link in failing permission findings sends the admin back to. */
+  consentRedirectUri: z.string().url().default('https://localhost/admin-consent'),
+  /** Delta page size asked with Prefer: odata.maxpagesize (Graph may send fewer). */
+  pageSize: z.number().int().min(1).max(999).default(999),
+});
+export type MicrosoftDirectoryConfig = z.infer<typeof microsoftDirectoryConfig>;
+export type MicrosoftDirectoryConfigInput = z.input<typeof microsoftDirectoryConfig>;
+
+export const USER_SELECT = 'id,userPrincipalName,mail,displayName,givenName,surname,accountEnabled,userType,employeeId,createdDateTime,onPremisesImmutableId,externalUserState,department,jobTitle';
+export const GROUP_SELECT = 'displayName,description,mail,members';
+
+/** Admin roles whose holders can take over the tenant or its data (role template ids). */
+export const PRIVILEGED_ROLE_TEMPLATES: ReadonlySet<string> = new Set([
+  '62e90394-69f5-4237-9190-012177145e10', // Global Administrator
+  'e8611ab8-c189-46e8-94e1-60213ab1f814', // Privileged Role Administrator
+  '7be44c8a-adaf-4e2a-84d6-ab2649e08a13', // Privileged Authentication Administrator
+  '194ae4cb-b126-40b2-bd5b-6091b380977d', // Security Administrator
+  'fe930be7-5e62-47db-91af-98c3a49a38b1', // User Administrator
+  '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3', // Application Administrator
+  '158c047a-c907-4556-b7ef-446551a6b5f7', // Cloud Application Administrator
+  '29232cdf-9323-42fd-ade2-1d097af3e4de', // Exchange Administrator
+  'f28a1f50-f6e7-4571-818b-6a12f2af6b6c', // SharePoint Administrator
+  'b1be1c3e-b65d-4f19-8427-f6fa0d97feb9', // Conditional Access Administrator
+  'c4e39bd9-1100-46d3-8c65-fb160da0071f', // Authentication Administrator
+  '729827e3-9c14-49f7-bb1b-9608f156bbb8', // Helpdesk Administrator
+  '3a2c62db-5318-420d-8d74-23affee5d9d5', // Intune Administrator
+  '8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2', // Hybrid Identity Administrator
+  'fdd7a751-b60b-444a-984c-02652fe8fa1c', // Groups Administrator
+]);
+
+const removedMark = z.object({ reason: z.string() });
+const userEntry = z.object({
+  id: z.string(),
+  '@removed': removedMark.optional(),
+  userPrincipalName: z.string().nullish(),
+  mail: z.string().nullish(),
+  displayName: z.string().nullish(),
+  givenName: z.string().nullish(),
+  surname: z.string().nullish(),
+  accountEnabled: z.boolean().nullish(),
+  userType: z.string().nullish(),
+  employeeId: z.string().nullish(),
+  createdDateTime: z.string().nullish(),
+  onPremisesImmutableId: z.string().nullish(),
+  externalUserState: z.string().nullish(),
+  department: z.string().nullish(),
+  jobTitle: z.string().nullish(),
+});
+const memberEntry = z.object({ '@odata.type': z.string().optional(), id: z.string(), '@removed': removedMark.optional() });
+const groupEntry = z.object({
+  id: z.string(),
+  '@removed': removedMark.optional(),
+  displayName: z.string().nullish(),
+  description: z.string().nullish(),
+  mail: z.string().nullish(),
+  'members@delta': z.array(memberEntry).optional(),
+});
+const links = { '@odata.nextLink': z.string().optional(), '@odata.deltaLink': z.string().optional() };
+const userPage = z.object({ value: z.array(userEntry), ...links });
+const groupPage = z.object({ value: z.array(groupEntry), ...links });
+const rolePage = z.object({ value: z.array(z.object({ id: z.string(), displayName: z.string(), description: z.string().nullish(), roleTemplateId: z.string() })), ...links });
+const objectPage = z.object({ value: z.array(memberEntry), ...links });
+const appRole = z.object({ id: z.string(), value: z.string().nullish(), displayName: z.string().nullish(), description: z.string().nullish(), allowedMemberTypes: z.array(z.string()).default([]), isEnabled: z.boolean().default(true) });
+const spPage = z.object({ value: z.array(z.object({ id: z.string(), appId: z.string(), displayName: z.string().nullish(), appRoles: z.array(appRole).default([]) })), ...links });
+const assignmentPage = z.object({ value: z.array(z.object({ id: z.string(), appRoleId: z.string(), principalId: z.string(), principalType: z.string(), resourceId: z.string() })), ...links });
+
+/** Persisted cursor: `md1.` + base64url JSON. The version prefix lets the shape evolve. */
+const CURSOR_V = 'md1.';
+type Cursor =
+  | { s: 'users' | 'groups'; l: string }
+  | { s: 'directory_roles'; p: 'list'; l: string; ids: string[] }
+  | { s: 'directory_roles'; p: 'members'; ids: string[]; i: number; l: string | null }
+  | { s: 'app_roles'; p: 'list'; l: string; ids: string[] }
+  | { s: 'app_roles'; p: 'assignments'; ids: string[]; i: number; l: string | null };
+
+function encodeCursor(c: Cursor): string {
+  return CURSOR_V + Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(stream: string, cursor: string): Cursor {
+  if (!cursor.startsWith(CURSOR_V)) throw new AppError('directory.delta_expired', { what: `the ${stream} of Entra ID` });
+  try {
+    const c = JSON.parse(Buffer.from(cursor.slice(CURSOR_V.length), 'base64url').toString('utf8')) as Cursor;
+    if (c.s !== stream) throw new Error('stream mismatch');
+    return c;
+  } catch {
+    throw new AppError('directory.delta_expired', { what: `the ${stream} of Entra ID` });
+  }
+}
+
+export const MICROSOFT_DIRECTORY_STREAMS: readonly DirectoryStream[] = [
+  { name: 'users', yields: ['account', 'removed'], incremental: true },
+  { name: 'groups', yields: ['group', 'membership', 'removed'], incremental: true },
+  { name: 'directory_roles', yields: ['entitlement', 'grant'] },
+  { name: 'app_roles', yields: ['entitlement', 'grant'] },
+];
+
+/** The identity & access budget key: one per app + tenant, whichever connection spends it. */
+export function identityBudgetKey(tenantId: string, clientId: string): string {
+  return `m365:identity:${clientId.toLowerCase()}:${tenantId.toLowerCase()}`;
+}
+
+/** Resource units Graph charges for a request (providers.md §2.6), so the shared budget matches Graph's. */
+export function identityCost(path: string): number {
+  const u = new URL(path, 'https://graph.microsoft.com/v1.0/');
+  const seg = u.pathname.replace(/^\/v1\.0/, '').split('/');
+  let cost = 1;
+  if (seg[1] === 'users' && seg.length === 2) cost = 2;
+  else if (seg[1] === 'groups' && seg[3] === 'members') cost = 3;
+  else if (seg[1] === 'groups' && seg[3] === 'transitiveMembers') cost = 5;
+  if (u.searchParams.has('$select')) cost -= 1;
+  if (u.searchParams.has('$top') && Number(u.searchParams.get('$top')) < 20) cost -= 1;
+  return Math.max(1, cost);
+}
+
+export function createMicrosoftDirectory(ctx: ConnectorContext, input: MicrosoftDirectoryConfigInput): DirectorySource {
+  const config = microsoftDirectoryConfig.parse(input);
+  const tokens = createTokenSource(ctx.http, config, ctx.now);
+  const graph = createGraphClient(ctx.http, config, tokens);
+  const budgetKey = identityBudgetKey(config.tenantId, config.clientId);
+  const budgets = (path: string): RateCost[] => [{ key: budgetKey, cost: identityCost(path) }];
+  const prefer = { prefer: `odata.maxpagesize=${config.pageSize}` };
+
+  async function fetchPage<T>(path: string, permission: string, schema: z.ZodType<T>, headers?: Record<string, string>): Promise<T> {
+    return (await graph.getJson({ path, permission, budgets: budgets(path), headers, area: 'directory' }, schema))!;
+  }
+
+  async function users(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
+    const path = cursor && 'l' in cursor && cursor.l ? cursor.l : `/users/delta?$select=${USER_SELECT}`;
+    const page = await fetchPage(path, 'User.Read.All', userPage, prefer);
+    const items: DirectoryRecord[] = page.value.map((u): DirectoryRecord => {
+      if (u['@removed']) return { type: 'removed', objectType: 'account', externalId: u.id };
+      const upn = u.userPrincipalName ?? u.id;
+      const guest = (u.userType ?? 'Member').toLowerCase() === 'guest';
+      return {
+        type: 'account',
+        externalId: u.id,
+        accountType: guest ? 'guest' : 'user',
+        userName: upn,
+        email: u.mail ?? null,
+        displayName: u.displayName ?? upn,
+        givenName: u.givenName ?? null,
+        familyName: u.surname ?? null,
+        employeeId: u.employeeId ?? null,
+        enabled: u.accountEnabled ?? true,
+        // B2B: invited users carry #EXT# in their UPN and an externalUserState.
+        external: upn.includes('#EXT#') || (u.externalUserState ?? null) !== null,
+        createdAt: u.createdDateTime ?? null,
+        lastSignInAt: null,
+        attributes: {
+          userType: u.userType ?? null,
+          externalUserState: u.externalUserState ?? null,
+          onPremisesImmutableId: u.onPremisesImmutableId ?? null,
+          department: u.department ?? null,
+          jobTitle: u.jobTitle ?? null,
+        },
+      };
+    });
+    return linksOf('users', page, items);
+  }
+
+  async function groups(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
+    const path = cursor && 'l' in cursor && cursor.l ? cursor.l : `/groups/delta?$select=${GROUP_SELECT}`;
+    const page = await fetchPage(path, 'GroupMember.Read.All', groupPage, prefer);
+    const items: DirectoryRecord[] = [];
+    const seenGroup = new Set<string>();
+    for (const g of page.value) {
+      if (g['@removed']) {
+        items.push({ type: 'removed', objectType: 'group', externalId: g.id });
+        continue;
+      }
+      // A large group repeats (here or on later pages) with the next slice of members: one
+      // group record per page, every slice's memberships.
+      if (!seenGroup.has(g.id) && typeof g.displayName === 'string') {
+        seenGroup.add(g.id);
+        items.push({ type: 'group', externalId: g.id, displayName: g.displayName, email: g.mail ?? null, description: g.description ?? null, attributes: {} });
+      }
+      for (const m of g['members@delta'] ?? []) {
+        const kind = memberKind(m['@odata.type']);
+        if (!kind) continue; // devices, contacts and service principals are not inventory accounts
+        if (m['@removed']) items.push({ type: 'removed', objectType: 'membership', groupId: g.id, memberId: m.id });
+        else items.push({ type: 'membership', groupId: g.id, memberId: m.id, memberType: kind, role: null });
+      }
+    }
+    return linksOf('groups', page, items);
+  }
+
+  async function directoryRoles(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
+    if (!cursor || (cursor.s === 'directory_roles' && cursor.p === 'list')) {
+      const listCursor = cursor && cursor.s === 'directory_roles' && cursor.p === 'list' ? cursor : null;
+      const path = listCursor?.l ?? '/directoryRoles';
+      const prior = listCursor?.ids ?? [];
+      const page = await fetchPage(path, 'RoleManagement.Read.Directory', rolePage);
+      const items: DirectoryRecord[] = page.value.map((r) => ({
+        type: 'entitlement', externalId: r.id, entitlementType: 'role', displayName: r.displayName, description: r.description ?? null,
+        privileged: PRIVILEGED_ROLE_TEMPLATES.has(r.roleTemplateId), attributes: { roleTemplateId: r.roleTemplateId },
+      }));
+      const ids = [...prior, ...page.value.map((r) => r.id)];
+      const nextLink = page['@odata.nextLink'];
+      if (nextLink) return { items, next: encodeCursor({ s: 'directory_roles', p: 'list', l: nextLink, ids }), deltaCursor: null };
+      return { items, next: ids.length ? encodeCursor({ s: 'directory_roles', p: 'members', ids, i: 0, l: null }) : null, deltaCursor: null };
+    }
+    if (cursor.s !== 'directory_roles' || cursor.p !== 'members') throw new AppError('directory.delta_expired', { what: 'the directory roles of Entra ID' });
+    const roleId = cursor.ids[cursor.i]!;
+    const page = await fetchPage(cursor.l ?? `/directoryRoles/${roleId}/members`, 'RoleManagement.Read.Directory', objectPage);
+    const items: DirectoryRecord[] = [];
+    for (const m of page.value) {
+      const kind = memberKind(m['@odata.type']);
+      if (kind) items.push({ type: 'grant', entitlementId: roleId, principalId: m.id, principalType: kind, attributes: {} });
+    }
+    const nextLink = page['@odata.nextLink'];
+    const next = nextLink ? { ...cursor, l: nextLink } : cursor.i + 1 < cursor.ids.length ? { ...cursor, i: cursor.i + 1, l: null } : null;
+    return { items, next: next ? encodeCursor(next) : null, deltaCursor: null };
+  }
+
+  async function appRoles(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
+    if (!cursor || (cursor.s === 'app_roles' && cursor.p === 'list')) {
+      const listCursor = cursor && cursor.s === 'app_roles' && cursor.p === 'list' ? cursor : null;
+      const page = await fetchPage(listCursor?.l ?? '/servicePrincipals?$top=999&$select=id,appId,displayName,appRoles', 'Application.Read.All', spPage);
+      const items: DirectoryRecord[] = [];
+      const ids = [...(listCursor?.ids ?? [])];
+      for (const sp of page.value) {
+        // Only roles people and groups can hold; application permissions (Graph's own) are not reviewed here.
+        const roles = sp.appRoles.filter((r) => r.isEnabled && r.allowedMemberTypes.includes('User'));
+        if (!roles.length) continue;
+        ids.push(sp.id);
+        for (const r of roles) {
+          items.push({
+            type: 'entitlement', externalId: `${sp.id}/${r.id}`, entitlementType: 'app_role',
+            displayName: `${sp.displayName ?? sp.appId}: ${r.displayName ?? r.value ?? r.id}`, description: r.description ?? null,
+            privileged: /admin/i.test(r.value ?? ''), attributes: { appId: sp.appId, servicePrincipalId: sp.id, value: r.value ?? null },
+          });
+        }
+      }
+      const nextLink = page['@odata.nextLink'];
+      if (nextLink) return { items, next: encodeCursor({ s: 'app_roles', p: 'list', l: nextLink, ids }), deltaCursor: null };
+      return { items, next: ids.length ? encodeCursor({ s: 'app_roles', p: 'assignments', ids, i: 0, l: null }) : null, deltaCursor: null };
+    }
+    if (cursor.s !== 'app_roles' || cursor.p !== 'assignments') throw new AppError('directory.delta_expired', { what: 'the app roles of Entra ID' });
+    const spId = cursor.ids[cursor.i]!;
+    const page = await fetchPage(cursor.l ?? `/servicePrincipals/${spId}/appRoleAssignedTo?$top=999`, 'Application.Read.All', assignmentPage);
+    const items: DirectoryRecord[] = [];
+    for (const a of page.value) {
+      const principalType = a.principalType === 'User' ? 'account' : a.principalType === 'Group' ? 'group' : null;
+      if (principalType) items.push({ type: 'grant', entitlementId: `${a.resourceId}/${a.appRoleId}`, principalId: a.principalId, principalType, attributes: { assignmentId: a.id } });
+    }
+    const nextLink = page['@odata.nextLink'];
+    const next = nextLink ? { ...cursor, l: nextLink } : cursor.i + 1 < cursor.ids.length ? { ...cursor, i: cursor.i + 1, l: null } : null;
+    return { items, next: next ? encodeCursor(next) : null, deltaCursor: null };
+  }
+
+  function linksOf(stream: 'users' | 'groups', page: { '@odata.nextLink'?: string; '@odata.deltaLink'?: string }, items: DirectoryRecord[]): Page<DirectoryRecord> {
+    const next = page['@odata.nextLink'];
+    const delta = page['@odata.deltaLink'];
+    if (!next && !delta) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `a ${stream} delta page with neither nextLink nor deltaLink` });
+    return { items, next: next ? encodeCursor({ s: stream, l: next }) : null, deltaCursor: delta ? encodeCursor({ s: stream, l: delta }) : null };
+  }
+
+  const source: DirectorySource = {
+    streams: MICROSOFT_DIRECTORY_STREAMS,
+    checks: () => directoryChecks(config, tokens, graph, ctx, budgets),
+    async read(stream, cursor) {
+      const c = cursor === null ? null : decodeCursor(stream, cursor);
+      switch (stream) {
+        case 'users': return users(c);
+        case 'groups': return groups(c);
+        case 'directory_roles': return directoryRoles(c);
+        case 'app_roles': return appRoles(c);
+        default: throw new AppError('request.invalid', { detail: `the Entra ID connector has no stream ${stream}` });
+      }
+    },
+  };
+  if (config.writeBack) source.revoke = (target) => revoke(graph, target, budgets);
+  return source;
+}
+
+/** Removes a direct membership; a membership that is already gone is an outcome, not an error. */
+async function revoke(graph: GraphClient, target: RevokeTarget, budgets: (path: string) => RateCost[]): Promise<RevokeOutcome> {
+  if (target.type !== 'membership') throw new AppError('directory.revoke_unsupported', { what: 'a directory or app role assignment' });
+  const path = `/groups/${encodeURIComponent(target.groupId)}/members/${encodeURIComponent(target.memberId)}/$ref`;
+  const res = (await graph.get({ path, method: 'DELETE', permission: 'GroupMember.ReadWrite.All', budgets: budgets(path), area: 'directory', accept: [403, 404] }))!;
+  if (res.status === 404) return 'already_gone';
+  if (res.status === 403) throw new AppError('m365.write_back_denied', { group: target.groupId, permission: 'GroupMember.ReadWrite.All' });
+  return 'revoked';
+}
+
+function memberKind(odataType: string | undefined): 'account' | 'group' | null {
+  if (odataType === '#microsoft.graph.user') return 'account';
+  if (odataType === '#microsoft.graph.group') return 'group';
+  return null;
+}

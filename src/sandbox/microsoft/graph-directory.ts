@@ -1,0 +1,227 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, sendJson } from '../http.js';
+import type { SandboxContext } from '../types.js';
+import type { GraphClaims } from './entra.js';
+import type { MemberRef } from './directory-model.js';
+import { decodeToken, encodeToken, graphError } from './graph-common.js';
+import { createGraphDelta } from './graph-delta.js';
+import { appRoleAssignments, directoryObjectJson, groupJson, parseSelect, SelectError, servicePrincipalJson, userFaults, userJson } from './graph-objects.js';
+import type { EntraTenant } from './world.js';
+
+/**
+ * Graph's directory: users, groups and their (transitive) members and memberships, directory
+ * roles, service principals and their app role assignments, role assignments, the users and
+ * groups delta (graph-delta.ts) and membership write-back through `$ref`. Each endpoint
+ * checks the token's `roles` against the application permissions Graph documents for it
+ * and answers 403 Authorization_RequestDenied otherwise.
+ * https://learn.microsoft.com/graph/api/resources/users · …/resources/groups-overview
+ */
+export const PERMISSIONS = {
+  users: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  groups: ['GroupMember.Read.All', 'Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  roles: ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  apps: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  memberWrite: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  roleAssignableWrite: ['RoleManagement.ReadWrite.Directory'],
+} as const;
+
+const DENIED = 'Insufficient privileges to complete the operation.';
+const notFound = (id: string) => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
+
+interface ListState {
+  o: number; // next index
+  n: number; // page size
+  s: string | null; // $select
+}
+
+export function createGraphDirectory(ctx: SandboxContext) {
+  const base = () => `${ctx.urls.graph}/v1.0`;
+  const delta = createGraphDelta(ctx);
+
+  return async function directory(req: IncomingMessage, url: URL, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, seg: string[], headers: Record<string, string>): Promise<void> {
+    const can = (set: readonly string[]) => set.some((r) => claims.roles.includes(r));
+    const deny = () => graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+    const send = (body: unknown) => sendJson(res, 200, body, headers);
+    const dir = tenant.directory;
+    const faults = userFaults(ctx, tenant.tenantId);
+    const [, root, id, sub, subId, ref] = seg;
+    try {
+      if (req.method === 'DELETE' || req.method === 'POST') {
+        if (root === 'groups' && id && sub === 'members') return await writeMembers(req, res, tenant, claims, id, subId, ref, headers);
+        return graphError(res, 405, 'Request_BadRequest', `The HTTP method '${req.method}' is not allowed for this resource in the sandbox.`, headers);
+      }
+      if (req.method !== 'GET') return graphError(res, 405, 'Request_BadRequest', 'Method not allowed.', headers);
+      switch (root) {
+        case 'users': {
+          if (!can(PERMISSIONS.users)) return deny();
+          if (id === 'delta') return delta.users(url, res, tenant, headers, String(req.headers.prefer ?? ''));
+          const fields = parseSelect(url.searchParams.get('$select'), 'user');
+          if (id === undefined) {
+            return page(url, res, `${base()}/users`, `${base()}/$metadata#users`, dir.userTotal, (i) => {
+              const u = dir.userAt(i);
+              return u && !faults.hidden(u) ? userJson(faults.apply(u), fieldsFrom(url, fields)) : undefined;
+            }, headers);
+          }
+          const i = dir.userIndex(id);
+          const u = i === undefined ? undefined : dir.userAt(i);
+          if (!u || faults.hidden(u)) return graphError(res, 404, 'Request_ResourceNotFound', notFound(id), headers);
+          if (sub === undefined) return send({ '@odata.context': `${base()}/$metadata#users/$entity`, ...userJson(faults.apply(u), fields) });
+          if (sub === 'memberOf' || sub === 'transitiveMemberOf') {
+            if (!can(PERMISSIONS.groups) && !can(['Directory.Read.All'])) return deny();
+            const refObj: MemberRef = { kind: 'user', id: u.id };
+            const groups = sub === 'memberOf' ? dir.memberOf(refObj) : dir.transitiveMemberOf(refObj);
+            const items: Record<string, unknown>[] = groups.map((j) => ({ '@odata.type': '#microsoft.graph.group', ...groupJson(dir.groupAt(j)!, null) }));
+            for (const r of dir.population.roles) if (r.members.some((m) => m.id === u.id)) items.push({ '@odata.type': '#microsoft.graph.directoryRole', ...roleJson(r) });
+            return arrayPage(url, res, `${base()}/users/${u.id}/${sub}`, `${base()}/$metadata#directoryObjects`, items, headers);
+          }
+          return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${sub}'.`, headers);
+        }
+        case 'groups': {
+          if (!can(PERMISSIONS.groups)) return deny();
+          if (id === 'delta') return delta.groups(url, res, tenant, headers, String(req.headers.prefer ?? ''));
+          const fields = parseSelect(url.searchParams.get('$select'), 'group');
+          if (id === undefined) {
+            return page(url, res, `${base()}/groups`, `${base()}/$metadata#groups`, dir.groupTotal, (j) => {
+              const g = dir.groupAt(j);
+              return g ? groupJson(g, fieldsFrom(url, fields)) : undefined;
+            }, headers);
+          }
+          const j = dir.groupIndex(id);
+          const g = j === undefined ? undefined : dir.groupAt(j);
+          if (j === undefined || !g) return graphError(res, 404, 'Request_ResourceNotFound', notFound(id), headers);
+          if (sub === undefined) return send({ '@odata.context': `${base()}/$metadata#groups/$entity`, ...groupJson(g, fields) });
+          if (sub === 'members' || sub === 'transitiveMembers') {
+            const userFields = parseSelect(url.searchParams.get('$select'), 'user');
+            const refs = sub === 'members' ? dir.members(j) : dir.transitiveMembers(j);
+            return page(url, res, `${base()}/groups/${g.id}/${sub}`, `${base()}/$metadata#directoryObjects`, refs.length, (k) => directoryObjectJson(tenant, refs[k]!, fieldsFrom(url, userFields), faults.apply) ?? undefined, headers);
+          }
+          if (sub === 'memberOf' || sub === 'transitiveMemberOf') {
+            const refObj: MemberRef = { kind: 'group', id: g.id };
+            const groups = sub === 'memberOf' ? dir.memberOf(refObj) : dir.transitiveMemberOf(refObj);
+            return arrayPage(url, res, `${base()}/groups/${g.id}/${sub}`, `${base()}/$metadata#directoryObjects`, groups.map((p) => ({ '@odata.type': '#microsoft.graph.group', ...groupJson(dir.groupAt(p)!, null) })), headers);
+          }
+          return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${sub}'.`, headers);
+        }
+        case 'directoryRoles': {
+          if (!can(PERMISSIONS.roles)) return deny();
+          const roles = dir.population.roles;
+          if (id === undefined) return arrayPage(url, res, `${base()}/directoryRoles`, `${base()}/$metadata#directoryRoles`, roles.map(roleJson), headers);
+          const r = roles.find((x) => x.id === id || (id.startsWith('roleTemplateId=') && id.slice('roleTemplateId='.length).replace(/'/g, '') === x.roleTemplateId));
+          if (!r) return graphError(res, 404, 'Request_ResourceNotFound', notFound(id), headers);
+          if (sub === undefined) return send({ '@odata.context': `${base()}/$metadata#directoryRoles/$entity`, ...roleJson(r) });
+          if (sub === 'members') {
+            const items = r.members.map((m) => directoryObjectJson(tenant, m, null, faults.apply)).filter((x): x is Record<string, unknown> => x !== null);
+            return arrayPage(url, res, `${base()}/directoryRoles/${r.id}/members`, `${base()}/$metadata#directoryObjects`, items, headers);
+          }
+          return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${sub}'.`, headers);
+        }
+        case 'roleManagement': {
+          if (id !== 'directory' || sub !== 'roleAssignments') return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${id ?? root}'.`, headers);
+          if (!can(PERMISSIONS.roles)) return deny();
+          const items = dir.population.roles.flatMap((r) => r.members.map((m) => ({
+            id: Buffer.from(`${r.roleTemplateId}/${m.id}`).toString('base64url').slice(0, 43), principalId: m.id, roleDefinitionId: r.roleTemplateId, directoryScopeId: '/',
+          })));
+          return arrayPage(url, res, `${base()}/roleManagement/directory/roleAssignments`, `${base()}/$metadata#roleManagement/directory/roleAssignments`, items, headers);
+        }
+        case 'servicePrincipals': {
+          if (!can(PERMISSIONS.apps)) return deny();
+          const sps = dir.population.servicePrincipals;
+          if (id === undefined) return arrayPage(url, res, `${base()}/servicePrincipals`, `${base()}/$metadata#servicePrincipals`, sps.map((s) => servicePrincipalJson(tenant, s)), headers);
+          const sp = sps.find((s) => s.id === id || id === `appId='${s.appId}'` || id === `(appId='${s.appId}')`);
+          if (!sp) return graphError(res, 404, 'Request_ResourceNotFound', notFound(id), headers);
+          if (sub === undefined) return send({ '@odata.context': `${base()}/$metadata#servicePrincipals/$entity`, ...servicePrincipalJson(tenant, sp) });
+          if (sub === 'appRoleAssignedTo') return arrayPage(url, res, `${base()}/servicePrincipals/${sp.id}/appRoleAssignedTo`, `${base()}/$metadata#servicePrincipals('${sp.id}')/appRoleAssignedTo`, appRoleAssignments(tenant, sp), headers);
+          return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${sub}'.`, headers);
+        }
+        default:
+          return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${root}'.`, headers);
+      }
+    } catch (e) {
+      if (e instanceof SelectError) return graphError(res, 400, 'Request_BadRequest', e.message, headers);
+      throw e;
+    }
+  };
+
+  /** $select from the first request, or the one carried in the $skiptoken. */
+  function fieldsFrom(url: URL, fields: string[] | null): string[] | null {
+    const st = decodeToken<ListState>(url.searchParams.get('$skiptoken'));
+    return st ? (st.s ? st.s.split(',') : null) : fields;
+  }
+
+  /**
+   * One page of an indexed collection, `$top` 1–999 (default 100), with an opaque absolute
+   * nextLink carrying `$skiptoken`. `at(i)` is undefined for gaps (deleted objects).
+   */
+  function page(url: URL, res: ServerResponse, link: string, context: string, total: number, at: (i: number) => Record<string, unknown> | undefined, headers: Record<string, string>): void {
+    const token = url.searchParams.get('$skiptoken');
+    const st = decodeToken<ListState>(token);
+    if (token !== null && !st) return graphError(res, 400, 'Request_BadRequest', 'The specified page token value has expired or is invalid.', headers);
+    const topRaw = url.searchParams.get('$top');
+    const top = st?.n ?? (topRaw === null ? 100 : Number(topRaw));
+    if (!Number.isInteger(top) || top < 1 || top > 999) {
+      return graphError(res, 400, 'Request_BadRequest', `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`, headers);
+    }
+    const value: Record<string, unknown>[] = [];
+    let i = st?.o ?? 0;
+    for (; i < total && value.length < top; i++) {
+      const v = at(i);
+      if (v) value.push(v);
+    }
+    const body: Record<string, unknown> = { '@odata.context': context };
+    if (i < total) {
+      // Graph writes the OData names unescaped: …/users?$top=5&$skiptoken=…
+      body['@odata.nextLink'] = `${link}?$top=${top}&$skiptoken=${encodeToken({ o: i, n: top, s: st?.s ?? url.searchParams.get('$select') } satisfies ListState)}`;
+    }
+    body['value'] = value;
+    sendJson(res, 200, body, headers);
+  }
+
+  function arrayPage(url: URL, res: ServerResponse, link: string, context: string, items: Record<string, unknown>[], headers: Record<string, string>): void {
+    page(url, res, link, context, items.length, (i) => items[i], headers);
+  }
+
+  /**
+   * Membership write-back: `DELETE /groups/{id}/members/{memberId}/$ref` (204) and
+   * `POST /groups/{id}/members/$ref` with `{"@odata.id": ".../directoryObjects/{id}"}` (204).
+   * https://learn.microsoft.com/graph/api/group-delete-members · …/group-post-members
+   */
+  async function writeMembers(req: IncomingMessage, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, groupId: string, memberId: string | undefined, ref: string | undefined, headers: Record<string, string>): Promise<void> {
+    const dir = tenant.directory;
+    const can = (set: readonly string[]) => set.some((r) => claims.roles.includes(r));
+    const j = dir.groupIndex(groupId);
+    const g = j === undefined ? undefined : dir.groupAt(j);
+    if (!can(PERMISSIONS.memberWrite) || ctx.faults.fires(tenant.tenantId, 'graph.membership_write_denied')) return graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+    if (j === undefined || !g) return graphError(res, 404, 'Request_ResourceNotFound', notFound(groupId), headers);
+    // Role-assignable groups additionally need RoleManagement.ReadWrite.Directory.
+    if (g.isAssignableToRole && !can(PERMISSIONS.roleAssignableWrite)) return graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+    if (req.method === 'DELETE') {
+      if (!memberId || ref !== '$ref') return graphError(res, 400, 'Request_BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.', headers);
+      if (!dir.removeMember(j, memberId)) return graphError(res, 404, 'Request_ResourceNotFound', notFound(memberId), headers);
+      res.writeHead(204, headers);
+      return void res.end();
+    }
+    if (memberId !== '$ref') return graphError(res, 400, 'Request_BadRequest', `Resource not found for the segment '${memberId ?? ''}'.`, headers);
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8'));
+    } catch {
+      return graphError(res, 400, 'BadRequest', 'Invalid request body.', headers);
+    }
+    const odataId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['@odata.id'] : undefined;
+    const target = typeof odataId === 'string' ? /\/directoryObjects\/([^/?]+)$/.exec(odataId)?.[1] : undefined;
+    if (!target) return graphError(res, 400, 'BadRequest', "The request body must contain '@odata.id' with a directoryObjects URL.", headers);
+    const kind = dir.kindOf(target);
+    const alive = kind === 'user' ? dir.userAt(dir.userIndex(target)!) : kind === 'group' ? dir.groupAt(dir.groupIndex(target)!) : kind;
+    if (!kind || !alive) return graphError(res, 404, 'Request_ResourceNotFound', notFound(target), headers);
+    if (!dir.addMember(j, { kind, id: target })) {
+      return graphError(res, 400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.", headers);
+    }
+    res.writeHead(204, headers);
+    res.end();
+  }
+}
+
+function roleJson(r: { id: string; displayName: string; description: string; roleTemplateId: string }): Record<string, unknown> {
+  return { id: r.id, deletedDateTime: null, description: r.description, displayName: r.displayName, roleTemplateId: r.roleTemplateId };
+}
+
