@@ -11,6 +11,15 @@ import { AppError } from '../../errors/index.js';
 export const ADMIN_DIRECTORY_USER = 'https://www.googleapis.com/auth/admin.directory.user';
 export const GMAIL_MODIFY = 'https://www.googleapis.com/auth/gmail.modify';
 export const REQUIRED_SCOPES = [ADMIN_DIRECTORY_USER, GMAIL_MODIFY] as const;
+/** Read-only Directory scopes the identity inventory reads with (one token per scope, so a missing one only stops its stream). */
+export const DIRECTORY_USER_READONLY = 'https://www.googleapis.com/auth/admin.directory.user.readonly';
+export const DIRECTORY_GROUP_READONLY = 'https://www.googleapis.com/auth/admin.directory.group.readonly';
+export const DIRECTORY_ROLES_READONLY = 'https://www.googleapis.com/auth/admin.directory.rolemanagement.readonly';
+export const DIRECTORY_READ_SCOPES = [DIRECTORY_USER_READONLY, DIRECTORY_GROUP_READONLY, DIRECTORY_ROLES_READONLY] as const;
+/** Write-back (revocations): members.delete and roleAssignments.delete. */
+export const DIRECTORY_GROUP_MEMBER = 'https://www.googleapis.com/auth/admin.directory.group.member';
+export const DIRECTORY_ROLES = 'https://www.googleapis.com/auth/admin.directory.rolemanagement';
+export const DIRECTORY_WRITE_SCOPES = [DIRECTORY_GROUP_MEMBER, DIRECTORY_ROLES] as const;
 /** What the token provider asks for to call IAM Credentials as itself. */
 export const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -28,15 +37,34 @@ export const googleConnectorConfigSchema = z.object({
 });
 export type GoogleConnectorConfig = z.infer<typeof googleConnectorConfigSchema>;
 
+/** A directory (identity inventory) connection: the same sign-in, plus write-back consent. */
+export const googleDirectoryConfigSchema = googleConnectorConfigSchema.extend({
+  /** Revocations may be written back (members.delete, roleAssignments.delete); consented separately. */
+  writeBack: z.boolean().default(false),
+  /** The customer's other verified domains: group members there are the customer's own users, not outsiders. */
+  domains: z.array(z.string().trim().toLowerCase().min(3)).default([]),
+});
+export type GoogleDirectoryConfig = z.infer<typeof googleDirectoryConfigSchema>;
+
 export interface GoogleEndpoints {
   readonly oauth: string;
   readonly iam: string;
   readonly gmail: string;
   readonly admin: string;
+  /** www.googleapis.com: the public certificates of service-account keys. */
+  readonly certs: string;
 }
 
 export function parseConfig(config: unknown): GoogleConnectorConfig {
-  const r = googleConnectorConfigSchema.safeParse(config);
+  return parseWith(googleConnectorConfigSchema, config);
+}
+
+export function parseDirectoryConfig(config: unknown): GoogleDirectoryConfig {
+  return parseWith(googleDirectoryConfigSchema, config);
+}
+
+function parseWith<T extends z.ZodType>(schema: T, config: unknown): z.infer<T> {
+  const r = schema.safeParse(config);
   if (!r.success) {
     throw new AppError('request.invalid', { detail: r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ') });
   }
@@ -52,6 +80,7 @@ export function resolveEndpoints(config: GoogleConnectorConfig): GoogleEndpoints
     iam: trim(e.iam ?? 'https://iamcredentials.googleapis.com'),
     gmail: trim(e.apis ?? 'https://gmail.googleapis.com'),
     admin: trim(e.apis ?? 'https://admin.googleapis.com'),
+    certs: trim(e.apis ?? 'https://www.googleapis.com'),
   };
 }
 

@@ -38,18 +38,25 @@ export function parseGoogleError(res: HttpResponse): GoogleApiError | null {
   return { httpStatus: res.status, message: typeof err.message === 'string' ? err.message : '', status: typeof err.status === 'string' ? err.status : null, reasons, errorInfo };
 }
 
-const THROTTLE_REASONS = ['userRateLimitExceeded', 'rateLimitExceeded', 'quotaExceeded'];
+const THROTTLE_REASONS = ['userRateLimitExceeded', 'rateLimitExceeded', 'quotaExceeded', 'userRateLimitExceededUnreg', 'rateLimitExceededUnreg'];
 
 /**
  * Gmail and the Admin SDK throttle with 403 (userRateLimitExceeded, rateLimitExceeded,
  * quotaExceeded) as well as 429 (developers.google.com/workspace/gmail/api/guides/handle-errors).
- * For the HTTP client, so it backs off in-line.
+ * The Directory answers 403 userRateLimitExceeded past its queries per minute per user and
+ * 403 quotaExceeded past its concurrent-request limit, both without Retry-After
+ * (developers.google.com/admin-sdk/directory/v1/limits). For the HTTP client, so it backs off in-line.
  */
 export function isGoogleThrottle(res: HttpResponse): boolean {
   if (res.status === 429) return true;
   if (res.status !== 403) return false;
   const e = parseGoogleError(res);
-  return !!e && (e.reasons.some((r) => THROTTLE_REASONS.includes(r)) || e.errorInfo?.reason === 'RATE_LIMIT_EXCEEDED');
+  return !!e && (e.reasons.some((r) => THROTTLE_REASONS.includes(r)) || e.errorInfo?.reason === 'RATE_LIMIT_EXCEEDED' || e.status === 'RESOURCE_EXHAUSTED');
+}
+
+/** Which Directory limit a throttled response names, for the admin: the per-minute one or the concurrency one. */
+export function directoryLimitOf(res: HttpResponse): 'queries per minute per user' | 'concurrent requests' {
+  return parseGoogleError(res)?.reasons.includes('quotaExceeded') ? 'concurrent requests' : 'queries per minute per user';
 }
 
 /**

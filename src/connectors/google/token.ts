@@ -31,6 +31,10 @@ export class UnknownSubjectError extends Error {
 export interface TokenSource {
   /** A token acting as `email` (delegation) with exactly these scopes. */
   forUser(email: string, scopes: readonly string[]): Promise<string>;
+  /** Like forUser, but always asks Google (the doctor probes delegation, which may be propagating). */
+  mintForUser(email: string, scopes: readonly string[]): Promise<string>;
+  /** The numeric client id an admin authorises for delegation (or a description when unknown). */
+  delegationClientId(): Promise<string>;
   /** Forget a cached token that an API rejected. */
   invalidate(email: string, scopes: readonly string[]): void;
   /** Impersonation only: the token provider's own token (cloud-platform). */
@@ -47,8 +51,14 @@ interface Cached {
   readonly expiresAtMs: number;
 }
 
-export function createTokenSource(ctx: ConnectorContext, config: GoogleConnectorConfig, endpoints: GoogleEndpoints): TokenSource {
+export interface TokenSourceOptions {
+  /** The scopes an admin must authorise, named in google.delegation_missing (continuity's by default). */
+  readonly requiredScopes?: readonly string[];
+}
+
+export function createTokenSource(ctx: ConnectorContext, config: GoogleConnectorConfig, endpoints: GoogleEndpoints, opts: TokenSourceOptions = {}): TokenSource {
   const auth = config.auth;
+  const requiredScopes = opts.requiredScopes ?? REQUIRED_SCOPES;
   const cache = new Map<string, Cached>();
   const inFlight = new Map<string, Promise<string>>();
   let customerKey: ServiceAccountKey | undefined;
@@ -124,13 +134,18 @@ export function createTokenSource(ctx: ConnectorContext, config: GoogleConnector
     if (!error) return badResponse(`the token endpoint answered HTTP ${res.status} without an OAuth error`);
     switch (error) {
       case 'unauthorized_client':
-        return new AppError('google.delegation_missing', { clientId: await clientId(), scope: scopes.join(' '), requiredScopes: REQUIRED_SCOPES.join(', ') });
+        return new AppError('google.delegation_missing', { clientId: await clientId(), scope: scopes.join(' '), requiredScopes: requiredScopes.join(', ') });
       case 'deleted_client':
         return new AppError('google.service_account_not_found', { serviceAccount: iss });
       case 'invalid_grant':
         // Google tells these apart only by description; match the known ones, fall back to key_rejected.
-        if (/account not found|robot is disabled|account has been disabled/i.test(description) && !/user/i.test(description)) {
+        if (/robot is disabled|account has been disabled/i.test(description)) return new AppError('google.service_account_disabled', { serviceAccount: iss });
+        if (/account not found/i.test(description) && !/user/i.test(description)) {
           return new AppError('google.service_account_not_found', { serviceAccount: iss });
+        }
+        // iat/exp outside Google's window: the clock here is off (or the lifetime too long, which we never send).
+        if (/short-lived token|reasonable timeframe/i.test(description)) {
+          return new AppError('google.clock_skew', { detail: `Google answered "${description}"` });
         }
         if (sub && /invalid email or user id|account has been deleted|not a valid email/i.test(description)) return new UnknownSubjectError(sub);
         return new AppError('google.key_rejected', { serviceAccount: iss });
@@ -205,6 +220,8 @@ export function createTokenSource(ctx: ConnectorContext, config: GoogleConnector
     if (res.status === 403) return new AppError('google.token_creator_missing', { tokenProvider, serviceAccount: config.serviceAccountEmail });
     if (res.status === 404) return new AppError('google.service_account_not_found', { serviceAccount: config.serviceAccountEmail });
     if (res.status === 401) return new AppError('provider.unauthenticated', { provider: PROVIDER });
+    // The target account exists and the role is there, but it cannot sign: it is disabled.
+    if (res.status === 400 && e.status === 'FAILED_PRECONDITION') return new AppError('google.service_account_disabled', { serviceAccount: config.serviceAccountEmail });
     return badResponse(`IAM Credentials answered HTTP ${res.status}: ${e.message}`);
   }
 
@@ -222,6 +239,14 @@ export function createTokenSource(ctx: ConnectorContext, config: GoogleConnector
         return exchange(await signAsServiceAccount(c), serviceAccountEmail, sub, scopes);
       });
     },
+    async mintForUser(email, scopes) {
+      const sub = email.toLowerCase();
+      const { token, expiresInS } = await exchange(await signAsServiceAccount(claims(serviceAccountEmail, sub, scopes)), serviceAccountEmail, sub, scopes);
+      // Remembered like forUser's: a later call can use the token a probe obtained.
+      cache.set(`${sub}|${[...scopes].sort().join(' ')}`, { token, expiresAtMs: ctx.now().getTime() + expiresInS * 1000 });
+      return token;
+    },
+    delegationClientId: clientId,
     invalidate(email, scopes) {
       cache.delete(`${email.toLowerCase()}|${[...scopes].sort().join(' ')}`);
     },

@@ -58,4 +58,31 @@ export const googleErrors = {
     resolution: 'No action needed. Syncwarden waits and retries; new accounts usually accept mail within minutes.',
     scope: 'user', kind: 'transient', retry: 'backoff', http: 503,
   },
+  'google.service_account_disabled': {
+    title: 'Service account disabled',
+    cause: 'The service account {serviceAccount} is disabled in its Google Cloud project, so Google refuses to sign in as it ("Robot is disabled.").',
+    resolution: 'In the Google Cloud console open IAM & Admin > Service Accounts, select {serviceAccount}, and choose Enable service account from its three-dot menu. Then use Test connection.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
+  },
+  'google.clock_skew': {
+    title: 'Server clock out of sync',
+    cause: "Google refused the sign-in token because its issue time does not match Google's clock: {detail}.",
+    resolution: 'Synchronise the clock of the machine running Syncwarden (turn on NTP time synchronisation, for example `timedatectl set-ntp true` on Linux), then use Test connection.',
+    scope: 'connection', kind: 'configuration', retry: 'next_cycle', http: 422,
+  },
+  'google.delegation_propagating': {
+    title: 'Domain-wide delegation still propagating',
+    cause: 'Google granted the scope {scope} to client ID {clientId} on some attempts and refused it on others: a recent change under Domain-wide delegation has not reached all of Google yet.',
+    resolution: 'If you changed domain-wide delegation recently, wait and use Test connection again later: Google says changes can take up to 24 hours. If it persists, check in the Google Admin console under Security > API controls > Domain-wide delegation that client ID {clientId} lists exactly these OAuth scopes: {requiredScopes}.',
+    scope: 'connection', kind: 'permission', retry: 'next_cycle', http: 422,
+    source: 'certification-center-directory-connections',
+  },
+  'google.directory_rate_limited': {
+    title: 'Google Directory API quota exceeded',
+    cause: 'Google refused Directory API calls made for {adminEmail} from Google Cloud project {project}: {limit}. Every sync of the same Google Workspace through the same project shares this quota.',
+    resolution: "No action needed: Syncwarden backs off and resumes by itself. If every sync is throttled, stagger the syncs of connections to this Google Workspace, or raise the Admin SDK API's 'Queries per minute per user' quota in the Google Cloud console under IAM & Admin > Quotas.",
+    scope: 'connection', kind: 'throttle', retry: 'retry_after', http: 429,
+    source: 'certification-center-directory-connections',
+  },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -8,7 +8,12 @@ import { newRsaKeyPair, persisted, type KeyPairPem } from '../keys.js';
  */
 export interface SandboxKey extends KeyPairPem {
   readonly keyId: string;
+  /** When the key was created (ISO-8601); Google publishes it as the key's certificate notBefore. */
+  readonly createdAt?: string;
 }
+
+/** Keys persisted before creation times were recorded read as created on the demo's seed date. */
+export const LEGACY_KEY_CREATED_AT = '2024-01-15T09:00:00.000Z';
 
 export interface GoogleCredentials {
   /** Google-managed key of the customer's service account: signs signJwt results. */
@@ -21,16 +26,17 @@ export interface GoogleCredentials {
   readonly tokenProviderGoogleManaged: SandboxKey;
 }
 
-export function newSandboxKey(): SandboxKey {
-  return { ...newRsaKeyPair(), keyId: randomBytes(20).toString('hex') };
+export function newSandboxKey(nowMs: number): SandboxKey {
+  // Whole seconds, as Google's validAfterTime and the key's certificate carry it.
+  return { ...newRsaKeyPair(), keyId: randomBytes(20).toString('hex'), createdAt: new Date(Math.floor(nowMs / 1000) * 1000).toISOString() };
 }
 
-export function loadGoogleCredentials(stateDir: string | undefined): GoogleCredentials {
+export function loadGoogleCredentials(stateDir: string | undefined, nowMs: number): GoogleCredentials {
   return persisted<GoogleCredentials>(stateDir, 'google-credentials', () => ({
-    customerGoogleManaged: newSandboxKey(),
-    customerUserManaged: newSandboxKey(),
-    tokenProviderUserManaged: newSandboxKey(),
-    tokenProviderGoogleManaged: newSandboxKey(),
+    customerGoogleManaged: newSandboxKey(nowMs),
+    customerUserManaged: newSandboxKey(nowMs),
+    tokenProviderUserManaged: newSandboxKey(nowMs),
+    tokenProviderGoogleManaged: newSandboxKey(nowMs),
   }));
 }
 

@@ -1,11 +1,16 @@
-/** Google faults (continuity-connection-issues, Google table; provisioning; throttling). */
+/** Google faults (continuity-connection-issues, Google table; provisioning; throttling; the directory). */
 export const googleFaultNames = [
   'google.token_creator_missing',
   'google.service_account_deleted',
+  'google.sa_disabled', // the customer's service account is disabled: "Robot is disabled."
+  'google.key_deleted', // the customer's user-managed keys were deleted: "Invalid JWT Signature."
   'google.delegation_scopes_missing', // params: { scope?: string } (missing: all when absent)
+  'google.delegation_propagating', // params: { scope?: string } token requests alternate refused / granted
   'google.api_disabled', // params: { api: 'gmail' | 'admin' | 'iamcredentials' }
   'google.user_create_failing',
   'google.admin_not_admin',
+  'google.clock_skew', // params: { seconds?: number } Google's clock runs ahead (default 600 s)
+  'google.directory_throttle', // params: { everyNth?: number, reason?: 'userRateLimitExceeded' | 'quotaExceeded' }
   'gmail.throttle', // params: { everyNth?: number }
   'gmail.reject_import', // params: { everyNth?: number }
 ] as const;

@@ -17,6 +17,7 @@ const MAX_SIGNED_EXP_S = 12 * 3600;
 export function iamService(sim: GoogleSim) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
+    res.setHeader('date', new Date(sim.now()).toUTCString());
     const m = ROUTE.exec(url.pathname);
     if (req.method !== 'POST' || !m) {
       return sendGoogleError(res, 404, `Method not found.`, { legacy: false, status: 'NOT_FOUND' });
@@ -40,8 +41,9 @@ export function iamService(sim: GoogleSim) {
     } catch {
       return sendGoogleError(res, 400, 'Invalid JSON payload received.', { legacy: false, status: 'INVALID_ARGUMENT' });
     }
-    const sa = sim.serviceAccount(target);
-    if (!sa) return sendGoogleError(res, 404, `Not found; Gaia id not found for email ${target}`, { legacy: false, status: 'NOT_FOUND' });
+    const state = sim.serviceAccountState(target);
+    if (!state || state.state === 'deleted') return sendGoogleError(res, 404, `Not found; Gaia id not found for email ${target}`, { legacy: false, status: 'NOT_FOUND' });
+    const sa = state.sa;
     const member = caller.sub ?? caller.serviceAccount;
     const permission = method === 'signJwt' ? 'iam.serviceAccounts.signJwt' : 'iam.serviceAccounts.getAccessToken';
     if (!sim.hasTokenCreator(member, sa.email)) {
@@ -50,6 +52,10 @@ export function iamService(sim: GoogleSim) {
         status: 'PERMISSION_DENIED',
         details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: { permission } }],
       });
+    }
+    if (state.state === 'disabled') {
+      // The role is checked first; a disabled target then cannot sign or mint (M: wording).
+      return sendGoogleError(res, 400, `Service account ${sa.email} is disabled.`, { legacy: false, status: 'FAILED_PRECONDITION' });
     }
     const nowS = Math.floor(sim.now() / 1000);
 

@@ -6,11 +6,13 @@ import { keyFileJson, loadGoogleCredentials } from './credentials.js';
 import { iamService } from './iam.js';
 import { oauthService } from './oauth.js';
 import { createSim } from './sim.js';
-import { SCOPES, seedWorld } from './world.js';
+import { DEMO_CONTINUITY_SCOPES, DEMO_DIRECTORY_SCOPES, seedWorld } from './world.js';
 
 /**
  * Google's side of the sandbox: OAuth token endpoint (`google_oauth`), IAM Service Account
- * Credentials (`google_iam`), and Admin SDK Directory + Gmail (`google_apis`).
+ * Credentials (`google_iam`), and Admin SDK Directory + Gmail + the public key certificates
+ * (`google_apis`). The admin API under /google/ adds customers (a generated large one),
+ * directory objects, delegation, APIs, IAM bindings, service accounts, keys and quotas.
  */
 export interface GoogleDemo {
   readonly domain: string;
@@ -25,12 +27,14 @@ export interface GoogleDemo {
   readonly tokenProviderKeyJson: string;
   /** A user-managed key file of the customer's service account (service_account_key method). */
   readonly serviceAccountKeyJson: string;
-  /** The scopes authorised for domain-wide delegation. */
+  /** The scopes continuity needs, authorised for domain-wide delegation. */
   readonly delegatedScopes: string[];
+  /** The read-only Directory scopes also authorised (the identity inventory's). */
+  readonly directoryScopes: string[];
 }
 
 export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSandbox<GoogleDemo>> {
-  const creds = loadGoogleCredentials(ctx.stateDir);
+  const creds = loadGoogleCredentials(ctx.stateDir, ctx.now());
   const world = seedWorld(ctx, creds);
   const sim = createSim(ctx, world);
   const g = DEMO.google;
@@ -50,7 +54,8 @@ export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSa
       tokenProviderEmail: DEMO.tokenProvider.email,
       tokenProviderKeyJson: keyFileJson({ projectId: DEMO.tokenProvider.projectId, email: tp.email, clientId: tp.uniqueId, key: creds.tokenProviderUserManaged, tokenUri }),
       serviceAccountKeyJson: keyFileJson({ projectId: g.projectId, email: g.serviceAccountEmail, clientId: g.serviceAccountClientId, key: creds.customerUserManaged, tokenUri }),
-      delegatedScopes: [SCOPES.directoryUser, SCOPES.gmailModify],
+      delegatedScopes: [...DEMO_CONTINUITY_SCOPES],
+      directoryScopes: [...DEMO_DIRECTORY_SCOPES],
     },
   };
 }

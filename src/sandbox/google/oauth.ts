@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, requestUrl, sendJson } from '../http.js';
 import { decodeJwt, verifiedByAny } from './jwt.js';
 import type { GoogleSim } from './sim.js';
-import { domainOf, findUser } from './world.js';
+import { customerOfDomain, domainOf, lookupUser } from './world.js';
 
 /**
  * The OAuth 2.0 token endpoint for service accounts: the JWT-bearer grant (RFC 7523) with
@@ -18,12 +18,17 @@ const SKEW_S = 300;
 export const INVALID_SIGNATURE = 'Invalid JWT Signature.';
 export const SHORT_LIVED =
   'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
+export const ACCOUNT_NOT_FOUND = 'Invalid grant: account not found';
+export const ROBOT_DISABLED = 'Robot is disabled.';
+export const INVALID_SUBJECT = 'Invalid email or User ID';
 export const UNAUTHORIZED_CLIENT =
   'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.';
 
 export function oauthService(sim: GoogleSim) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
+    // Google's clock, which google.clock_skew moves; a client can read the skew from here.
+    res.setHeader('date', new Date(sim.now()).toUTCString());
     if (req.method === 'POST' && (url.pathname === '/token' || url.pathname === '/oauth2/v4/token')) return token(sim, req, res);
     if (url.pathname === '/tokeninfo' || url.pathname === '/oauth2/v3/tokeninfo') return tokenInfo(sim, req, res, url);
     sendJson(res, 404, { error: 'not_found', error_description: `No route ${req.method} ${url.pathname}` });
@@ -45,9 +50,18 @@ async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse):
   const c = jwt.claims;
   const iss = typeof c['iss'] === 'string' ? c['iss'] : '';
   if (!/^[^@\s]+@[^@\s]+$/.test(iss)) return oauthError(res, 400, 'invalid_grant', 'Not a valid email.');
-  const sa = sim.serviceAccount(iss);
-  if (!sa) return oauthError(res, 400, 'invalid_grant', 'Invalid grant: account not found');
-  if (!verifiedByAny(jwt, [...sa.userManagedKeys, sa.googleManagedKey])) return oauthError(res, 400, 'invalid_grant', INVALID_SIGNATURE);
+  const wantsSub = c['sub'] !== undefined && c['sub'] !== iss;
+  const account = sim.serviceAccountState(iss);
+  if (!account) return oauthError(res, 400, 'invalid_grant', ACCOUNT_NOT_FOUND);
+  if (account.state === 'deleted') {
+    // A deleted account's client id is gone too: delegation requests (which name the client)
+    // are told so (R: GAM reports "deleted_client: The OAuth client was deleted.").
+    return wantsSub ? oauthError(res, 401, 'deleted_client', 'The OAuth client was deleted.') : oauthError(res, 400, 'invalid_grant', ACCOUNT_NOT_FOUND);
+  }
+  if (account.state === 'disabled') return oauthError(res, 400, 'invalid_grant', ROBOT_DISABLED);
+  const sa = account.sa;
+  // A deleted or rotated user-managed key no longer verifies (the kid, when sent, picks the key).
+  if (!verifiedByAny(jwt, [...sim.userManagedKeys(sa), sa.googleManagedKey])) return oauthError(res, 400, 'invalid_grant', INVALID_SIGNATURE);
 
   const nowS = Math.floor(sim.now() / 1000);
   const iat = typeof c['iat'] === 'number' ? c['iat'] : NaN;
@@ -65,17 +79,22 @@ async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse):
   if (scopes.length === 0) return oauthError(res, 400, 'invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
 
   let sub: string | null = null;
-  if (c['sub'] !== undefined && c['sub'] !== iss) {
-    sub = String(c['sub']).trim().toLowerCase();
-    // Domain-wide delegation: the client id must be authorised for every requested scope
-    // (exact strings), https://support.google.com/a/answer/162106
-    const granted = sim.delegatedScopes(sa.uniqueId);
-    if (!scopes.every((s) => granted.has(s))) return oauthError(res, 401, 'unauthorized_client', UNAUTHORIZED_CLIENT);
-    const user = findUser(sim.world, sub);
-    if (!user || user.suspended || !sim.world.domains.includes(domainOf(user.primaryEmail))) {
-      return oauthError(res, 400, 'invalid_grant', 'Invalid email or User ID');
+  if (wantsSub) {
+    const key = String(c['sub']).trim().toLowerCase();
+    const hit = lookupUser(sim.world, key);
+    const customer = hit?.customer ?? (key.includes('@') ? customerOfDomain(sim.world, domainOf(key)) : undefined);
+    if (!customer) return oauthError(res, 400, 'invalid_grant', key.includes('@') ? INVALID_SUBJECT : 'Not a valid email.');
+    // Domain-wide delegation: the client id must be authorised in the user's customer for
+    // every requested scope (exact strings), https://support.google.com/a/answer/162106.
+    // Every scope is asked (no short-circuit): each request counts toward propagation.
+    const allowed = scopes.map((s) => sim.delegationAllows(customer, sa.uniqueId, s));
+    if (!allowed.every(Boolean)) return oauthError(res, 401, 'unauthorized_client', UNAUTHORIZED_CLIENT);
+    if (!hit) {
+      // A user deleted in the last 20 days is still known as deleted (R: GAM-team/GAM#1171).
+      return oauthError(res, 400, 'invalid_grant', customer.users.getDeleted(key) ? 'Account has been deleted' : INVALID_SUBJECT);
     }
-    sub = user.primaryEmail;
+    if (hit.user.suspended) return oauthError(res, 400, 'invalid_grant', INVALID_SUBJECT);
+    sub = hit.user.primaryEmail;
   }
   const issued = sim.tokens.issue({ serviceAccount: sa.email, sub, scopes, projectId: sa.projectId, expiresAtMs: sim.now() + 3599_000 });
   sim.stats.requests['oauth2.token'] = (sim.stats.requests['oauth2.token'] ?? 0) + 1;

@@ -2,7 +2,8 @@
  * Usage limits as Google enforces them, measured with the sandbox clock:
  * - Gmail: quota units per user per minute and per project per minute, and a per-user
  *   concurrency cap (developers.google.com/workspace/gmail/api/reference/quota);
- * - Directory: queries per minute per user per project (developers.google.com/admin-sdk/directory/v1/limits).
+ * - Directory: queries per minute per user per project and a concurrency cap, per customer
+ *   (customer.ts DirectoryQuota; developers.google.com/admin-sdk/directory/v1/limits).
  * Windows slide over the last 60 s, so the time a caller must wait is exact: the moment
  * enough of the oldest spending leaves the window.
  */
@@ -10,7 +11,6 @@ export interface QuotaSettings {
   userUnitsPerMinute: number;
   projectUnitsPerMinute: number;
   userConcurrency: number;
-  directoryQueriesPerMinute: number;
   /** How long after creation a new user's Gmail answers "Mail service not enabled". */
   newUserMailDelayMs: number;
 }

@@ -3,8 +3,18 @@ import type { SandboxContext } from '../types.js';
 import type { GoogleCredentials, SandboxKey } from './credentials.js';
 import { systemLabels } from './labels-catalog.js';
 import type { QuotaSettings } from './quotas.js';
+import { createCustomer, primaryDomain, type Customer } from './customer.js';
+import { authorise, DEFAULT_PROPAGATION_MS } from './delegation.js';
+import type { User, UserRecord } from './directory-model.js';
+import { SUPER_ADMIN_ROLE } from './roles-store.js';
 
-/** The Google side of the demo, all in memory: a Workspace customer, its users and mailboxes, and GCP. */
+export type { User, UserRecord } from './directory-model.js';
+
+/**
+ * The Google side of the sandbox, all in memory: Workspace customers (the demo one and any
+ * generated ones), their users, groups, roles and mailboxes, and GCP (projects, service
+ * accounts, IAM bindings).
+ */
 
 export type GoogleApi = 'gmail' | 'admin' | 'iamcredentials';
 
@@ -20,8 +30,11 @@ export interface ServiceAccount {
   readonly uniqueId: string;
   readonly projectId: string;
   readonly googleManagedKey: SandboxKey;
-  readonly userManagedKeys: SandboxKey[];
+  /** Keys an admin created (and can delete or rotate); the token endpoint accepts any of them. */
+  userManagedKeys: SandboxKey[];
   deleted: boolean;
+  /** A disabled account keeps its keys and bindings but cannot sign in ("Robot is disabled."). */
+  disabled: boolean;
 }
 
 export interface Label {
@@ -51,48 +64,47 @@ export interface Mailbox {
   readonly messages: Map<string, StoredMessage>;
 }
 
-export interface User {
-  readonly id: string;
-  primaryEmail: string;
-  givenName: string;
-  familyName: string;
-  isAdmin: boolean;
-  suspended: boolean;
-  readonly creationTime: number;
-  changePasswordAtNextLogin: boolean;
-  readonly aliases: string[];
-  readonly orgUnitPath: string;
-  readonly mailbox: Mailbox;
-}
-
 export interface GoogleWorld {
+  /** The demo customer (northwind.test), which continuity uses. */
   readonly customerId: string;
-  /** The customer's GCP project (the one the seed's "API not enabled" row is about). */
+  /** The demo customer's GCP project (the one the seed's "API not enabled" row is about). */
   readonly customerProjectId: string;
+  /** The demo customer's domains. */
   readonly domains: string[];
-  readonly users: Map<string, User>;
+  readonly customers: Map<string, Customer>;
   readonly projects: Map<string, Project>;
   readonly serviceAccounts: Map<string, ServiceAccount>;
   /** `${member}\u0000${targetServiceAccount}` pairs holding roles/iam.serviceAccountTokenCreator. */
   readonly tokenCreators: Set<string>;
-  /** Domain-wide delegation: OAuth client id → authorised scopes (exact strings). */
-  readonly delegation: Map<string, Set<string>>;
   readonly quotas: QuotaSettings;
+  /** How long a delegation change takes to settle (see delegation.ts). */
+  propagationMs: number;
   counter: number;
 }
 
+const AUTH = 'https://www.googleapis.com/auth/';
 export const SCOPES = {
-  directoryUser: 'https://www.googleapis.com/auth/admin.directory.user',
-  directoryUserReadonly: 'https://www.googleapis.com/auth/admin.directory.user.readonly',
-  gmailModify: 'https://www.googleapis.com/auth/gmail.modify',
-  gmailInsert: 'https://www.googleapis.com/auth/gmail.insert',
-  gmailReadonly: 'https://www.googleapis.com/auth/gmail.readonly',
-  gmailLabels: 'https://www.googleapis.com/auth/gmail.labels',
-  gmailMetadata: 'https://www.googleapis.com/auth/gmail.metadata',
+  directoryUser: `${AUTH}admin.directory.user`,
+  directoryUserReadonly: `${AUTH}admin.directory.user.readonly`,
+  directoryGroup: `${AUTH}admin.directory.group`,
+  directoryGroupReadonly: `${AUTH}admin.directory.group.readonly`,
+  directoryGroupMember: `${AUTH}admin.directory.group.member`,
+  directoryGroupMemberReadonly: `${AUTH}admin.directory.group.member.readonly`,
+  directoryRoleManagement: `${AUTH}admin.directory.rolemanagement`,
+  directoryRoleManagementReadonly: `${AUTH}admin.directory.rolemanagement.readonly`,
+  gmailModify: `${AUTH}gmail.modify`,
+  gmailInsert: `${AUTH}gmail.insert`,
+  gmailReadonly: `${AUTH}gmail.readonly`,
+  gmailLabels: `${AUTH}gmail.labels`,
+  gmailMetadata: `${AUTH}gmail.metadata`,
   mailGoogleCom: 'https://mail.google.com/',
-  cloudPlatform: 'https://www.googleapis.com/auth/cloud-platform',
-  iam: 'https://www.googleapis.com/auth/iam',
+  cloudPlatform: `${AUTH}cloud-platform`,
+  iam: `${AUTH}iam`,
 } as const;
+
+/** What the demo customer authorised for Syncwarden's service account: continuity's two, and read access for the inventory. */
+export const DEMO_CONTINUITY_SCOPES = [SCOPES.directoryUser, SCOPES.gmailModify] as const;
+export const DEMO_DIRECTORY_SCOPES = [SCOPES.directoryUserReadonly, SCOPES.directoryGroupReadonly, SCOPES.directoryRoleManagementReadonly] as const;
 
 /** How many of the demo people already have a Google account at start (the rest get created by Syncwarden). */
 export const PRE_EXISTING_USERS = 10;
@@ -102,8 +114,6 @@ export const DEFAULT_QUOTAS: QuotaSettings = {
   userUnitsPerMinute: 6_000,
   projectUnitsPerMinute: 1_200_000,
   userConcurrency: 10,
-  // developers.google.com/admin-sdk/directory/v1/limits
-  directoryQueriesPerMinute: 2_400,
   newUserMailDelayMs: 0,
 };
 
@@ -124,31 +134,70 @@ export function seedWorld(ctx: SandboxContext, creds: GoogleCredentials): Google
   const g = DEMO.google;
   const tpProjectNumber = numericId(rand, 12);
   const tpUniqueId = numericId(rand, 21);
+  const demo = createCustomer({ id: g.customerId, domains: [DEMO.domain], seed: ctx.seed });
   const world: GoogleWorld = {
     customerId: g.customerId,
     customerProjectId: g.projectId,
-    domains: [DEMO.domain],
-    users: new Map(),
+    domains: demo.domains,
+    customers: new Map([[demo.id, demo]]),
     projects: new Map([
       [g.projectId, { id: g.projectId, number: g.projectNumber, enabledApis: new Set<GoogleApi>(['gmail', 'admin', 'iamcredentials']) }],
       [DEMO.tokenProvider.projectId, { id: DEMO.tokenProvider.projectId, number: tpProjectNumber, enabledApis: new Set<GoogleApi>(['iamcredentials']) }],
     ]),
     serviceAccounts: new Map([
-      [g.serviceAccountEmail, { email: g.serviceAccountEmail, uniqueId: g.serviceAccountClientId, projectId: g.projectId, googleManagedKey: creds.customerGoogleManaged, userManagedKeys: [creds.customerUserManaged], deleted: false }],
-      [DEMO.tokenProvider.email, { email: DEMO.tokenProvider.email, uniqueId: tpUniqueId, projectId: DEMO.tokenProvider.projectId, googleManagedKey: creds.tokenProviderGoogleManaged, userManagedKeys: [creds.tokenProviderUserManaged], deleted: false }],
+      [g.serviceAccountEmail, { email: g.serviceAccountEmail, uniqueId: g.serviceAccountClientId, projectId: g.projectId, googleManagedKey: creds.customerGoogleManaged, userManagedKeys: [creds.customerUserManaged], deleted: false, disabled: false }],
+      [DEMO.tokenProvider.email, { email: DEMO.tokenProvider.email, uniqueId: tpUniqueId, projectId: DEMO.tokenProvider.projectId, googleManagedKey: creds.tokenProviderGoogleManaged, userManagedKeys: [creds.tokenProviderUserManaged], deleted: false, disabled: false }],
     ]),
     tokenCreators: new Set([tokenCreatorKey(DEMO.tokenProvider.email, g.serviceAccountEmail)]),
-    delegation: new Map([[g.serviceAccountClientId, new Set<string>([SCOPES.directoryUser, SCOPES.gmailModify])]]),
     quotas: { ...DEFAULT_QUOTAS },
+    propagationMs: DEFAULT_PROPAGATION_MS,
     counter: 0,
   };
+  // Authorised long ago: settled, no propagation.
+  authorise(demo.delegation, g.serviceAccountClientId, [...DEMO_CONTINUITY_SCOPES, ...DEMO_DIRECTORY_SCOPES], 0, 0);
   // A fixed creation date for the seeded accounts keeps the world deterministic.
   const seededAt = Date.UTC(2024, 0, 15, 9, 0, 0);
-  addUser(world, { primaryEmail: g.adminEmail, givenName: 'Northwind', familyName: 'Admin', isAdmin: true, id: numericId(rand, 21), creationTime: seededAt });
-  for (const p of demoPeople(ctx.seed, DEMO.userCount).slice(0, PRE_EXISTING_USERS)) {
-    addUser(world, { primaryEmail: `${p.localPart}@${DEMO.domain}`, givenName: p.givenName, familyName: p.surname, isAdmin: false, id: numericId(rand, 21), creationTime: seededAt });
+  const admin = addUser(demo, { primaryEmail: g.adminEmail, givenName: 'Northwind', familyName: 'Admin', id: numericId(rand, 21), creationTime: seededAt });
+  demo.roles.assign({ roleId: demo.roles.role(SUPER_ADMIN_ROLE)!.roleId, assignedTo: admin.id, assigneeType: 'USER', scopeType: 'CUSTOMER' });
+  const people: User[] = [];
+  for (const [i, p] of demoPeople(ctx.seed, DEMO.userCount).slice(0, PRE_EXISTING_USERS).entries()) {
+    const u = addUser(demo, { primaryEmail: `${p.localPart}@${DEMO.domain}`, givenName: p.givenName, familyName: p.surname, id: numericId(rand, 21), creationTime: seededAt });
+    u.externalIds = [{ value: `NW${String(i + 1).padStart(4, '0')}`, type: 'organization' }];
+    people.push(u);
   }
+  seedDemoGroups(ctx.seed, demo, admin, people);
   return world;
+}
+
+/**
+ * The demo customer's groups: everyone (the CUSTOMER member), all staff, a nested pair with
+ * outside members, and an admins group holding a role; plus a Help Desk admin. None of it
+ * changes what continuity sees (users and mailboxes).
+ */
+function seedDemoGroups(seed: number, c: Customer, admin: User, people: readonly User[]): void {
+  const rand = prng(seed ^ 0x6a0b5);
+  const gid = (): string => `0${Array.from({ length: 14 }, () => '0123456789abcdefghijklmnopqrstuvwxyz'[Math.floor(rand() * 36)]).join('')}`;
+  const domain = primaryDomain(c);
+  const group = (local: string, name: string, description: string) => c.groups.add({ id: gid(), email: `${local}@${domain}`, name, description, aliases: [], adminCreated: true });
+  const user = (u: UserRecord, role: 'OWNER' | 'MANAGER' | 'MEMBER' = 'MEMBER') => ({ id: u.id, email: u.primaryEmail, role, type: 'USER' as const });
+  const everyone = group('everyone', 'Everyone', 'Every account in Northwind');
+  c.groups.addMember(everyone.id, { id: c.id, email: null, role: 'MEMBER', type: 'CUSTOMER' });
+  const staff = group('staff', 'All staff', 'All Northwind staff');
+  c.groups.addMember(staff.id, user(admin, 'OWNER'));
+  for (const p of people) c.groups.addMember(staff.id, user(p));
+  const engineering = group('engineering', 'Engineering', 'Engineering team');
+  people.slice(0, 5).forEach((p, i) => c.groups.addMember(engineering.id, user(p, i === 0 ? 'OWNER' : i === 1 ? 'MANAGER' : 'MEMBER')));
+  const projects = group('projects', 'Projects', 'Project Apollo, with partners');
+  c.groups.addMember(projects.id, { id: engineering.id, email: engineering.email, role: 'MEMBER', type: 'GROUP' });
+  c.groups.addMember(projects.id, user(people[5]!, 'OWNER'));
+  // Outside members: one shows as a USER of another domain, one as EXTERNAL.
+  c.groups.addMember(projects.id, { id: numericId(rand, 21), email: 'partner@contoso.test', role: 'MEMBER', type: 'USER' });
+  c.groups.addMember(projects.id, { id: numericId(rand, 21), email: 'auditor@fabrikam.test', role: 'MEMBER', type: 'EXTERNAL' });
+  const itAdmins = group('it-admins', 'IT admins', 'Administrators of the Northwind tenant');
+  c.groups.addMember(itAdmins.id, user(admin, 'OWNER'));
+  c.groups.addMember(itAdmins.id, user(people[6]!));
+  c.roles.assign({ roleId: c.roles.role('_HELP_DESK_ADMIN_ROLE')!.roleId, assignedTo: people[6]!.id, assigneeType: 'USER', scopeType: 'CUSTOMER' });
+  c.roles.assign({ roleId: c.roles.role('_GROUPS_READER_ROLE')!.roleId, assignedTo: itAdmins.id, assigneeType: 'GROUP', scopeType: 'CUSTOMER' });
 }
 
 export function tokenCreatorKey(member: string, target: string): string {
@@ -156,39 +205,57 @@ export function tokenCreatorKey(member: string, target: string): string {
 }
 
 export function addUser(
-  world: GoogleWorld,
-  u: { primaryEmail: string; givenName: string; familyName: string; isAdmin: boolean; id: string; creationTime: number; changePasswordAtNextLogin?: boolean },
+  c: Customer,
+  u: { primaryEmail: string; givenName: string; familyName: string; id: string; creationTime: number; changePasswordAtNextLogin?: boolean },
 ): User {
-  const user: User = {
+  return c.users.add({
     id: u.id,
     primaryEmail: u.primaryEmail.toLowerCase(),
     givenName: u.givenName,
     familyName: u.familyName,
-    isAdmin: u.isAdmin,
     suspended: false,
+    archived: false,
     creationTime: u.creationTime,
+    lastLoginTime: null,
     changePasswordAtNextLogin: u.changePasswordAtNextLogin ?? false,
     aliases: [],
     orgUnitPath: '/',
-    mailbox: newMailbox(),
-  };
-  world.users.set(user.id, user);
-  return user;
-}
-
-/** users.get accepts the primary email, an alias or the unique id. */
-export function findUser(world: GoogleWorld, key: string): User | undefined {
-  const k = key.trim().toLowerCase();
-  const byId = world.users.get(k);
-  if (byId) return byId;
-  for (const u of world.users.values()) {
-    if (u.primaryEmail === k || u.aliases.includes(k)) return u;
-  }
-  return undefined;
+    externalIds: [],
+    organizations: [],
+    isEnrolledIn2Sv: false,
+  });
 }
 
 export function domainOf(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/** The customer owning the domain, or undefined. */
+export function customerOfDomain(world: GoogleWorld, domain: string): Customer | undefined {
+  const d = domain.toLowerCase();
+  for (const c of world.customers.values()) if (c.domains.includes(d)) return c;
+  return undefined;
+}
+
+/** A live user of any customer by primary email, alias or id. */
+export function lookupUser(world: GoogleWorld, key: string): { customer: Customer; user: UserRecord } | undefined {
+  const k = key.trim().toLowerCase();
+  if (k.includes('@')) {
+    const c = customerOfDomain(world, domainOf(k));
+    const user = c?.users.get(k);
+    return c && user ? { customer: c, user } : undefined;
+  }
+  for (const c of world.customers.values()) {
+    const user = c.users.get(k);
+    if (user) return { customer: c, user };
+  }
+  return undefined;
+}
+
+/** The user with a mailbox (a generated account is materialised on first use), for Gmail. */
+export function findUser(world: GoogleWorld, key: string): User | undefined {
+  const hit = lookupUser(world, key);
+  return hit ? hit.customer.users.materialise(hit.user.id) : undefined;
 }
 
 /** A fresh id in Gmail's style (16 hex digits), unique within the world. */
