@@ -28,6 +28,30 @@ export function continuityLifecycleSuite(dialect: Dialect): void {
       await world?.close();
     });
 
+    it('selects by group (nested groups count) and directory attributes, and excluded groups win', async () => {
+      const { users } = await sandboxAdmin<{ users: { userPrincipalName: string }[] }>(world.sandbox, 'GET', '/microsoft/users');
+      // Group rules read memberships by group name: the app needs GroupMember.Read.All too.
+      const tenant = world.sandbox.demo.microsoft.tenantId;
+      await sandboxAdmin(world.sandbox, 'POST', `/microsoft/tenants/${tenant}/consent`, { permissions: ['User.Read.All', 'Mail.Read', 'GroupMember.Read.All'] });
+      await world.app.api(`/connections/${world.sourceId}`, { method: 'PATCH', body: JSON.stringify({ name: 'Northwind M365 (groups)' }) });
+      const preview = async (selection: unknown) =>
+        (await world.app.api('/policies/preview', { method: 'POST', body: JSON.stringify({ sourceConnectionId: world.sourceId, destinationConnectionId: world.destinationId, selection }) })).body;
+      // "Apollo Project" holds the Engineering group (users 0–9, and through it Platform Team) and users 20–21;
+      // department Engineering is every sixth user. Both: users 0 and 6.
+      const both = await preview({ mode: 'rules', groups: ['Apollo Project'], attributes: [{ attribute: 'department', value: 'engineering' }] });
+      expect(both.added.map((a: { email: string }) => a.email).sort()).toEqual([users[0]!.userPrincipalName, users[6]!.userPrincipalName].sort());
+      const nested = await preview({ mode: 'rules', groups: ['Apollo Project'] });
+      expect(nested.selected).toBe(12);
+      const withoutAdmins = await preview({ mode: 'rules', groups: ['Apollo Project'], attributes: [{ attribute: 'department', value: 'Engineering' }], excludeGroups: ['IT Admins'] });
+      expect(withoutAdmins.added.map((a: { email: string }) => a.email)).toEqual([users[6]!.userPrincipalName]);
+      // Without the permission the rule cannot be evaluated, and the error says which permission to add.
+      await sandboxAdmin(world.sandbox, 'POST', `/microsoft/tenants/${tenant}/consent`, { permissions: ['User.Read.All', 'Mail.Read'] });
+      await world.app.api(`/connections/${world.sourceId}`, { method: 'PATCH', body: JSON.stringify({ name: 'Northwind M365' }) });
+      const denied = await world.app.api('/policies/preview', { method: 'POST', body: JSON.stringify({ sourceConnectionId: world.sourceId, destinationConnectionId: world.destinationId, selection: { mode: 'rules', groups: ['Sales'] } }) });
+      expect(denied.body.error.code).toBe('m365.permission_missing');
+      expect(denied.body.error.message).toContain('GroupMember.Read.All');
+    });
+
     it('previews a new policy: users added and Google accounts that would be created', async () => {
       const r = await world.app.api('/policies/preview', {
         method: 'POST',

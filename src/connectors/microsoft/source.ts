@@ -63,6 +63,8 @@ const USER_FIELDS = ['id', 'userPrincipalName', 'mail', 'displayName', 'givenNam
  * https://learn.microsoft.com/graph/outlook-immutable-id
  */
 const IMMUTABLE = 'IdType="ImmutableId"';
+/** The application permission a policy's group rules need (to read group names of memberships). */
+export const GROUP_RULES_PERMISSION = 'GroupMember.Read.All';
 /** Persisted cursors carry a format version so their shape can evolve. */
 const CURSOR_V = 'v1:';
 
@@ -206,11 +208,14 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
 
     async memberOf(accountId) {
       // Transitive: a user in a nested group is selected by a rule naming the outer group.
-      // https://learn.microsoft.com/graph/api/user-list-transitivememberof (User.Read.All suffices)
+      // With User.Read.All alone Graph lists the groups but may return only their ids ("limited
+      // information for inaccessible member objects"); naming groups by display name needs
+      // GroupMember.Read.All; without it the call fails with m365.permission_missing naming it.
+      // https://learn.microsoft.com/graph/api/user-list-transitivememberof
       const out: SourceGroup[] = [];
       let next: string | null = `/users/${encodeURIComponent(accountId)}/transitiveMemberOf?$select=id,displayName&$top=999`;
       while (next) {
-        const page: z.infer<typeof memberPage> = (await graph.getJson({ path: next, permission: 'User.Read.All' }, memberPage))!;
+        const page: z.infer<typeof memberPage> = (await graph.getJson({ path: next, permission: GROUP_RULES_PERMISSION }, memberPage))!;
         for (const o of page.value) {
           // Directory roles and administrative units come back too; only groups select users.
           if (o['@odata.type'] && o['@odata.type'] !== '#microsoft.graph.group') continue;
