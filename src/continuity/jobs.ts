@@ -28,9 +28,22 @@ export function continuityHandlers(rt: Runtime, opts: ContinuityOptions = {}): R
   };
 }
 
-/** Queues the mailbox sync of one user (deduplicated with a live one). */
-export function queueUserSync(rt: Runtime, tenantId: string, syncUserId: string): Promise<boolean> {
-  return enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${syncUserId}`, payload: { syncUserId } }, rt.now());
+/**
+ * Queues the mailbox sync of one user now. A job already queued for later (a backoff, a
+ * throttle) is brought forward instead, since an admin asked for it now; a running one is left
+ * to finish. True when a job will start now.
+ */
+export async function queueUserSync(rt: Runtime, tenantId: string, syncUserId: string): Promise<boolean> {
+  const dedupeKey = `user:${syncUserId}`;
+  if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey, payload: { syncUserId } }, rt.now())) return true;
+  const r = await rt.store.db
+    .updateTable('jobs')
+    .set({ run_at: nowIso(rt.now()), updated_at: nowIso(rt.now()) })
+    .where('tenant_id', '=', tenantId)
+    .where('dedupe_key', '=', dedupeKey)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /**
