@@ -151,12 +151,16 @@ export async function userDetail(app: App, key: string): Promise<UserDetailJson>
  */
 export async function runCycle(app: App, policyId: string, opts: { timeoutMs?: number; settled?: (u: SyncUserJson & { lastAttemptAt?: string }) => boolean } = {}): Promise<SyncUserJson[]> {
   const started = new Date().toISOString();
-  const r = await app.api(`/policies/${policyId}/run`, { method: 'POST' });
-  if (r.status !== 202) throw new Error(`run: ${r.text}`);
-  // The cycle itself: its job is done when no policy.cycle job is live.
-  await waitFor('the policy cycle', async () => {
+  // A cycle that *starts* after this moment: one the scheduler began earlier may not see the
+  // changes the test just made, so ask again until a cycle started after `started` is done.
+  await waitFor('a policy cycle started after the request', async () => {
     const live = await app.rt.store.db.selectFrom('jobs').select('id').where('kind', '=', 'policy.cycle').where('status', 'in', ['queued', 'running']).execute();
-    return live.length === 0 ? true : undefined;
+    if (live.length > 0) return undefined;
+    const policy = (await app.api(`/policies/${policyId}`)).body as { lastCycleAt: string | null };
+    if (policy.lastCycleAt !== null && policy.lastCycleAt >= started) return true;
+    const r = await app.api(`/policies/${policyId}/run`, { method: 'POST' });
+    if (r.status !== 202) throw new Error(`run: ${r.text}`);
+    return undefined;
   }, opts.timeoutMs ?? 60_000, 100);
   return waitFor(
     'the users to finish a run',
