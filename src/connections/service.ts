@@ -11,7 +11,7 @@ import type { ConnectorContext, DirectoryScope, DirectorySource, HttpClientOptio
 import { runConnectionTest, type TestTrigger } from '../diagnostics/connection-test.js';
 import { openOrUpdateIncident } from '../diagnostics/incidents.js';
 import { createConnectionSchema, updateConnectionSchema, writeBackSchema } from './inputs.js';
-import { kindSpec, roleSpec } from './kinds/index.js';
+import { httpOptionsFor, kindSpec, roleSpec } from './kinds/index.js';
 import type { ConnectionRole } from './kinds/types.js';
 import { connectorParts, currentCredential, invalidInput, openSecret, prepareCredential, storeCredential, type FindingView } from './credentials.js';
 import { viewConnection, type ConnectionView } from './views.js';
@@ -316,8 +316,7 @@ export async function requireWriteBack(rt: Runtime, tenantId: string, id: string
 }
 
 function connectorContext(rt: Runtime, kind: string, http: Partial<HttpClientOptions> = {}): ConnectorContext {
-  const spec = kindSpec(kind);
-  return { http: rt.http({ provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}), ...http }), now: () => new Date(rt.now()) };
+  return { http: rt.http({ ...httpOptionsFor(kind), ...http }), now: () => new Date(rt.now()) };
 }
 
 async function openRole<T>(rt: Runtime, tenantId: string, row: ConnectionRow, role: ConnectionRole, ctx: ConnectorContext | undefined): Promise<T> {

@@ -5,17 +5,45 @@ import { enqueue } from '../engine/jobs.js';
 import { duePolicies } from '../store/policies-repo.js';
 import { nowIso } from '../model/ids.js';
 import { runPolicyCycle } from './cycle.js';
-import { syncMailbox } from './mailbox-sync.js';
+import { DEFAULT_SLICE_MS, syncMailbox } from './mailbox-sync.js';
+import { deleteDestinationAccount } from './lifecycle.js';
+import { cycleJob } from './policies.js';
 
 const cyclePayload = z.object({ policyId: z.string() });
+/** Stable for other areas (connections re-queue blocked users with it): kind 'user.sync', key 'user:<id>'. */
 const userPayload = z.object({ syncUserId: z.string() });
 
+export interface ContinuityOptions {
+  /** Time slice of one mailbox run (fair sharing between users). */
+  readonly sliceMs?: number;
+}
+
 /** The continuity job kinds and their handlers; payloads are validated at the boundary. */
-export function continuityHandlers(rt: Runtime): Record<string, JobHandler> {
+export function continuityHandlers(rt: Runtime, opts: ContinuityOptions = {}): Record<string, JobHandler> {
+  const sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
   return {
     'policy.cycle': (ctx, payload) => runPolicyCycle(rt, ctx.tenantId, cyclePayload.parse(payload).policyId),
-    'user.sync': (ctx, payload) => syncMailbox(rt, ctx.tenantId, userPayload.parse(payload).syncUserId, ctx.signal, ctx.job.attempts),
+    'user.sync': (ctx, payload) => syncMailbox(rt, ctx.tenantId, userPayload.parse(payload).syncUserId, ctx.signal, { sliceMs }),
+    'account.delete': (ctx, payload) => deleteDestinationAccount(rt, ctx.tenantId, userPayload.parse(payload).syncUserId),
   };
+}
+
+/**
+ * Queues the mailbox sync of one user now. A job already queued for later (a backoff, a
+ * throttle) is brought forward instead, since an admin asked for it now; a running one is left
+ * to finish. True when a job will start now.
+ */
+export async function queueUserSync(rt: Runtime, tenantId: string, syncUserId: string): Promise<boolean> {
+  const dedupeKey = `user:${syncUserId}`;
+  if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey, payload: { syncUserId } }, rt.now())) return true;
+  const r = await rt.store.db
+    .updateTable('jobs')
+    .set({ run_at: nowIso(rt.now()), updated_at: nowIso(rt.now()) })
+    .where('tenant_id', '=', tenantId)
+    .where('dedupe_key', '=', dedupeKey)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /**
@@ -32,7 +60,7 @@ export async function queueDueCycles(rt: Runtime): Promise<number> {
     claim = policy.next_cycle_at === null ? claim.where('next_cycle_at', 'is', null) : claim.where('next_cycle_at', '=', policy.next_cycle_at);
     const won = await claim.executeTakeFirst();
     if (Number(won.numUpdatedRows) !== 1) continue;
-    if (await enqueue(rt.store.db, policy.tenant_id, { kind: 'policy.cycle', dedupeKey: `cycle:${policy.id}`, payload: { policyId: policy.id } }, nowMs)) queued += 1;
+    if (await enqueue(rt.store.db, policy.tenant_id, cycleJob(policy.id), nowMs)) queued += 1;
   }
   return queued;
 }

@@ -1,295 +1,228 @@
-import { sql } from 'kysely';
 import type { Runtime } from '../runtime/context.js';
-import { AppError, catalogue, retryDecision, toAppError, type StoredError } from '../errors/index.js';
-import { newId, nowIso } from '../model/ids.js';
-import { foldersOfUser, getSyncUser, insertFolder, itemsBySourceIds, updateFolder, updateSyncUser, type ItemRow, type SyncFolderRow, type SyncUserRow } from '../store/sync-repo.js';
+import { AppError, catalogue, toAppError } from '../errors/index.js';
+import { fullJitter } from '../errors/policy.js';
+import { nowIso } from '../model/ids.js';
+import { getSyncUser, updateSyncUser, type SyncUserPatch, type SyncUserRow } from '../store/sync-repo.js';
+import { getPolicy } from '../store/policies-repo.js';
+import { getConnection, type ConnectionRow } from '../store/connections-repo.js';
 import { recordAudit, auditError } from '../audit/audit.js';
 import type { JobOutcome } from '../engine/worker.js';
-import { markConnectionFailed, openMailDestination, openMailSource, requireConnection } from '../connections/service.js';
-import type { MailDestination, MailFolder, MailSource, MessageRef } from '../connectors/sdk/index.js';
-import { fromJson, toJson } from '../store/json.js';
-import { requirePolicy, viewPolicy } from './policies.js';
-import { planFolderLabels, messageLabelIds } from './labels.js';
-import { decodeCursor, encodeCursor } from './checkpoint.js';
-import { ensureMessageId } from './message-id.js';
-import { encryptedAfterDownload, unsupportedBeforeDownload } from './item-kind.js';
+import { markConnectionFailed } from '../connections/service.js';
+import type { MailDestination } from '../connectors/sdk/index.js';
+import { viewPolicy, type PolicyView } from './policies.js';
+import { syncDestination, syncSource, sideOf } from './connectors.js';
+import { tenantGate } from './budgets.js';
+import { activeFolders, FOLDER_REFRESH_MS, refreshFolders } from './folders.js';
+import { syncFolder } from './folder-sync.js';
+import { retryItems, settleRemovals } from './removals.js';
+import { categoryLabels, type UserSync } from './user-sync.js';
+import { nextAttemptDelayMs, statusAfterFailure } from './status.js';
 
-/** Gmail's import limit (messages.import maxSize, 50 MB). */
-export const MAX_IMPORT_BYTES = 52_428_800;
-const PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
 
-interface SyncContext {
-  readonly rt: Runtime;
-  readonly tenantId: string;
-  readonly user: SyncUserRow;
-  readonly source: MailSource;
-  readonly dest: MailDestination;
-  readonly signal: AbortSignal;
+export interface MailboxSyncOptions {
+  /**
+   * How long one run may work before it yields its worker slot to the next user in the
+   * queue (fair sharing); the next run resumes from the checkpoints.
+   */
+  readonly sliceMs: number;
+}
+
+export const DEFAULT_SLICE_MS = 20_000;
+
+/**
+ * One run of one user's mailbox sync (job `user.sync`, payload { syncUserId }). A cycle —
+ * the destination account, the folder list, the retry queue, every folder to the end of its
+ * delta round, then the removal check — may take several runs: each run works for at most a
+ * time slice and resumes where the checkpoints say. See ledger.ts for why nothing is lost or
+ * imported twice, whatever moment a run is killed at.
+ */
+export async function syncMailbox(rt: Runtime, tenantId: string, syncUserId: string, signal: AbortSignal, opts: MailboxSyncOptions = { sliceMs: DEFAULT_SLICE_MS }): Promise<JobOutcome> {
+  const user = await getSyncUser(rt.store.db, tenantId, syncUserId);
+  if (!user || user.status === 'excluded') return { type: 'done' };
+  const policyRow = await getPolicy(rt.store.db, tenantId, user.policy_id);
+  if (!policyRow) return { type: 'done' };
+  const policy = viewPolicy(policyRow);
+  const sourceRow = await getConnection(rt.store.db, tenantId, policy.sourceConnectionId);
+  const destRow = await getConnection(rt.store.db, tenantId, policy.destinationConnectionId);
+  if (!sourceRow || !destRow) return { type: 'done' };
+  const startedMs = rt.now();
+  const deadline = startedMs + opts.sliceMs;
+  let u: SyncUserRow = user;
+  try {
+    const source = await syncSource(rt, tenantId, sourceRow);
+    const dest = await syncDestination(rt, tenantId, destRow);
+    const { settings } = await tenantGate(rt, tenantId);
+    const now = nowIso(startedMs);
+    const patch: SyncUserPatch = { last_attempt_at: now, updated_at: now };
+    if (!u.window_start) patch.window_start = nowIso(startedMs - policy.initialWindowDays * DAY_MS);
+    const newCycle = !u.cycle_started_at;
+    if (newCycle) patch.cycle_started_at = now;
+    if (u.status === 'throttled') {
+      // Resumed after the budget allowed it again.
+      patch.status = u.last_sync_at ? 'synced' : 'initial_sync';
+      patch.throttled_by = null;
+    }
+    u = await save(rt, tenantId, u, patch);
+    u = await ensureDestinationAccount(rt, tenantId, u, dest);
+
+    const base = {
+      rt, tenantId, user: u, policy, source, dest,
+      accountId: u.source_user_id,
+      email: u.destination_email,
+      windowStart: new Date(u.window_start!),
+      width: settings.sourceMailbox.concurrent,
+      ledger: { db: rt.store.db, tenantId, syncUserId: u.id, now: rt.now },
+      categories: categoryLabels(rt, tenantId, u, dest),
+      stop: () => signal.aborted || rt.now() >= deadline,
+    };
+    const stale = u.folders_listed_at === null || (newCycle && Date.parse(u.folders_listed_at) < startedMs - FOLDER_REFRESH_MS);
+    if (stale) await refreshFolders(base);
+    const s: UserSync = { ...base, folders: await activeFolders(base) };
+    const initial = s.folders.size === 0 || [...s.folders.values()].some((f) => f.row.phase === 'initial');
+    if (initial && u.status !== 'initial_sync') u = await save(rt, tenantId, u, { status: 'initial_sync' });
+
+    await retryItems(s);
+    for (const folder of s.folders.values()) {
+      let outcome: 'done' | 'stopped';
+      try {
+        outcome = await syncFolder(s, folder);
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'sync.folder_not_found') {
+          // Deleted while we read it: list the folders again on the next run.
+          await save(rt, tenantId, u, { folders_listed_at: null });
+          throw e;
+        }
+        throw e;
+      }
+      if (outcome === 'stopped') {
+        await save(rt, tenantId, u, { transient_retries: 0 });
+        return { type: 'again', runAt: new Date(rt.now()) };
+      }
+    }
+    await settleRemovals(s);
+    await markSynced(rt, tenantId, u, policy);
+    return { type: 'done' };
+  } catch (e) {
+    return handleFailure(rt, tenantId, u, policy, toAppError(e), { source: sourceRow, dest: destRow });
+  }
+}
+
+async function save(rt: Runtime, tenantId: string, u: SyncUserRow, patch: SyncUserPatch): Promise<SyncUserRow> {
+  const full = { updated_at: nowIso(rt.now()), ...patch };
+  await updateSyncUser(rt.store.db, tenantId, u.id, full);
+  return { ...u, ...full };
 }
 
 /**
- * Syncs one user's mailbox: makes sure the Google account exists, maps folders to labels,
- * then reads every folder page by page (the initial window first, then deltas) and imports
- * each message exactly once.
- *
- * Exactly once: before an import the ledger row is committed as `pending` with the message's
- * RFC 822 Message-ID; after the import it is committed as `imported` with Gmail's id. A crash
- * between the two leaves the item in doubt, and the next run asks Gmail (`rfc822msgid:`)
- * before importing again. A folder's cursor only moves after every item of its page is
- * settled, so a crash re-reads at most one page, and the ledger skips what it already has.
+ * The Google account: found, or created (and remembered as created by Syncwarden — only
+ * those are ever deleted); then the mailbox must accept calls, which a new account's does
+ * only after a while: until then the user waits as Pending and is asked again with backoff.
  */
-export async function syncMailbox(rt: Runtime, tenantId: string, syncUserId: string, signal: AbortSignal, attempt = 1): Promise<JobOutcome> {
-  const user = await getSyncUser(rt.store.db, tenantId, syncUserId);
-  if (!user || user.status === 'excluded') return { type: 'done' };
-  const policy = viewPolicy(await requirePolicy(rt, tenantId, user.policy_id));
-  const sourceRow = await requireConnection(rt, tenantId, policy.sourceConnectionId);
-  const destRow = await requireConnection(rt, tenantId, policy.destinationConnectionId);
-
-  try {
-    const source = await openMailSource(rt, tenantId, sourceRow);
-    const dest = await openMailDestination(rt, tenantId, destRow);
-    const ctx: SyncContext = { rt, tenantId, user, source, dest, signal };
-
-    const account = await source.getAccount(user.source_user_id);
-    if (!account || !account.accountEnabled) throw new AppError('sync.user_not_found_in_source', { email: user.email });
-    await ensureDestinationAccount(ctx, account.givenName ?? account.displayName, account.surname ?? '-');
-
-    const folders = await syncFolderList(ctx, await source.listFolders(account.id));
-    if (user.status === 'pending' || (user.status !== 'initial_sync' && folders.some((f) => f.phase === 'initial'))) {
-      await updateSyncUser(rt.store.db, tenantId, user.id, { status: 'initial_sync', updated_at: nowIso(rt.now()) });
-    }
-    const since = new Date(rt.now() - policy.initialWindowDays * 86_400_000);
-    for (const folder of folders) {
-      const done = await syncFolder(ctx, account.id, folder, since);
-      if (!done) return { type: 'again', runAt: new Date(rt.now()) }; // lease lost or stopping: resume later
-    }
-    const now = rt.now();
-    await updateSyncUser(rt.store.db, tenantId, user.id, {
-      status: 'synced',
-      last_error_json: null,
-      last_sync_at: nowIso(now),
-      next_sync_at: nowIso(now + policy.scheduleMinutes * 60_000),
-      updated_at: nowIso(now),
-    });
-    if (user.status !== 'synced') {
-      await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
-        severity: 'info', action: 'sync.user_synced', target: { type: 'sync_user', id: user.id, name: user.email },
-        message: `${user.email}: ${user.status === 'failed' ? 'sync recovered' : 'initial sync complete'}`,
-      });
-    }
-    return { type: 'done' };
-  } catch (e) {
-    return handleUserFailure(rt, tenantId, user, toAppError(e), attempt, { source: sourceRow.id, dest: destRow.id });
-  }
-}
-
-async function handleUserFailure(
-  rt: Runtime,
-  tenantId: string,
-  user: SyncUserRow,
-  err: AppError,
-  attempt: number,
-  connections: { source: string; dest: string },
-): Promise<JobOutcome> {
-  const def = catalogue[err.code];
-  const stored = err.toJSON();
-  const now = rt.now();
-  // Throttling and transient trouble: keep the status, show the reason, come back later.
-  const decision = retryDecision(err.code, attempt, err.retryAfterMs);
-  if (decision.retry) {
-    await updateSyncUser(rt.store.db, tenantId, user.id, { last_error_json: JSON.stringify(stored), next_sync_at: nowIso(now + decision.delayMs), updated_at: nowIso(now) });
-    return { type: 'again', runAt: new Date(now + decision.delayMs) };
-  }
-  await updateSyncUser(rt.store.db, tenantId, user.id, { status: 'failed', last_error_json: JSON.stringify(stored), updated_at: nowIso(now) });
-  if (def.scope === 'connection') {
-    const side = err.code.startsWith('google.') ? connections.dest : connections.source;
-    await markConnectionFailed(rt, tenantId, side, stored);
-  }
-  await recordAudit(rt.store.db, rt.store.dialect, tenantId, auditError(err.code, err.params, 'sync.user_failed', { type: 'sync_user', id: user.id, name: user.email }));
-  return { type: 'done' };
-}
-
-async function ensureDestinationAccount(ctx: SyncContext, givenName: string, familyName: string): Promise<void> {
-  const { rt, tenantId, user, dest } = ctx;
-  if (user.destination_user_id) return;
-  let account = await dest.getAccount(user.destination_email);
-  if (!account) {
-    const result = await dest.createAccount({ primaryEmail: user.destination_email, givenName, familyName });
-    account = result.account;
-    if (result.created) {
-      await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
-        severity: 'info', action: 'provisioning.user_created', target: { type: 'sync_user', id: user.id, name: user.destination_email },
-        message: `Google Workspace account ${user.destination_email} created for ${user.email}`,
-      });
-    }
-  }
-  await updateSyncUser(rt.store.db, tenantId, user.id, { destination_user_id: account.id, updated_at: nowIso(rt.now()) });
-}
-
-/** Records every source folder and makes sure its labels exist; returns folders in sync order. */
-async function syncFolderList(ctx: SyncContext, sourceFolders: MailFolder[]): Promise<SyncFolderRow[]> {
-  const { rt, tenantId, user, dest } = ctx;
-  const known = new Map((await foldersOfUser(rt.store.db, tenantId, user.id)).map((f) => [f.source_folder_id, f]));
-  for (const folder of sourceFolders) {
-    if (known.has(folder.id)) continue;
-    const plan = planFolderLabels(folder);
-    const labelIds = [...plan.systemLabelIds];
-    if (plan.userLabel) labelIds.push((await dest.ensureLabel(user.destination_email, plan.userLabel)).id);
-    await insertFolder(rt.store.db, tenantId, {
-      id: newId('fld', rt.now()),
-      sync_user_id: user.id,
-      source_folder_id: folder.id,
-      display_name: folder.displayName,
-      path_json: toJson(folder.path),
-      well_known: folder.wellKnownName,
-      label_ids_json: toJson(labelIds),
-      cursor: null,
-      phase: 'initial',
-      exported: 0,
-      imported: 0,
-      updated_at: nowIso(rt.now()),
-    });
-  }
-  const order = new Map(sourceFolders.map((f, i) => [f.id, i]));
-  return (await foldersOfUser(rt.store.db, tenantId, user.id))
-    .filter((f) => order.has(f.source_folder_id))
-    .sort((a, b) => order.get(a.source_folder_id)! - order.get(b.source_folder_id)!);
-}
-
-/** Reads one folder to its end. Returns false when it stopped early (lease lost). */
-async function syncFolder(ctx: SyncContext, accountId: string, folder: SyncFolderRow, since: Date): Promise<boolean> {
-  const { rt, tenantId } = ctx;
-  let cursor = decodeCursor(folder.cursor);
-  let phase = folder.phase;
-  const labelIds = fromJson<string[]>(folder.label_ids_json, []);
-  for (;;) {
-    if (ctx.signal.aborted) return false;
-    let page;
-    try {
-      page = await ctx.source.listMessages(accountId, folder.source_folder_id, cursor, { since, pageSize: PAGE_SIZE });
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'sync.delta_expired' && cursor !== null) {
-        // The provider forgot our place: re-read the folder; the ledger skips what we have.
-        cursor = null;
-        await updateFolder(rt.store.db, tenantId, folder.id, { cursor: null, updated_at: nowIso(rt.now()) });
-        continue;
+async function ensureDestinationAccount(rt: Runtime, tenantId: string, u: SyncUserRow, dest: MailDestination): Promise<SyncUserRow> {
+  if (!u.destination_user_id) {
+    let account = await dest.getAccount(u.destination_email);
+    let created = false;
+    if (!account) {
+      const r = await dest.createAccount({ primaryEmail: u.destination_email, givenName: u.given_name ?? u.display_name, familyName: u.surname ?? '-' });
+      account = r.account;
+      created = r.created;
+      if (created) {
+        await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+          severity: 'info', action: 'provisioning.user_created', target: { type: 'sync_user', id: u.id, name: u.destination_email },
+          message: `Google Workspace account ${u.destination_email} created for ${u.email}`,
+        });
       }
-      throw e;
     }
-    const live = page.items.filter((m) => !m.removed);
-    const ledger = await itemsBySourceIds(rt.store.db, tenantId, ctx.user.id, live.map((m) => m.id));
-    for (const ref of live) {
-      if (ctx.signal.aborted) return false;
-      await syncItem(ctx, accountId, folder, labelIds, ref, ledger.get(ref.id));
-    }
-    const next = page.next ?? page.deltaCursor;
-    if (page.next === null) phase = 'delta';
-    await updateFolder(rt.store.db, tenantId, folder.id, { cursor: encodeCursor(next), phase, updated_at: nowIso(rt.now()) });
-    cursor = next;
-    if (page.next === null) return true;
+    u = await save(rt, tenantId, u, {
+      destination_user_id: account.id,
+      destination_deleted_at: null,
+      ...(created ? { destination_created: 1, destination_ready_at: null } : {}),
+    });
+  }
+  if (!u.destination_ready_at) {
+    await dest.mailboxReady(u.destination_email);
+    u = await save(rt, tenantId, u, { destination_ready_at: nowIso(rt.now()), transient_retries: 0 });
+  }
+  return u;
+}
+
+async function markSynced(rt: Runtime, tenantId: string, u: SyncUserRow, policy: PolicyView): Promise<void> {
+  const now = rt.now();
+  await save(rt, tenantId, u, {
+    status: 'synced',
+    last_error_json: null,
+    last_sync_at: nowIso(now),
+    next_sync_at: nowIso(now + policy.scheduleMinutes * 60_000),
+    consecutive_failures: 0,
+    transient_retries: 0,
+    throttled_by: null,
+    cycle_started_at: null,
+  });
+  if (u.status !== 'synced') {
+    const recovered = u.status === 'failed' || u.status === 'quarantined' || u.status === 'blocked';
+    await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+      severity: 'info', action: 'sync.user_synced', target: { type: 'sync_user', id: u.id, name: u.email },
+      message: `${u.email}: ${recovered ? 'sync recovered' : u.last_sync_at ? 'synced' : 'initial sync complete'}`,
+    });
   }
 }
 
-async function syncItem(ctx: SyncContext, accountId: string, folder: SyncFolderRow, folderLabelIds: string[], ref: MessageRef, existing: ItemRow | undefined): Promise<void> {
-  const { rt, tenantId, user, dest } = ctx;
-  // Already settled: imported, or failed for a reason that retrying now will not change.
-  if (existing && existing.state !== 'pending') return;
-  try {
-    if (existing?.internet_message_id) {
-      // In doubt after a crash: the import may have happened. Ask before importing again.
-      const found = await dest.findByMessageId(user.destination_email, existing.internet_message_id);
-      if (found) return await settleImported(ctx, folder, ref.id, found);
-    }
-    if (ref.size !== null && ref.size > MAX_IMPORT_BYTES) throw new AppError('item.too_large', { size: ref.size, limit: MAX_IMPORT_BYTES });
-    const unsupported = unsupportedBeforeDownload(ref);
-    if (unsupported) throw unsupported;
-    const downloaded = await ctx.source.readMessage(accountId, ref.id);
-    if (downloaded.byteLength > MAX_IMPORT_BYTES) throw new AppError('item.too_large', { size: downloaded.byteLength, limit: MAX_IMPORT_BYTES });
-    const encrypted = encryptedAfterDownload(downloaded);
-    if (encrypted) throw encrypted;
-    const { raw, messageId } = ensureMessageId(downloaded, ref.id);
-    if (!existing) await recordPending(ctx, folder, ref, messageId);
-    else if (existing.internet_message_id !== messageId) {
-      await rt.store.db.updateTable('items').set({ internet_message_id: messageId, updated_at: nowIso(rt.now()) }).where('tenant_id', '=', tenantId).where('id', '=', existing.id).execute();
-    }
-    const imported = await dest.importMessage(user.destination_email, raw, { labelIds: messageLabelIds(folderLabelIds, ref) });
-    await settleImported(ctx, folder, ref.id, imported.id);
-  } catch (e) {
-    const err = toAppError(e);
-    if (catalogue[err.code].scope !== 'item') throw err;
-    if (!existing) {
-      // Make sure the item is on the ledger before marking it failed (nothing is lost silently).
-      await recordPending(ctx, folder, ref, null);
-    }
-    await settleFailed(ctx, ref, err.toJSON());
+/** Waiting for a new Google account: this many tries, up to 5 minutes apart (about 4 hours). */
+const MAX_READY_WAITS = 60;
+const MAX_TRANSIENT_RETRIES = 6;
+
+/**
+ * What a failed run means for the user, by the error's catalogue entry:
+ * - throttling (the provider's 429, or our own budget making a request wait too long):
+ *   Throttled by source / destination until the time given, then resume;
+ * - a new Google account not ready yet: Pending, asked again with backoff;
+ * - transient trouble: retried with backoff, a few times, before it counts as a failure;
+ * - connection-wide (credentials, permissions): Blocked by connection, recorded on the
+ *   connection (markConnectionFailed), and resumed by the next cycle once it works;
+ * - anything else: Failed; after repeated failed cycles Quarantined, retried less and less
+ *   often (nextAttemptDelayMs) until a run succeeds.
+ */
+async function handleFailure(rt: Runtime, tenantId: string, u: SyncUserRow, policy: PolicyView, err: AppError, rows: { source: ConnectionRow; dest: ConnectionRow }): Promise<JobOutcome> {
+  const def = catalogue[err.code];
+  const stored = JSON.stringify(err.toJSON());
+  const nowMs = rt.now();
+  const side = sideOf(err);
+
+  if (def.kind === 'throttle') {
+    const delay = Math.max(1_000, err.retryAfterMs ?? fullJitter(u.transient_retries + 1, 2_000, 60_000, Math.random));
+    await save(rt, tenantId, u, { status: 'throttled', throttled_by: side ?? 'destination', last_error_json: stored, next_sync_at: nowIso(nowMs + delay) });
+    return { type: 'again', runAt: new Date(nowMs + delay) };
   }
-}
-
-/** Ledger row first seen: pending, counted as exported. Idempotent under a crash re-run. */
-async function recordPending(ctx: SyncContext, folder: SyncFolderRow, ref: MessageRef, messageId: string | null): Promise<void> {
-  const { rt, tenantId, user } = ctx;
-  const now = nowIso(rt.now());
-  await rt.store.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .insertInto('items')
-      .values({
-        tenant_id: tenantId,
-        id: newId('itm', rt.now()),
-        sync_user_id: user.id,
-        source_item_id: ref.id,
-        source_folder_id: folder.source_folder_id,
-        internet_message_id: messageId ?? ref.internetMessageId,
-        destination_item_id: null,
-        state: 'pending',
-        subject: ref.subject?.slice(0, 500) ?? null,
-        size: ref.size,
-        error_json: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(r.numInsertedOrUpdatedRows ?? 0n) === 0) return;
-    await trx.updateTable('sync_users').set({ exported: sql`exported + 1`, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', user.id).execute();
-    await trx.updateTable('sync_folders').set({ exported: sql`exported + 1` }).where('tenant_id', '=', tenantId).where('id', '=', folder.id).execute();
-  });
-}
-
-async function settleImported(ctx: SyncContext, folder: SyncFolderRow, sourceItemId: string, destinationId: string): Promise<void> {
-  const { rt, tenantId, user } = ctx;
-  const now = nowIso(rt.now());
-  await rt.store.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('items')
-      .set({ state: 'imported', destination_item_id: destinationId, error_json: null, updated_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('sync_user_id', '=', user.id)
-      .where('source_item_id', '=', sourceItemId)
-      .where('state', '!=', 'imported')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return;
-    await trx.updateTable('sync_users').set({ imported: sql`imported + 1`, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', user.id).execute();
-    await trx.updateTable('sync_folders').set({ imported: sql`imported + 1` }).where('tenant_id', '=', tenantId).where('id', '=', folder.id).execute();
-  });
-}
-
-async function settleFailed(ctx: SyncContext, ref: MessageRef, error: StoredError): Promise<void> {
-  const { rt, tenantId, user } = ctx;
-  const now = nowIso(rt.now());
-  const changed = await rt.store.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable('items')
-      .set({ state: 'failed', error_json: JSON.stringify(error), updated_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('sync_user_id', '=', user.id)
-      .where('source_item_id', '=', ref.id)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return false;
-    await trx.updateTable('sync_users').set({ failed_items: sql`failed_items + 1`, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', user.id).execute();
-    return true;
-  });
-  if (changed) {
-    await recordAudit(rt.store.db, rt.store.dialect, tenantId, auditError(error.code, { ...error.params, subject: ref.subject ?? '' }, 'sync.item_failed', { type: 'sync_user', id: user.id, name: user.email }));
+  if (err.code === 'google.user_not_ready' && u.transient_retries < MAX_READY_WAITS) {
+    const n = u.transient_retries + 1;
+    const delay = Math.min(300_000, 5_000 * 2 ** Math.min(n, 6));
+    await save(rt, tenantId, u, { status: 'pending', last_error_json: stored, transient_retries: n, next_sync_at: nowIso(nowMs + delay) });
+    return { type: 'again', runAt: new Date(nowMs + delay) };
   }
+  if (def.retry === 'backoff' && u.transient_retries < MAX_TRANSIENT_RETRIES) {
+    const n = u.transient_retries + 1;
+    const delay = Math.max(500, fullJitter(n, 1_000, 60_000, Math.random));
+    await save(rt, tenantId, u, { last_error_json: stored, transient_retries: n, next_sync_at: nowIso(nowMs + delay) });
+    return { type: 'again', runAt: new Date(nowMs + delay) };
+  }
+  if (def.scope === 'connection') {
+    await save(rt, tenantId, u, { status: 'blocked', throttled_by: null, last_error_json: stored, transient_retries: 0, next_sync_at: null });
+    await markConnectionFailed(rt, tenantId, side === 'destination' ? rows.dest.id : rows.source.id, err.toJSON());
+    await recordAudit(rt.store.db, rt.store.dialect, tenantId, auditError(err.code, err.params, 'sync.user_blocked', { type: 'sync_user', id: u.id, name: u.email }));
+    return { type: 'done' };
+  }
+  const failures = u.consecutive_failures + 1;
+  const status = statusAfterFailure(failures);
+  await save(rt, tenantId, u, {
+    status, throttled_by: null, last_error_json: stored, consecutive_failures: failures, transient_retries: 0,
+    next_sync_at: nowIso(nowMs + nextAttemptDelayMs(failures, policy.scheduleMinutes)),
+    // The next run starts a fresh cycle (and may read the folder list again).
+    cycle_started_at: null,
+  });
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    ...auditError(err.code, err.params, status === 'quarantined' ? 'sync.user_quarantined' : 'sync.user_failed', { type: 'sync_user', id: u.id, name: u.email }),
+    ...(status === 'quarantined' && u.status !== 'quarantined' ? { message: `Quarantined after ${failures} failed cycles: ${def.title}` } : {}),
+  });
+  return { type: 'done' };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Store } from '../store/db.js';
 import { claim, complete, fail, heartbeat, reschedule, type JobRow } from './jobs.js';
 import { retryDecision, toAppError } from '../errors/index.js';
@@ -44,6 +45,8 @@ export function startWorker(opts: WorkerOptions, autoPoll = true): Worker {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const stopController = new AbortController();
+  // Every running job listens for the stop; with many jobs that is many listeners, on purpose.
+  setMaxListeners(0, stopController.signal);
 
   async function runJob(job: JobRow): Promise<void> {
     const lease = new AbortController();

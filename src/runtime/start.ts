@@ -29,6 +29,8 @@ export interface StartOptions {
   readonly worker?: { readonly concurrency: number } | undefined;
   readonly scheduler?: boolean;
   readonly schedulerTickMs?: number;
+  /** Time slice of one mailbox run before it yields to the next user (continuity). */
+  readonly sliceMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: Logger;
   /** The clock (tests move it to reach expiry dates and reminder times). */
@@ -71,7 +73,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   if (opts.worker) {
     worker = startWorker({
       store,
-      handlers: { ...continuityHandlers(rt), ...diagnosticsHandlers(rt) },
+      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt) },
       concurrency: opts.worker.concurrency,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });

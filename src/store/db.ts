@@ -6,6 +6,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rate_buckets.js';
+import * as m0003 from './migrations/0003_continuity.js';
 import * as m0004 from './migrations/0004_connections.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -26,7 +27,7 @@ export interface StoreOptions {
 }
 
 /** Migrations are compiled in, so the build needs no migration folder at run time. */
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002, '0004_connections': m0004 };
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002, '0003_continuity': m0003, '0004_connections': m0004 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -47,8 +48,36 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh, and preparing costs ~0.5 ms against ~0.02 ms to run a
+ * small statement: keep the most recent prepared statements by SQL text. Safe because
+ * better-sqlite3 runs a statement synchronously to completion (Kysely only iterates for
+ * streaming, which nothing here uses).
+ */
+function cachedStatements(sqlite: SQLite.Database, size = 512): { close(): void; prepare(sql: string): SQLite.Statement } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+        cache.set(sql, stmt);
+        return stmt;
+      }
+      stmt = sqlite.prepare(sql);
+      cache.set(sql, stmt);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return stmt;
+    },
+  };
 }
 
 async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {

@@ -29,6 +29,11 @@ export async function deletePolicy(db: Kysely<Database>, tenantId: string, id: s
   return Number(r.numDeletedRows) > 0;
 }
 
+/** Enabled policies, across tenants (the scheduler's deletion pass). */
+export async function enabledPolicies(db: Kysely<Database>): Promise<PolicyRow[]> {
+  return db.selectFrom('policies').selectAll().where('enabled', '=', 1).execute();
+}
+
 /** Enabled policies whose next cycle is due, across tenants (the scheduler's question). */
 export async function duePolicies(db: Kysely<Database>, nowIso: string): Promise<PolicyRow[]> {
   return db

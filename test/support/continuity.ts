@@ -12,7 +12,7 @@ export type App = Awaited<ReturnType<typeof bootApp>>;
  * A Syncwarden installation wired to a separately running sandbox, the way an admin wires
  * it to real tenants: connections created and tested through the API, a policy enabled.
  */
-export async function continuityWorld(dialect: Dialect, opts: { workers?: number; selection?: unknown; windowDays?: number } = {}) {
+export async function continuityWorld(dialect: Dialect, opts: { workers?: number; selection?: unknown; windowDays?: number; realQuotas?: boolean } = {}) {
   const sandbox = await startSandbox({});
   const keyFile = join(await import('node:os').then((os) => os.tmpdir()), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
@@ -42,6 +42,13 @@ export async function continuityWorld(dialect: Dialect, opts: { workers?: number
     }),
   });
   if (source.status !== 201 || destination.status !== 201) throw new Error(`connection setup failed: ${source.text} ${destination.text}`);
+  if (!opts.realQuotas) {
+    // Correctness scenarios need not wait for Gmail's real 6,000 units per user per minute
+    // (benchmarks run at the real quotas): raise the sandbox's quota and the budget alike.
+    await sandboxAdmin(sandbox, 'POST', '/google/quotas', { userUnitsPerMinute: 600_000 });
+    const b = await app.api('/continuity/budgets', { method: 'PATCH', body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
+    if (b.status !== 200) throw new Error(`budgets: ${b.text}`);
+  }
   return {
     sandbox,
     app,
@@ -64,7 +71,7 @@ export async function continuityWorld(dialect: Dialect, opts: { workers?: number
 
 export interface SyncUserJson {
   id: string; email: string; destinationEmail: string; status: string; exported: number; imported: number; failedItems: number;
-  lastError: { code: string } | null; lastSyncAt: string | null;
+  lastError: { code: string } | null; lastSyncAt: string | null; nextSyncAt: string | null; updatedAt: string;
 }
 
 export async function syncUsers(app: App): Promise<{ users: SyncUserJson[]; counts: Record<string, number> }> {
@@ -91,8 +98,8 @@ export async function waitForQuiet(app: App, expectUsers: number, timeoutMs = 90
   );
 }
 
-interface SourceMailbox {
-  folders: { id: string; path: string[]; wellKnownName: string | null; isHidden: boolean; messages: { id: string; internetMessageId: string | null; receivedDateTime: string; isRead: boolean; isDraft: boolean; flagged: boolean }[] }[];
+export interface SourceMailbox {
+  folders: { id: string; path: string[]; wellKnownName: string | null; isHidden: boolean; messages: { id: string; internetMessageId: string | null; subject: string; receivedDateTime: string; isRead: boolean; isDraft: boolean; flagged: boolean }[] }[];
 }
 
 /**
@@ -123,4 +130,62 @@ export async function destinationMessages(sandbox: Sandbox, email: string): Prom
   } catch {
     return [];
   }
+}
+
+export interface UserDetailJson extends SyncUserJson {
+  throttledBy: string | null; resumesAt: string | null; nextSyncAt: string | null; consecutiveFailures: number;
+  exclusion: { reason: string | null; deleteAfter: string | null; destinationDeletedAt: string | null } | null;
+  folders: { id: string; name: string; label: string | null; phase: string; windowTotal: number | null; imported: number; failed: number; reconciliation: any }[];
+}
+
+export async function userDetail(app: App, key: string): Promise<UserDetailJson> {
+  const r = await app.api(`/sync/users/${encodeURIComponent(key)}`);
+  if (r.status !== 200) throw new Error(`user ${key}: ${r.text}`);
+  return r.body;
+}
+
+/**
+ * Runs one cycle of the policy now and waits until every user of it that is not excluded
+ * (or the ones named) finished a run that started after the request: a success, or a
+ * failure status. Returns the users then.
+ */
+export async function runCycle(app: App, policyId: string, opts: { timeoutMs?: number; settled?: (u: SyncUserJson & { lastAttemptAt?: string }) => boolean } = {}): Promise<SyncUserJson[]> {
+  const started = new Date().toISOString();
+  // A cycle that *starts* after this moment: one the scheduler began earlier may not see the
+  // changes the test just made, so ask again until a cycle started after `started` is done.
+  await waitFor('a policy cycle started after the request', async () => {
+    const live = await app.rt.store.db.selectFrom('jobs').select('id').where('kind', '=', 'policy.cycle').where('status', 'in', ['queued', 'running']).execute();
+    if (live.length > 0) return undefined;
+    const policy = (await app.api(`/policies/${policyId}`)).body as { lastCycleAt: string | null };
+    if (policy.lastCycleAt !== null && policy.lastCycleAt >= started) return true;
+    const r = await app.api(`/policies/${policyId}/run`, { method: 'POST' });
+    if (r.status !== 202) throw new Error(`run: ${r.text}`);
+    return undefined;
+  }, opts.timeoutMs ?? 60_000, 100);
+  return waitFor(
+    'the users to finish a run',
+    async () => {
+      const users = (await app.api(`/sync/users?policyId=${policyId}&limit=1000`)).body.users as SyncUserJson[];
+      const busy = await app.rt.store.db.selectFrom('jobs').select('id').where('kind', '=', 'user.sync').where('status', '=', 'running').execute();
+      const settled = (u: SyncUserJson) =>
+        u.status === 'excluded' ||
+        // Quarantined and not due: this cycle leaves the user alone.
+        (u.status === 'quarantined' && (u.nextSyncAt ?? '') > started) ||
+        (['synced', 'failed', 'quarantined', 'blocked'].includes(u.status) && u.updatedAt >= started);
+      const done = users.every((u) => (opts.settled ? opts.settled(u) : settled(u)));
+      return done && busy.length === 0 ? users : undefined;
+    },
+    opts.timeoutMs ?? 60_000,
+    150,
+  );
+}
+
+export async function sourceMailbox(sandbox: Sandbox, upn: string): Promise<SourceMailbox> {
+  return sandboxAdmin<SourceMailbox>(sandbox, 'GET', `/microsoft/mailboxes/${encodeURIComponent(upn)}`);
+}
+
+export interface DestinationMessage { id: string; rfc822MessageId: string | null; labelNames: string[]; labelIds: string[]; subject: string; draftId: string | null }
+
+export async function destinationMessagesFull(sandbox: Sandbox, email: string): Promise<DestinationMessage[]> {
+  return (await sandboxAdmin<{ messages: DestinationMessage[] }>(sandbox, 'GET', `/google/users/${encodeURIComponent(email)}/messages`)).messages;
 }

@@ -21,7 +21,7 @@ export interface Policy {
   id: string; name: string; sourceConnectionId: string; destinationConnectionId: string; selection: Selection;
   scheduleMinutes: number; initialWindowDays: number; enabled: boolean; lastCycleAt: string | null; nextCycleAt: string | null;
 }
-export type SyncStatus = 'pending' | 'initial_sync' | 'synced' | 'failed' | 'excluded';
+export type SyncStatus = 'pending' | 'initial_sync' | 'synced' | 'throttled' | 'blocked' | 'failed' | 'quarantined' | 'excluded';
 export interface SyncUser {
   id: string; policyId: string; policyName: string; email: string; displayName: string; destinationEmail: string; status: SyncStatus;
   exported: number; imported: number; failedItems: number; lastError: RenderedError | null; lastSyncAt: string | null; nextSyncAt: string | null;

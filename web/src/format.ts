@@ -26,7 +26,20 @@ export function formatCount(n: number): string {
 
 export const STATUS_LABELS: Record<string, string> = {
   pending: 'Pending', initial_sync: 'Initial Sync', synced: 'Synced', failed: 'Failed', excluded: 'Excluded',
+  throttled: 'Throttled', blocked: 'Blocked by connection', quarantined: 'Quarantined',
   active: 'Active', error: 'Error', not_tested: 'Not tested',
   pass: 'Passed', fail: 'Failed', warning: 'Warning', skipped: 'Skipped',
   info: 'Info',
 };
+
+/** 1536 → "1.5 KB"; bytes in the units people read. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}

@@ -1,14 +1,29 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { listSyncUsers, dashboard } from '../../continuity/views.js';
-import { listPolicyViews } from '../../continuity/policies.js';
+import { dashboard, listSyncUsers, listUserItems, syncStatuses, syncUserDetail } from '../../continuity/views.js';
+import { approveHeldCycle, cycleJob, listPolicyViews, rejectHeldCycle } from '../../continuity/policies.js';
+import { previewPolicy } from '../../continuity/preview.js';
+import { explainUser } from '../../continuity/explain.js';
+import { reconcileUser } from '../../continuity/reconcile.js';
+import { retryFailedItems, retryUserNow } from '../../continuity/actions.js';
+import { loadBudgets, saveBudgets } from '../../continuity/budgets.js';
+import { STATUS_LABELS, isSyncStatus } from '../../continuity/status.js';
 import { enqueue } from '../../engine/jobs.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
+import { AppError } from '../../errors/index.js';
 import { table } from '../table.js';
 
-/** `syncwarden sync run` and `syncwarden status`. */
+const T = DEFAULT_TENANT;
+const list = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+const label = (s: string) => (isSyncStatus(s) ? STATUS_LABELS[s] : s);
+
+/**
+ * Continuity from the command line: `sync run`, `status`, one user's detail, items, retry,
+ * explain and reconciliation; policies (list, preview, held cycles); rate budgets; the
+ * dashboard. Tables for people, `--json` for scripts, everywhere.
+ */
 export function registerContinuityCommands(program: Command, cli: CliContext): void {
-  const sync = program.command('sync').description('run sync cycles');
+  const sync = program.command('sync').description('run sync cycles and look into one user');
   sync
     .command('run')
     .description('run a cycle of every enabled policy (or --policy) now and wait for it to finish')
@@ -17,31 +32,244 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
     .action(async (o: { policy?: string; json?: boolean }) => {
       await cli.withRuntime(
         async ({ rt, worker }) => {
-          const policies = (await listPolicyViews(rt, DEFAULT_TENANT)).filter((p) => (o.policy ? p.id === o.policy : p.enabled));
-          for (const p of policies) await enqueue(rt.store.db, DEFAULT_TENANT, { kind: 'policy.cycle', dedupeKey: `cycle:${p.id}`, payload: { policyId: p.id } });
+          const policies = (await listPolicyViews(rt, T)).filter((p) => (o.policy ? p.id === o.policy : p.enabled));
+          for (const p of policies) await enqueue(rt.store.db, T, cycleJob(p.id));
           await worker!.drain();
-          const d = await dashboard(rt, DEFAULT_TENANT);
+          const d = await dashboard(rt, T);
           if (o.json) return cli.out(JSON.stringify({ policiesRun: policies.length, ...d }));
           cli.out(`Ran ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'}.`);
-          cli.out(table(['status', 'users'], Object.entries(d.users)));
+          cli.out(table(['status', 'users'], Object.entries(d.users).map(([k, v]) => [label(k), v])));
           cli.out(`Items imported in total: ${d.itemsImported}`);
+        },
+        { worker: { concurrency: 8 } },
+      );
+    });
+
+  sync
+    .command('show <user>')
+    .description('one user (id or address): status, error with its fix, counts, folders')
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const d = await syncUserDetail(rt, T, user);
+        if (o.json) return cli.out(JSON.stringify(d, null, 2));
+        cli.out(`${d.displayName} <${d.email}> → ${d.destinationEmail}`);
+        cli.out(`Status: ${label(d.status)}${d.throttledBy ? ` by ${d.throttledBy}, resumes ${d.resumesAt}` : ''}`);
+        if (d.lastError) cli.out(`Error ${d.lastError.code}: ${d.lastError.title}\n  ${d.lastError.message}\n  Fix: ${d.lastError.resolution}`);
+        cli.out(`Exported ${d.exported}, imported ${d.imported}, failed items ${d.failedItems}. Last successful sync ${d.lastSyncAt ?? 'never'}, next ${d.nextSyncAt ?? '—'}.`);
+        cli.out(table(['folder', 'label', 'phase', 'in window', 'imported', 'failed'], d.folders.map((f) => [f.name, f.label ?? '', f.phase, f.windowTotal ?? '', f.imported, f.failed])));
+      });
+    });
+
+  sync
+    .command('items <user>')
+    .description('the items view: items that could not sync, with their error codes')
+    .option('--state <state>', 'failed (default), pending or imported', 'failed')
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { state: string; json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        if (!['failed', 'pending', 'imported'].includes(o.state)) throw new AppError('request.invalid', { detail: `--state must be failed, pending or imported` });
+        const r = await listUserItems(rt, T, user, { state: o.state, limit: 1000, offset: 0 });
+        if (o.json) return cli.out(JSON.stringify(r, null, 2));
+        if (r.items.length === 0) return cli.out(`No ${o.state} items.`);
+        cli.out(table(['subject', 'folder', 'code', 'message'], r.items.map((i) => [i.subject ?? '(no subject)', i.folder, i.error?.code ?? '', i.error?.message ?? ''])));
+      });
+    });
+
+  sync
+    .command('retry-failed <user>')
+    .description('"Retry failed items": queue the user\'s failed items and sync them now')
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { json?: boolean }) => {
+      await cli.withRuntime(
+        async ({ rt, worker }) => {
+          const r = await retryFailedItems(rt, T, user);
+          await worker!.drain();
+          const left = await listUserItems(rt, T, user, { state: 'failed', limit: 1000, offset: 0 });
+          if (o.json) return cli.out(JSON.stringify({ retried: r.queued, stillFailing: left.total }));
+          cli.out(`Retried ${r.queued} item(s); ${left.total} still cannot sync.`);
         },
         { worker: { concurrency: 4 } },
       );
     });
 
+  sync
+    .command('retry <user>')
+    .description('sync this user now (also lifts the wait of a quarantined user)')
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { json?: boolean }) => {
+      await cli.withRuntime(
+        async ({ rt, worker }) => {
+          await retryUserNow(rt, T, user);
+          await worker!.drain();
+          const d = await syncUserDetail(rt, T, user);
+          if (o.json) return cli.out(JSON.stringify({ status: d.status, lastError: d.lastError }));
+          cli.out(`${d.email}: ${label(d.status)}${d.lastError ? ` — ${d.lastError.code}: ${d.lastError.title}` : ''}`);
+        },
+        { worker: { concurrency: 4 } },
+      );
+    });
+
+  sync
+    .command('explain <user>')
+    .description("why isn't this user syncing? policy match → destination account → connections → last error")
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const e = await explainUser(rt, T, user);
+        if (o.json) return cli.out(JSON.stringify(e, null, 2));
+        cli.out(e.verdict);
+        for (const s of e.steps) {
+          const mark = s.status === 'pass' ? '✓' : s.status === 'fail' ? '✗' : s.status === 'warning' ? '!' : '·';
+          cli.out(`${mark} ${s.title}: ${s.detail}`);
+          if (s.error) cli.out(`    ${s.error.code}: ${s.error.message}\n    Fix: ${s.error.resolution}`);
+        }
+      });
+    });
+
+  sync
+    .command('reconcile <user>')
+    .description('compare source and destination per folder and classify every gap')
+    .option('--json', 'JSON output')
+    .action(async (user: string, o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const r = await reconcileUser(rt, T, user);
+        if (o.json) return cli.out(JSON.stringify(r, null, 2));
+        cli.out(table(['folder', 'source', 'destination', 'matched', 'gaps'], r.folders.map((f) => [f.name, f.reconciliation.source, f.reconciliation.destination, f.reconciliation.matched, f.reconciliation.gaps.map((g) => `${g.class} ${g.count}`).join(', ')])));
+      });
+    });
+
   program
     .command('status')
     .description('per-user sync status')
-    .option('--status <s>', 'filter: pending, initial_sync, synced, failed, excluded')
+    .option('--status <s>', `filter: ${syncStatuses.join(', ')}`)
+    .option('--policy <id>', 'only this policy')
     .option('--json', 'JSON output')
-    .action(async (o: { status?: string; json?: boolean }) => {
+    .action(async (o: { status?: string; policy?: string; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        const r = await listSyncUsers(rt, DEFAULT_TENANT, { status: o.status, limit: 1000, offset: 0 });
+        if (o.status && !isSyncStatus(o.status)) throw new AppError('request.invalid', { detail: `--status must be one of ${syncStatuses.join(', ')}` });
+        const r = await listSyncUsers(rt, T, { status: o.status, policyId: o.policy, limit: 1000, offset: 0 });
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
         if (r.users.length === 0) return cli.out('No users yet: enable a policy and wait for its first cycle.');
-        cli.out(table(['user', 'status', 'exported', 'imported', 'failed items', 'last sync', 'error'], r.users.map((u) => [u.email, u.status, u.exported, u.imported, u.failedItems, u.lastSyncAt ?? '', u.lastError?.code ?? ''])));
-        cli.out(`\n${Object.entries(r.counts).map(([k, v]) => `${k}: ${v}`).join('  ')}`);
+        cli.out(
+          table(
+            ['user', 'status', 'exported', 'imported', 'failed items', 'last successful sync', 'next sync', 'error'],
+            r.users.map((u) => [u.email, `${label(u.status)}${u.throttledBy ? ` by ${u.throttledBy}` : ''}`, u.exported, u.imported, u.failedItems, u.lastSyncAt ?? 'never', u.nextSyncAt ?? '—', u.lastError?.code ?? '']),
+          ),
+        );
+        cli.out(`\n${Object.entries(r.counts).map(([k, v]) => `${label(k)}: ${v}`).join('  ')}`);
+      });
+    });
+
+  program
+    .command('dashboard')
+    .description('data and users synced, changes in 24 h, failed users, oldest successful sync')
+    .option('--json', 'JSON output')
+    .action(async (o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const d = await dashboard(rt, T);
+        if (o.json) return cli.out(JSON.stringify(d, null, 2));
+        cli.out(
+          table(['figure', 'value'], [
+            ['data synced', `${(d.dataSyncedBytes / 1_048_576).toFixed(1)} MB (${d.itemsImported} items)`],
+            ['users synced', d.usersSynced],
+            ['changes in 24 h', `${d.changes24h.total} (${d.changes24h.imported} new, ${d.changes24h.changed} changed, ${d.changes24h.deleted} deleted)`],
+            ['failed users', d.failedUsers],
+            ['oldest successful sync', d.oldestSuccessfulSync ?? 'none yet'],
+          ]),
+        );
+      });
+    });
+
+  const policies = program.command('policies').description('continuity policies');
+  policies
+    .command('list')
+    .option('--json', 'JSON output')
+    .action(async (o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const ps = await listPolicyViews(rt, T);
+        if (o.json) return cli.out(JSON.stringify(ps, null, 2));
+        cli.out(table(['id', 'name', 'enabled', 'users', 'every', 'window', 'held'], ps.map((p) => [p.id, p.name, p.enabled ? 'yes' : 'no', p.selection.mode, `${p.scheduleMinutes} min`, `${p.initialWindowDays} d`, p.heldCycle ? `${p.heldCycle.removals.length} removals` : ''])));
+      });
+    });
+
+  policies
+    .command('preview [policy]')
+    .description('preview a rule change (or a new policy with --source and --destination) before saving it')
+    .option('--source <id>', 'source connection (new policy)')
+    .option('--destination <id>', 'destination connection (new policy)')
+    .option('--mode <mode>', 'all, rules or list')
+    .option('--include <emails>', 'comma-separated')
+    .option('--exclude <emails>', 'comma-separated')
+    .option('--groups <groups>', 'comma-separated group names or ids (mode rules)')
+    .option('--deletion-delay <days>', 'days before a removed user\'s Google account is deleted')
+    .option('--json', 'JSON output')
+    .action(async (policyId: string | undefined, o: { source?: string; destination?: string; mode?: string; include?: string; exclude?: string; groups?: string; deletionDelay?: string; json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const base = policyId ? (await listPolicyViews(rt, T)).find((p) => p.id === policyId) : undefined;
+        const selection = { ...(base?.selection ?? {}), ...(o.mode ? { mode: o.mode } : {}), ...(o.include ? { include: list(o.include) } : {}), ...(o.exclude ? { exclude: list(o.exclude) } : {}), ...(o.groups ? { groups: list(o.groups) } : {}) };
+        const p = await previewPolicy(rt, T, {
+          ...(policyId ? { policyId } : {}),
+          ...(o.source ? { sourceConnectionId: o.source } : {}),
+          ...(o.destination ? { destinationConnectionId: o.destination } : {}),
+          selection,
+          ...(o.deletionDelay !== undefined ? { deletionDelayDays: Number(o.deletionDelay) } : {}),
+        });
+        if (o.json) return cli.out(JSON.stringify(p, null, 2));
+        cli.out(`${p.selected} user(s) selected (${p.current} now): +${p.added.length} added, −${p.removed.length} removed, ${p.accountsToCreate} Google account(s) to create, ${p.accountsToDelete.length} scheduled for deletion.`);
+        if (p.held) cli.out(`The mass-deletion guard would hold this cycle: ${p.held.percent}% of users removed (limit ${p.held.threshold}%).`);
+        for (const a of p.added) cli.out(`+ ${a.email}${a.createsAccount ? ' (creates a Google account)' : ''}`);
+        for (const r of p.removed) cli.out(`− ${r.email} (${r.reason.replace(/_/g, ' ')})${r.deleteAfter ? `, Google account deleted after ${r.deleteAfter}` : ''}`);
+      });
+    });
+
+  for (const [name, fn, verb] of [['approve', approveHeldCycle, 'approved'], ['reject', rejectHeldCycle, 'rejected']] as const) {
+    policies
+      .command(`${name} <policy>`)
+      .description(`${name} the cycle the mass-deletion guard held`)
+      .option('--json', 'JSON output')
+      .action(async (policyId: string, o: { json?: boolean }) => {
+        await cli.withRuntime(async ({ rt }) => {
+          const p = await fn(rt, T, policyId, 'cli');
+          if (o.json) return cli.out(JSON.stringify(p, null, 2));
+          cli.out(`Held cycle of "${p.name}" ${verb}.`);
+        });
+      });
+  }
+
+  const budgets = program.command('budgets').description('rate budgets: the provider quotas Syncwarden paces to');
+  budgets
+    .command('show')
+    .option('--json', 'JSON output')
+    .action(async (o: { json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const b = await loadBudgets(rt, T);
+        if (o.json) return cli.out(JSON.stringify(b, null, 2));
+        cli.out(table(['budget', 'limit'], [
+          ['source mailbox', `${b.sourceMailbox.requests} requests / ${b.sourceMailbox.windowMinutes} min, ${b.sourceMailbox.concurrent} at once`],
+          ['destination user', `${b.destinationUser.unitsPerMinute} units / min`],
+          ['destination project', `${b.destinationProject.unitsPerMinute} units / min`],
+        ]));
+      });
+    });
+  budgets
+    .command('set')
+    .option('--source-requests <n>')
+    .option('--source-window-minutes <n>')
+    .option('--source-concurrent <n>')
+    .option('--destination-user-units <n>', 'quota units per user per minute')
+    .option('--destination-project-units <n>', 'quota units per project per minute')
+    .option('--json', 'JSON output')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const n = (k: string) => (typeof o[k] === 'string' ? Number(o[k]) : undefined);
+        const strip = <V extends Record<string, number | undefined>>(v: V) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+        const b = await saveBudgets(rt, T, {
+          sourceMailbox: strip({ requests: n('sourceRequests'), windowMinutes: n('sourceWindowMinutes'), concurrent: n('sourceConcurrent') }),
+          destinationUser: strip({ unitsPerMinute: n('destinationUserUnits') }),
+          destinationProject: strip({ unitsPerMinute: n('destinationProjectUnits') }),
+        }, 'cli');
+        cli.out(o['json'] ? JSON.stringify(b, null, 2) : 'Rate budgets saved.');
       });
     });
 }

@@ -13,7 +13,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
       const running = await startSyncwarden({
         dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, port: cli.port, host: cli.host,
         sandbox: o.demo && cli.env['SYNCWARDEN_DEMO'] !== '0' ? { basePort: cli.sandboxPort, demo: true } : undefined,
-        worker: { concurrency: Number(cli.env['SYNCWARDEN_WORKERS'] ?? 4) },
+        worker: { concurrency: Number(cli.env['SYNCWARDEN_WORKERS'] ?? 16) },
         scheduler: true,
       });
       cli.out(`Syncwarden ${packageVersion()} is running: ${running.url}`);
@@ -32,7 +32,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
   program
     .command('worker')
     .description('a worker process: claims jobs and runs the scheduler (any number, sharing DATABASE_URL)')
-    .option('-c, --concurrency <n>', 'jobs at once', '4')
+    .option('-c, --concurrency <n>', 'jobs at once (mailbox jobs mostly wait on rate budgets: many per process is normal)', '16')
     .action(async (o: { concurrency: string }) => {
       const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, worker: { concurrency: Number(o.concurrency) }, scheduler: true });
       cli.out(`worker ${running.worker?.id} started`);

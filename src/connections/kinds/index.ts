@@ -1,3 +1,4 @@
+import type { HttpClientOptions } from '../../connectors/sdk/index.js';
 import { AppError } from '../../errors/index.js';
 import { microsoft365Kind } from './microsoft365.js';
 import { googleWorkspaceKind } from './google-workspace.js';
@@ -50,3 +51,9 @@ export function methodSpec(kind: KindSpec, method: string): CredentialMethodSpec
 
 export { connectionKinds, connectionRoles };
 export type { ConnectionKind, ConnectionRole, KindSpec, CredentialMethodSpec } from './types.js';
+
+/** The HTTP client settings of a kind (provider name for messages, its throttle signals). */
+export function httpOptionsFor(kind: string): HttpClientOptions {
+  const spec = kindSpec(kind);
+  return { provider: spec.http.provider, ...(spec.http.isThrottle ? { isThrottle: spec.http.isThrottle } : {}) };
+}

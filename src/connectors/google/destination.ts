@@ -5,8 +5,9 @@ import { projectOfServiceAccount, resolveEndpoints, type GoogleConnectorConfig }
 import { runChecks } from './checks.js';
 import type { GoogleDeps } from './deps.js';
 import { getUser, insertUser, listUsers, type DirectoryUser } from './directory.js';
-import { createLabel, findByRfc822Id, importMessage, listLabels } from './gmail.js';
+import { createLabel, deleteDraft, findAllByRfc822Id, findByRfc822Id, findDraftByRfc822Id, importMessage, listIdsByLabel, listLabels, modifyMessage, probeMailbox, saveDraft, trashMessage } from './gmail.js';
 import { createTokenSource, UnknownSubjectError } from './token.js';
+import { deleteDirectoryUser } from './directory-delete.js';
 
 /** The Google Workspace destination: accounts through the Directory, mail through Gmail. */
 export interface GoogleWorkspace extends MailDestination {
@@ -84,6 +85,31 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
     importMessage: (email, raw, opts) => asMailboxUser(email, () => importMessage(deps, email, raw, opts.labelIds)),
 
     findByMessageId: (email, id) => asMailboxUser(email, () => findByRfc822Id(deps, email, id)),
+
+    findAllByMessageId: (email, id) => asMailboxUser(email, () => findAllByRfc822Id(deps, email, id)),
+
+    mailboxReady: (email) => asMailboxUser(email, () => probeMailbox(deps, email)),
+
+    deleteAccount: (email) => deleteDirectoryUser(deps, email),
+
+    modifyLabels: (email, id, add, remove) => asMailboxUser(email, () => modifyMessage(deps, email, id, add, remove)),
+
+    trash: (email, id) => asMailboxUser(email, () => trashMessage(deps, email, id)),
+
+    untrash: (email, id) => asMailboxUser(email, () => trashMessage(deps, email, id, true)),
+
+    createDraft: (email, raw) => asMailboxUser(email, () => saveDraft(deps, email, raw, null)),
+
+    updateDraft: (email, draftId, raw) => asMailboxUser(email, () => saveDraft(deps, email, raw, draftId)),
+
+    findDraft: (email, id) => asMailboxUser(email, () => findDraftByRfc822Id(deps, email, id)),
+
+    deleteDraft: (email, draftId) => asMailboxUser(email, () => deleteDraft(deps, email, draftId)),
+
+    async listMessageIds(email, labelId, cursor) {
+      const page = await asMailboxUser(email, () => listIdsByLabel(deps, email, labelId, cursor));
+      return { items: page.ids, next: page.next, deltaCursor: null };
+    },
 
     async listAccounts(cursor, opts) {
       const page = await listUsers(deps, cursor, opts?.pageSize);

@@ -11,8 +11,9 @@ import type { GoogleDeps } from './deps.js';
  * https://developers.google.com/workspace/gmail/api/reference/quota
  */
 export const MAX_IMPORT_BYTES = 52_428_800; // messages.import maxSize (discovery: 50 MB)
+export const MAX_DRAFT_BYTES = 36_700_160; // drafts.create maxSize (discovery: 35 MB)
 
-export const UNITS = { labelsList: 1, labelsCreate: 5, import: 25, list: 5, get: 5 } as const;
+export const UNITS = { labelsList: 1, labelsCreate: 5, import: 25, list: 5, get: 5, modify: 5, trash: 5, untrash: 5, draftsCreate: 10, draftsUpdate: 15, draftsDelete: 10 } as const;
 
 export interface GmailLabel {
   readonly id: string;
@@ -20,10 +21,11 @@ export interface GmailLabel {
   readonly type: 'system' | 'user';
 }
 
+/** Gmail meters quota units per user and per project, each per minute. */
 function budgets(deps: GoogleDeps, email: string, cost: number): RateCost[] {
   return [
-    { key: `gmail:user:${email.toLowerCase()}`, cost },
-    { key: `gmail:project:${deps.project}`, cost },
+    { key: `destination:user:${email.toLowerCase()}`, cost },
+    { key: `destination:project:${deps.project}`, cost },
   ];
 }
 
@@ -125,12 +127,128 @@ export async function importMessage(deps: GoogleDeps, email: string, raw: Uint8A
 
 /** Gmail id of the message with this RFC 822 Message-ID (spam and trash included), or null. */
 export async function findByRfc822Id(deps: GoogleDeps, email: string, messageId: string): Promise<string | null> {
+  return (await findAllByRfc822Id(deps, email, messageId))[0] ?? null;
+}
+
+/** Gmail ids of every message with this RFC 822 Message-ID (spam and trash included). */
+export async function findAllByRfc822Id(deps: GoogleDeps, email: string, messageId: string): Promise<string[]> {
   const bare = messageId.trim().replace(/^<|>$/g, '');
-  const q = new URLSearchParams({ q: `rfc822msgid:${bare}`, includeSpamTrash: 'true', maxResults: '10' });
+  const q = new URLSearchParams({ q: `rfc822msgid:${bare}`, includeSpamTrash: 'true', maxResults: '50' });
+  const page = await listIds(deps, email, q);
+  return page.ids;
+}
+
+async function listIds(deps: GoogleDeps, email: string, q: URLSearchParams): Promise<{ ids: string[]; next: string | null }> {
   const res = await call(deps, email, UNITS.list, { method: 'GET', url: `${users(deps, email)}/messages?${q.toString()}` });
   if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`messages.list answered ${describe(parseGoogleError(res), res)}`);
-  const b = res.json() as { messages?: Array<{ id?: unknown }> } | undefined;
-  if (!b || typeof b !== 'object') throw badResponse('messages.list answered a body that is not JSON');
-  const id = b.messages?.[0]?.id;
-  return typeof id === 'string' ? id : null;
+  const b = res.json() as { messages?: unknown; nextPageToken?: unknown } | undefined;
+  if (!b || typeof b !== 'object' || (b.messages !== undefined && !Array.isArray(b.messages))) throw badResponse('messages.list answered a body without a messages list');
+  const ids = ((b.messages as Array<{ id?: unknown }> | undefined) ?? []).map((m) => {
+    if (typeof m?.id !== 'string') throw badResponse('messages.list answered a message without an id');
+    return m.id;
+  });
+  return { ids, next: typeof b.nextPageToken === 'string' ? b.nextPageToken : null };
+}
+
+/** One page of the ids of messages with this label (500 per page, Gmail's maximum). */
+export async function listIdsByLabel(deps: GoogleDeps, email: string, labelId: string, pageToken: string | null): Promise<{ ids: string[]; next: string | null }> {
+  const q = new URLSearchParams({ labelIds: labelId, maxResults: '500', includeSpamTrash: String(labelId === 'TRASH' || labelId === 'SPAM') });
+  if (pageToken) q.set('pageToken', pageToken);
+  return listIds(deps, email, q);
+}
+
+/**
+ * messages.modify. Gmail lets an API add and remove INBOX, UNREAD, STARRED, IMPORTANT, SPAM,
+ * CATEGORY_* and user labels; SENT and DRAFT are not modifiable, so callers leave them out.
+ * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/modify
+ * False when the message no longer exists (the user deleted it in Gmail).
+ */
+export async function modifyMessage(deps: GoogleDeps, email: string, id: string, add: readonly string[], remove: readonly string[]): Promise<boolean> {
+  const res = await call(deps, email, UNITS.modify, {
+    method: 'POST',
+    url: `${users(deps, email)}/messages/${encodeURIComponent(id)}/modify`,
+    contentType: 'application/json',
+    body: JSON.stringify({ addLabelIds: add, removeLabelIds: remove }),
+    // Setting the same labels twice is harmless: safe to resend after a network failure.
+    idempotent: true,
+  });
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  const shared = gmailError(deps, email, res);
+  if (shared) throw shared;
+  if (res.status === 400) throw new AppError('item.rejected', { detail: `Gmail refused to change the labels: ${describe(parseGoogleError(res), res)}` });
+  throw badResponse(`messages.modify answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/** messages.trash / messages.untrash; false when the message no longer exists. */
+export async function trashMessage(deps: GoogleDeps, email: string, id: string, untrash = false): Promise<boolean> {
+  const res = await call(deps, email, untrash ? UNITS.untrash : UNITS.trash, {
+    method: 'POST',
+    url: `${users(deps, email)}/messages/${encodeURIComponent(id)}/${untrash ? 'untrash' : 'trash'}`,
+    idempotent: true,
+  });
+  if (res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw gmailError(deps, email, res) ?? badResponse(`messages.${untrash ? 'untrash' : 'trash'} answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/**
+ * drafts.create / drafts.update as multipart uploads: an Outlook draft becomes a Gmail draft
+ * the user can finish and send, not a message with a label.
+ * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.drafts/create
+ */
+export async function saveDraft(deps: GoogleDeps, email: string, raw: Uint8Array, draftId: string | null): Promise<{ draftId: string; messageId: string }> {
+  if (raw.byteLength > MAX_DRAFT_BYTES) throw new AppError('item.too_large', { size: raw.byteLength, limit: MAX_DRAFT_BYTES });
+  const boundary = randomUUID();
+  const metadata = draftId ? { id: draftId, message: {} } : { message: {} };
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(metadata)}\r\n--${boundary}\r\ncontent-type: message/rfc822\r\n\r\n`),
+    Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength),
+    Buffer.from(`\r\n--${boundary}--`),
+  ]);
+  const base = `${deps.endpoints.gmail}/upload/gmail/v1/users/${encodeURIComponent(email)}/drafts`;
+  const res = await call(deps, email, draftId ? UNITS.draftsUpdate : UNITS.draftsCreate, {
+    method: draftId ? 'PUT' : 'POST',
+    url: `${draftId ? `${base}/${encodeURIComponent(draftId)}` : base}?uploadType=multipart`,
+    contentType: `multipart/related; boundary=${boundary}`,
+    body,
+  });
+  if (res.status === 200) {
+    const d = res.json() as { id?: unknown; message?: { id?: unknown } } | undefined;
+    if (typeof d?.id !== 'string' || typeof d.message?.id !== 'string') throw badResponse('drafts answered 200 without a draft and message id');
+    return { draftId: d.id, messageId: d.message.id };
+  }
+  if (res.status === 413) throw new AppError('item.too_large', { size: raw.byteLength, limit: MAX_DRAFT_BYTES });
+  const shared = gmailError(deps, email, res);
+  if (shared) throw shared;
+  if (res.status === 404 && draftId) return saveDraft(deps, email, raw, null); // deleted in Gmail meanwhile: create it again
+  if (res.status === 400) throw new AppError('item.rejected', { detail: describe(parseGoogleError(res), res) });
+  throw badResponse(`drafts.${draftId ? 'update' : 'create'} answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/** drafts.list with `q=rfc822msgid:` — the draft holding this Message-ID, or null. */
+export async function findDraftByRfc822Id(deps: GoogleDeps, email: string, messageId: string): Promise<{ draftId: string; messageId: string } | null> {
+  const bare = messageId.trim().replace(/^<|>$/g, '');
+  const q = new URLSearchParams({ q: `rfc822msgid:${bare}`, maxResults: '10' });
+  const res = await call(deps, email, UNITS.list, { method: 'GET', url: `${users(deps, email)}/drafts?${q.toString()}` });
+  if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`drafts.list answered ${describe(parseGoogleError(res), res)}`);
+  const b = res.json() as { drafts?: Array<{ id?: unknown; message?: { id?: unknown } }> } | undefined;
+  if (!b || typeof b !== 'object') throw badResponse('drafts.list answered a body that is not JSON');
+  const d = b.drafts?.[0];
+  if (!d) return null;
+  if (typeof d.id !== 'string' || typeof d.message?.id !== 'string') throw badResponse('drafts.list answered a draft without ids');
+  return { draftId: d.id, messageId: d.message.id };
+}
+
+/** drafts.delete; false when the draft is already gone. */
+export async function deleteDraft(deps: GoogleDeps, email: string, draftId: string): Promise<boolean> {
+  const res = await call(deps, email, UNITS.draftsDelete, { method: 'DELETE', url: `${users(deps, email)}/drafts/${encodeURIComponent(draftId)}` });
+  if (res.status === 204 || res.status === 200) return true;
+  if (res.status === 404) return false;
+  throw gmailError(deps, email, res) ?? badResponse(`drafts.delete answered ${describe(parseGoogleError(res), res)}`);
+}
+
+/** Whether the mailbox answers at all (labels.list, 1 unit): a new account's Gmail comes up a little after it. */
+export async function probeMailbox(deps: GoogleDeps, email: string): Promise<void> {
+  await listLabels(deps, email);
 }

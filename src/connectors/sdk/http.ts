@@ -39,7 +39,10 @@ export interface HttpResponse {
 
 /** Spends rate budgets before a request; shared across workers when backed by the database. */
 export interface RateGate {
+  /** Waits until the budgets allow the request and spends them (may throw a throttle error). */
   acquire(costs: readonly RateCost[]): Promise<void>;
+  /** The request that acquired these budgets finished (frees concurrency slots). */
+  release?(costs: readonly RateCost[]): void;
   /** The provider throttled us on these budgets until `untilMs` (epoch ms). */
   penalize(costs: readonly RateCost[], untilMs: number): void;
 }
@@ -89,17 +92,22 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const stats: HttpStats = { requests: 0, throttled: 0, retries: 0 };
 
   async function once(req: HttpRequest): Promise<HttpResponse> {
-    if (req.budgets?.length) await gate.acquire(req.budgets);
-    stats.requests += 1;
-    const res = await doFetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
-      redirect: 'manual',
-    });
-    const body = Buffer.from(await res.arrayBuffer());
-    return toResponse(res.status, res.headers, body);
+    const budgets = req.budgets?.length ? req.budgets : undefined;
+    if (budgets) await gate.acquire(budgets);
+    try {
+      stats.requests += 1;
+      const res = await doFetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+        redirect: 'manual',
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      return toResponse(res.status, res.headers, body);
+    } finally {
+      if (budgets) gate.release?.(budgets);
+    }
   }
 
   async function request(req: HttpRequest): Promise<HttpResponse> {

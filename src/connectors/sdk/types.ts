@@ -44,6 +44,24 @@ export interface SourceAccount {
   readonly givenName: string | null;
   readonly surname: string | null;
   readonly accountEnabled: boolean;
+  /**
+   * Directory attributes a selection rule may test (department, jobTitle, officeLocation,
+   * companyName, country, city, employeeType, usageLocation); absent ones are null.
+   */
+  readonly attributes?: Readonly<Record<string, string | null>>;
+}
+
+/** A group an account belongs to (directly or through nested groups). */
+export interface SourceGroup {
+  readonly id: string;
+  readonly displayName: string;
+}
+
+/** A message's identity and date only (reconciliation listings). */
+export interface MessageStub {
+  readonly id: string;
+  readonly internetMessageId: string | null;
+  readonly receivedDateTime: string | null;
 }
 
 export type WellKnownFolder = 'inbox' | 'sentitems' | 'drafts' | 'deleteditems' | 'junkemail' | 'archive' | 'outbox';
@@ -87,8 +105,11 @@ export interface MailSource {
   listAccounts(cursor: string | null): Promise<Page<SourceAccount>>;
   /** The account by id or UPN, or null when it does not exist. */
   getAccount(idOrUpn: string): Promise<SourceAccount | null>;
-  /** Every mail folder of the mailbox, nested ones included, parents before children. */
-  listFolders(accountId: string): Promise<MailFolder[]>;
+  /**
+   * Every mail folder of the mailbox, nested ones included, parents before children.
+   * `wellKnown` (folder id → well-known name, from an earlier listing) saves looking them up again.
+   */
+  listFolders(accountId: string, opts?: { readonly wellKnown?: ReadonlyMap<string, WellKnownFolder> }): Promise<MailFolder[]>;
   /**
    * One page of a folder's messages. cursor null starts a full pass (within opts.since);
    * a deltaCursor from an earlier pass returns only changes. Throws AppError
@@ -97,6 +118,12 @@ export interface MailSource {
   listMessages(accountId: string, folderId: string, cursor: string | null, opts?: ListMessagesOptions): Promise<Page<MessageRef>>;
   /** The message as RFC 822 bytes (MIME). */
   readMessage(accountId: string, messageId: string): Promise<Uint8Array>;
+  /** One message as listed (state, folder), or null when it no longer exists. */
+  getMessage(accountId: string, messageId: string): Promise<(MessageRef & { readonly folderId: string }) | null>;
+  /** The groups the account belongs to, nested memberships included. */
+  memberOf(accountId: string): Promise<SourceGroup[]>;
+  /** One page of a folder's messages received at or after `since` (identity and date only). */
+  listFolderStubs(accountId: string, folderId: string, since: Date, cursor: string | null): Promise<Page<MessageStub>>;
 }
 
 // ── Mail destination (Google Workspace) ──
@@ -129,6 +156,15 @@ export interface ImportOptions {
 
 export interface MailDestination {
   checks(): Promise<CheckResult[]>;
+  /** One page of the destination's accounts (a policy preview tells which would be created). */
+  listAccounts(cursor: string | null, opts?: { pageSize?: number }): Promise<Page<DestinationAccount>>;
+  /**
+   * Resolves when the account's mailbox accepts calls; throws 'google.user_not_ready' while a
+   * just-created account is still being set up.
+   */
+  mailboxReady(email: string): Promise<void>;
+  /** Deletes the account (it was created by Syncwarden and its user left the policy). False when already gone. */
+  deleteAccount(email: string): Promise<boolean>;
   /** The account, or null when it does not exist. */
   getAccount(email: string): Promise<DestinationAccount | null>;
   /** Creates the account; if it already exists (409) returns the existing one. */
@@ -140,6 +176,24 @@ export interface MailDestination {
   importMessage(email: string, raw: Uint8Array, opts: ImportOptions): Promise<{ id: string }>;
   /** Destination id of the message with this RFC 822 Message-ID, or null (resolves items in doubt). */
   findByMessageId(email: string, rfc822MessageId: string): Promise<string | null>;
+  /** Every destination message with this RFC 822 Message-ID (trash and spam included). */
+  findAllByMessageId(email: string, rfc822MessageId: string): Promise<string[]>;
+  /** Adds and removes labels on a message (system ids such as 'UNREAD' and 'STARRED' included); false when it no longer exists. */
+  modifyLabels(email: string, messageId: string, add: readonly string[], remove: readonly string[]): Promise<boolean>;
+  /** Moves the message to Trash; false when it no longer exists. */
+  trash(email: string, messageId: string): Promise<boolean>;
+  /** Takes the message out of Trash; false when it no longer exists. */
+  untrash(email: string, messageId: string): Promise<boolean>;
+  /** Stores an unsent message as a draft; returns the draft's and its message's ids. */
+  createDraft(email: string, raw: Uint8Array): Promise<{ draftId: string; messageId: string }>;
+  /** Replaces a draft's content (the user edited it at the source). */
+  updateDraft(email: string, draftId: string, raw: Uint8Array): Promise<{ draftId: string; messageId: string }>;
+  /** The draft holding this RFC 822 Message-ID, or null (resolves drafts in doubt). */
+  findDraft(email: string, rfc822MessageId: string): Promise<{ draftId: string; messageId: string } | null>;
+  /** Deletes a draft (it was sent at the source); false when already gone. */
+  deleteDraft(email: string, draftId: string): Promise<boolean>;
+  /** One page of the ids of messages carrying `labelId` (reconciliation). */
+  listMessageIds(email: string, labelId: string, cursor: string | null): Promise<Page<string>>;
 }
 
 /** Connector descriptor: data plus a factory. */

@@ -30,4 +30,10 @@ export const itemErrors = {
     scope: 'item', kind: 'item', retry: 'next_cycle', http: 422,
     source: 'continuity-sync-issues',
   },
+  'item.deleted_at_source': {
+    title: 'Item deleted at the source',
+    cause: 'The message was deleted in Microsoft 365 after it was listed and before it could be copied.',
+    resolution: 'No action needed: the next cycle sees the deletion and the item leaves the list.',
+    scope: 'item', kind: 'item', retry: 'next_cycle', http: 404,
+  },
 } as const satisfies Record<string, ErrorDefinition>;

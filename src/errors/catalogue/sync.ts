@@ -23,6 +23,24 @@ export const syncErrors = {
     scope: 'user', kind: 'throttle', retry: 'retry_after', http: 429,
     source: 'continuity-sync-issues',
   },
+  'sync.throttled': {
+    title: 'Throttled',
+    cause: 'Syncwarden is pacing this user\'s requests to stay within {budget}, so the sync is paused until the budget allows more.',
+    resolution: 'No action needed: the sync resumes by itself at the time shown. To go faster, raise the quota at the provider, then raise the matching rate budget (Policies > Rate budgets).',
+    scope: 'user', kind: 'throttle', retry: 'retry_after', http: 429,
+  },
+  'sync.mass_removal_held': {
+    title: 'Cycle held for approval',
+    cause: 'This cycle would remove {count} of {total} users ({percent}%) from the policy {policy}, more than its limit of {threshold}%.',
+    resolution: 'Go to Policies and review the users the held cycle would remove. Approve the cycle if that is intended; otherwise correct the selection rules or the source directory, and the next cycle runs normally.',
+    scope: 'user', kind: 'configuration', retry: 'never', http: 409,
+  },
+  'sync.folder_not_found': {
+    title: 'Folder no longer exists',
+    cause: 'The folder {folder} was deleted or moved at the source while Syncwarden was reading it.',
+    resolution: 'No action needed: Syncwarden reads the folder list again and carries on with the folders that exist.',
+    scope: 'user', kind: 'not_found', retry: 'backoff', http: 404,
+  },
   'sync.delta_expired': {
     title: 'Change tracking restarted',
     cause: 'The provider expired the change-tracking token for {what}; Syncwarden re-reads it and skips what it already has.',

@@ -6,6 +6,7 @@ import { parseQuery } from './gmail-query.js';
 import { isReservedLabelName, isValidLabelName } from './labels-catalog.js';
 import { bareMessageId, contentTypeParam, decodeWords, header, multipartParts, snippetOf, splitHeaders, type ParsedMessage } from './mime.js';
 import { nextHexId, SCOPES, type Label, type Mailbox, type StoredMessage, type User } from './world.js';
+import { draftRoutes, draftIdOf } from './gmail-drafts.js';
 
 /**
  * Gmail API v1: labels (list, get, create) and messages (import, insert, list, get, modify,
@@ -31,6 +32,8 @@ export const gmailRoutes: readonly ApiRoute[] = [
   { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/messages/([^/]+)$`), id: 'gmail.users.messages.get', units: 5, scopes: [...READ, SCOPES.gmailMetadata], handle: getMessage },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/modify$`), id: 'gmail.users.messages.modify', units: 5, scopes: WRITE, handle: modifyMessage },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/trash$`), id: 'gmail.users.messages.trash', units: 5, scopes: WRITE, handle: trashMessage },
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/untrash$`), id: 'gmail.users.messages.untrash', units: 5, scopes: WRITE, handle: untrashMessage },
+  ...draftRoutes(U, UP, WRITE),
 ];
 
 function mailbox(call: ApiCall): Mailbox {
@@ -249,6 +252,13 @@ function trashMessage(call: ApiCall): void {
   sendJson(call.res, 200, minimal(m));
 }
 
+function untrashMessage(call: ApiCall): void {
+  const m = findMessage(call);
+  if (!m) return;
+  m.labelIds = m.labelIds.filter((l) => l !== 'TRASH');
+  sendJson(call.res, 200, minimal(m));
+}
+
 /** For the admin API: every message of a user with its label names. */
 export function messagesForAdmin(user: User): Record<string, unknown>[] {
   const mb = user.mailbox;
@@ -262,5 +272,6 @@ export function messagesForAdmin(user: User): Record<string, unknown>[] {
     internalDate: new Date(m.internalDate).toISOString(),
     sizeEstimate: m.raw.length,
     subject: m.subject,
+    draftId: draftIdOf(mb, m.id),
   }));
 }

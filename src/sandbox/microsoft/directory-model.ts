@@ -115,6 +115,7 @@ export class Directory {
   private seqCounter = 0;
   private readonly addedUsers: DirUser[] = [];
   private readonly addedUserIndex = new Map<string, number>();
+  private readonly addedMailboxes = new Set<number>();
   private readonly addedGroups: DirGroup[] = [];
   private readonly addedGroupIndex = new Map<string, number>();
   private readonly userPatch = new Map<number, Partial<DirUser>>();
@@ -182,11 +183,13 @@ export class Directory {
   }
 
   hasMailbox(i: number): boolean {
-    return i < this.population.userCount && this.population.hasMailbox(i);
+    return i < this.population.userCount ? this.population.hasMailbox(i) : this.addedMailboxes.has(i);
   }
 
-  addUser(u: DirUser): number {
+  /** `mailbox`: the user is licensed for Exchange Online (continuity benchmarks add such users). */
+  addUser(u: DirUser, opts: { mailbox?: boolean } = {}): number {
     const i = this.userTotal;
+    if (opts.mailbox) this.addedMailboxes.add(i);
     this.addedUsers.push(u);
     this.addedUserIndex.set(u.id.toLowerCase(), i);
     this.userLog.push({ seq: this.bump(), index: i });

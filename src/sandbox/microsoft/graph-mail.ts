@@ -15,6 +15,24 @@ export interface GraphQuotas {
   concurrent: number;
 }
 
+/** Mail request counters per world (benchmarks read them through the admin API). */
+export interface GraphMailStats {
+  requests: number;
+  throttled: number;
+  byMailbox: Record<string, number>;
+}
+const statsByWorld = new WeakMap<MicrosoftWorld, GraphMailStats>();
+
+export function graphMailStats(world: MicrosoftWorld): GraphMailStats {
+  let s = statsByWorld.get(world);
+  if (!s) statsByWorld.set(world, (s = { requests: 0, throttled: 0, byMailbox: {} }));
+  return s;
+}
+
+export function resetGraphMailStats(world: MicrosoftWorld): void {
+  statsByWorld.set(world, { requests: 0, throttled: 0, byMailbox: {} });
+}
+
 interface DeltaState {
   f: string; // folder id
   s: string | null; // receivedDateTime ge filter (initial round)
@@ -37,14 +55,19 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
   async function withMailboxQuota(user: EntraUser, res: ServerResponse, fn: () => Promise<void> | void): Promise<void> {
     const key = `${world.app.appId}/${user.id}`;
     const now = ctx.now();
+    const stats = graphMailStats(world);
+    stats.requests += 1;
+    stats.byMailbox[user.userPrincipalName] = (stats.byMailbox[user.userPrincipalName] ?? 0) + 1;
     const recent = (windows.get(key) ?? []).filter((t) => t > now - 600_000);
     windows.set(key, recent);
     if (recent.length >= quotas.requestsPer10Min) {
+      stats.throttled += 1;
       const retry = Math.max(1, Math.ceil((recent[0]! + 600_000 - now) / 1000));
       return graphError(res, 429, 'TooManyRequests', 'Please retry again later.', { 'retry-after': String(retry) });
     }
     const active = inflight.get(key) ?? 0;
     if (active >= quotas.concurrent) {
+      stats.throttled += 1;
       return graphError(res, 429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', { 'retry-after': '1' });
     }
     recent.push(now);
@@ -104,7 +127,13 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
       if (rest === 'childFolders') return pageOf(url, res, mb.childFolders(folder.id, includeHidden).map((f) => folderJson(mb, f)), `${base()}/users/${user.id}/mailFolders/${folder.id}/childFolders`, 10);
       if (rest === 'messages' && more[0] === 'delta') return delta(url, res, user, mb, folder, prefer);
       if (rest === 'messages' && more.length === 0) {
-        const msgs = mb.messagesIn(folder.id).sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
+        const filter = url.searchParams.get('$filter');
+        const since = filter ? /receivedDateTime\s+ge\s+(\S+)/i.exec(filter)?.[1] ?? null : null;
+        if (filter && !since) return graphError(res, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
+        const msgs = mb
+          .messagesIn(folder.id)
+          .filter((m) => !since || m.receivedDateTime >= since)
+          .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime) || a.id.localeCompare(b.id));
         return pageOf(url, res, msgs.map((m) => messageJson(m, url.searchParams.get('$select'))), `${base()}/users/${user.id}/mailFolders/${folder.id}/messages`, 10, 1000);
       }
       if (rest === 'messages' && more.length >= 1) return message(res, mb, more[0]!, more[1]);
@@ -182,7 +211,9 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
     const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#Collection(message)`, value: page };
     if (state.o + state.n < entries.length) body['@odata.nextLink'] = `${link}?$skiptoken=${encodeToken({ ...state, o: state.o + state.n })}`;
     else body['@odata.deltaLink'] = `${link}?$deltatoken=${encodeToken({ ...state, o: 0 })}`;
-    sendJson(res, 200, body, { 'preference-applied': `odata.maxpagesize=${state.n}` });
+    // Ids are stable across moves in the sandbox, which is what IdType="ImmutableId" asks for.
+    const immutable = /IdType="ImmutableId"/i.test(prefer);
+    sendJson(res, 200, body, { 'preference-applied': `odata.maxpagesize=${state.n}${immutable ? ', IdType="ImmutableId"' : ''}` });
   }
 
 }

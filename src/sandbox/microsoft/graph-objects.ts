@@ -12,7 +12,7 @@ import { GRAPH_APP_ROLES, type EntraTenant } from './world.js';
 
 /** Properties returned without $select (providers.md §2.1). */
 const USER_DEFAULT = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'] as const;
-const USER_ALL = new Set<string>([...USER_DEFAULT, 'accountEnabled', 'userType', 'employeeId', 'createdDateTime', 'onPremisesImmutableId', 'externalUserState', 'department', 'deletedDateTime', 'mailNickname', 'usageLocation', 'otherMails', 'onPremisesSyncEnabled']);
+const USER_ALL = new Set<string>([...USER_DEFAULT, 'accountEnabled', 'userType', 'employeeId', 'createdDateTime', 'onPremisesImmutableId', 'externalUserState', 'department', 'deletedDateTime', 'mailNickname', 'usageLocation', 'otherMails', 'onPremisesSyncEnabled', 'companyName', 'country', 'city', 'employeeType']);
 const GROUP_ALL = new Set<string>(['id', 'deletedDateTime', 'classification', 'createdDateTime', 'description', 'displayName', 'groupTypes', 'isAssignableToRole', 'mail', 'mailEnabled', 'mailNickname', 'membershipRule', 'securityEnabled', 'visibility', 'members', 'proxyAddresses', 'renewedDateTime', 'securityIdentifier', 'onPremisesSyncEnabled']);
 
 export class SelectError extends Error {

@@ -8,6 +8,7 @@ import { createDirectoryAdmin } from './admin-directory.js';
 import { toMime, type Mailbox, type SimKind } from './mailbox.js';
 import { createMicrosoftWorld, DIRECTORY_TENANT, GRAPH_APP_ROLES, LARGE_TENANT, type MicrosoftWorld } from './world.js';
 import type { FaultName } from '../faults.js';
+import { mailAdmin } from './mail-admin.js';
 
 export interface MicrosoftDemo {
   readonly tenantId: string;
@@ -64,6 +65,7 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
     const url = requestUrl(req);
     const parts = path.split('/').slice(2).map(decodeURIComponent); // after '/microsoft'
     const body = req.method === 'GET' || req.method === 'DELETE' ? {} : (JSON.parse((await readBody(req, 1 << 20)).toString('utf8') || '{}') as Record<string, unknown>);
+    if (mailAdmin(ctx, world, req, res, parts, body)) return true;
     if (parts[0] === 'users' && parts.length === 1) {
       sendJson(res, 200, { users: world.users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled })) });
       return true;

@@ -19,17 +19,17 @@ export type SimKind = 'normal' | 'too_large' | 'encrypted' | 'calendar';
 export interface SimMessage {
   readonly id: string;
   folderId: string;
-  readonly internetMessageId: string | null;
-  readonly subject: string;
+  internetMessageId: string | null;
+  subject: string;
   readonly from: { name: string; address: string };
   readonly to: { name: string; address: string };
   readonly receivedDateTime: string;
   isRead: boolean;
-  readonly isDraft: boolean;
+  isDraft: boolean;
   readonly importance: 'low' | 'normal' | 'high';
   flagged: boolean;
   categories: string[];
-  readonly body: string;
+  body: string;
   readonly attachment: { name: string; contentType: string; base64: string } | null;
   readonly kind: SimKind;
   /** Change sequence: bumped on every change, read by delta rounds. */
@@ -113,6 +113,11 @@ export class Mailbox {
     }
   }
 
+  /** A folder the user created (sandbox admin API); it appears when the folder list is read again. */
+  createFolder(displayName: string, parentFolderId: string | null): SimFolder {
+    return this.addFolder(displayName, parentFolderId ?? this.rootId, null);
+  }
+
   private addFolder(displayName: string, parentFolderId: string, wellKnownName: string | null, isHidden = false): SimFolder {
     const f: SimFolder = { id: folderId(this.user.id, `${parentFolderId}/${displayName}`), displayName, parentFolderId, wellKnownName, isHidden };
     this.folders.push(f);
@@ -129,6 +134,16 @@ export class Mailbox {
   }
 
   addMessage(input: {
+    folderId: string; subject: string; receivedDateTime: string; isRead: boolean; isDraft: boolean;
+    importance: 'low' | 'normal' | 'high'; flagged: boolean; categories: string[]; paragraphs: number;
+    attachment: boolean; kind: SimKind; fromIndex: number;
+  }): SimMessage {
+    const m = this.createMessage(input);
+    this.messages.set(m.id, m);
+    return m;
+  }
+
+  private createMessage(input: {
     folderId: string; subject: string; receivedDateTime: string; isRead: boolean; isDraft: boolean;
     importance: 'low' | 'normal' | 'high'; flagged: boolean; categories: string[]; paragraphs: number;
     attachment: boolean; kind: SimKind; fromIndex: number;
@@ -161,7 +176,6 @@ export class Mailbox {
       kind: input.kind,
       seq: this.nextSeq(),
     };
-    this.messages.set(id, msg);
     return msg;
   }
 
@@ -179,7 +193,7 @@ export class Mailbox {
     return [...this.messages.values()].filter((m) => m.folderId === folderId);
   }
 
-  update(id: string, patch: { isRead?: boolean; flagged?: boolean; categories?: string[]; folderId?: string }): SimMessage | undefined {
+  update(id: string, patch: { isRead?: boolean; flagged?: boolean; categories?: string[]; folderId?: string; subject?: string; body?: string }): SimMessage | undefined {
     const m = this.messages.get(id);
     if (!m) return undefined;
     if (patch.folderId && patch.folderId !== m.folderId) {
@@ -190,6 +204,25 @@ export class Mailbox {
     if (patch.isRead !== undefined) m.isRead = patch.isRead;
     if (patch.flagged !== undefined) m.flagged = patch.flagged;
     if (patch.categories !== undefined) m.categories = patch.categories;
+    // Editing a draft changes its content (what delta then reports as an update).
+    if (patch.subject !== undefined) m.subject = patch.subject;
+    if (patch.body !== undefined) m.body = patch.body;
+    m.seq = this.nextSeq();
+    return m;
+  }
+
+  /** Sends a draft: it leaves Drafts for Sent Items with a Message-ID, keeping its (immutable) id. */
+  send(id: string): SimMessage | undefined {
+    const m = this.messages.get(id);
+    const sent = this.folder('sentitems');
+    if (!m || !m.isDraft || !sent) return undefined;
+    this.tombstones.push({ id: m.id, folderId: m.folderId, seq: this.nextSeq() });
+    const local = this.user.userPrincipalName.split('@')[0]!;
+    const domain = this.user.userPrincipalName.split('@')[1]!;
+    m.isDraft = false;
+    m.isRead = true;
+    m.folderId = sent.id;
+    m.internetMessageId = `<${local}.sent.${createHash('sha1').update(id).digest('hex').slice(0, 12)}@${domain}>`;
     m.seq = this.nextSeq();
     return m;
   }

@@ -4,6 +4,10 @@ export interface ContinuityTables {
   sync_users: SyncUsersTable;
   sync_folders: SyncFoldersTable;
   items: ItemsTable;
+  sync_activity: SyncActivityTable;
+  continuity_settings: ContinuitySettingsTable;
+  /** Sliding-window rate budgets (engine/rate-budget.ts); here because continuity drives them. */
+  rate_windows: RateWindowsTable;
 }
 
 export interface PoliciesTable {
@@ -20,6 +24,12 @@ export interface PoliciesTable {
   next_cycle_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Days after a user leaves the policy before the Google account Syncwarden created is deleted; null = never. */
+  deletion_delay_days: number | null;
+  /** A cycle that would remove more than this share (percent) of the policy's users is held for approval. */
+  mass_deletion_percent: number;
+  held_cycle_json: string | null;
+  approved_removals_json: string | null;
 }
 
 export interface SyncUsersTable {
@@ -38,10 +48,26 @@ export interface SyncUsersTable {
   imported: number;
   failed_items: number;
   last_error_json: string | null;
+  /** Last successful sync. */
   last_sync_at: string | null;
   next_sync_at: string | null;
   created_at: string;
   updated_at: string;
+  throttled_by: string | null;
+  consecutive_failures: number;
+  transient_retries: number;
+  last_attempt_at: string | null;
+  destination_created: number;
+  destination_ready_at: string | null;
+  excluded_at: string | null;
+  exclusion_reason: string | null;
+  delete_after: string | null;
+  destination_deleted_at: string | null;
+  window_start: string | null;
+  folders_listed_at: string | null;
+  imported_bytes: number;
+  category_labels_json: string | null;
+  cycle_started_at: string | null;
 }
 
 export interface SyncFoldersTable {
@@ -59,6 +85,11 @@ export interface SyncFoldersTable {
   exported: number;
   imported: number;
   updated_at: string;
+  label_name: string | null;
+  window_total: number | null;
+  reconcile_json: string | null;
+  reconciled_at: string | null;
+  gone_at: string | null;
 }
 
 export interface ItemsTable {
@@ -75,4 +106,34 @@ export interface ItemsTable {
   error_json: string | null;
   created_at: string;
   updated_at: string;
+  received_at: string | null;
+  labels_json: string | null;
+  state_json: string | null;
+  draft_id: string | null;
+  removed_at: string | null;
+  deleted_at: string | null;
+  attempts: number;
+}
+
+export interface SyncActivityTable {
+  tenant_id: string;
+  hour: string;
+  imported: number;
+  changed: number;
+  deleted: number;
+  bytes: number;
+}
+
+export interface ContinuitySettingsTable {
+  tenant_id: string;
+  budgets_json: string;
+  updated_at: string;
+}
+
+export interface RateWindowsTable {
+  key: string;
+  /** [[slot index, units], …] spent in the current window. */
+  slots_json: string;
+  /** The provider throttled this budget until then (Retry-After), epoch ms. */
+  blocked_until_ms: number;
 }

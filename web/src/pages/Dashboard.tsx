@@ -1,11 +1,11 @@
-import { api } from '../api.js';
+import { continuity } from '../continuity-api.js';
 import { useData } from '../components/useData.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Pill } from '../components/Pill.js';
-import { formatCount } from '../format.js';
+import { formatBytes, formatCount, relativeTime } from '../format.js';
 
 export function DashboardPage() {
-  const { data, error } = useData(() => api.dashboard(), [], 5000);
+  const { data, error } = useData(() => continuity.dashboard(), [], 5000);
   const totalUsers = data ? Object.values(data.users).reduce((a, b) => a + b, 0) : 0;
   return (
     <section>
@@ -18,12 +18,18 @@ export function DashboardPage() {
           <li className={data.policies.enabled > 0 ? 'done' : ''}><a href="#/policies">Create and enable a policy</a>; users appear on <a href="#/sync">Sync status</a> after its first cycle</li>
         </ol>
       )}
+      {data && data.policies.held > 0 && (
+        <div className="held-banner" role="alert"><strong>{data.policies.held} policy cycle(s) held for approval.</strong> <a href="#/policies">Review on Policies</a></div>
+      )}
       {data && (
-        <div className="stats">
-          <a className="stat" href="#/sync"><div className="stat-value">{formatCount(data.users.synced)}</div><div className="stat-label"><Pill status="synced" /> users</div></a>
+        <div className="stats" aria-label="Continuity figures">
+          <div className="stat" data-figure="data-synced"><div className="stat-value">{formatBytes(data.dataSyncedBytes)}</div><div className="stat-label">data synced ({formatCount(data.itemsImported)} items)</div></div>
+          <a className="stat" href="#/sync" data-figure="users-synced"><div className="stat-value">{formatCount(data.usersSynced)}</div><div className="stat-label"><Pill status="synced" /> users synced</div></a>
+          <div className="stat" data-figure="changes-24h"><div className="stat-value">{formatCount(data.changes24h.total)}</div><div className="stat-label">changes in 24 h ({formatCount(data.changes24h.imported)} new, {formatCount(data.changes24h.changed)} changed, {formatCount(data.changes24h.deleted)} deleted)</div></div>
+          <a className="stat" href="#/sync" data-figure="failed-users"><div className="stat-value">{formatCount(data.failedUsers)}</div><div className="stat-label"><Pill status="failed" /> failed users (incl. blocked, quarantined)</div></a>
+          <div className="stat" data-figure="oldest-sync"><div className="stat-value">{data.oldestSuccessfulSync ? relativeTime(data.oldestSuccessfulSync) : '—'}</div><div className="stat-label">oldest successful sync{data.neverSynced ? ` (${data.neverSynced} never synced yet)` : ''}</div></div>
           <a className="stat" href="#/sync"><div className="stat-value">{formatCount(data.users.initial_sync + data.users.pending)}</div><div className="stat-label"><Pill status="initial_sync" /> or pending</div></a>
-          <a className="stat" href="#/sync"><div className="stat-value">{formatCount(data.users.failed)}</div><div className="stat-label"><Pill status="failed" /> users</div></a>
-          <div className="stat"><div className="stat-value">{formatCount(data.itemsImported)}</div><div className="stat-label">items imported</div></div>
+          <a className="stat" href="#/sync"><div className="stat-value">{formatCount(data.users.throttled)}</div><div className="stat-label"><Pill status="throttled" /> users</div></a>
           <a className="stat" href="#/connections"><div className="stat-value">{data.connections.active} / {data.connections.active + data.connections.error + data.connections.not_tested}</div><div className="stat-label">connections active{data.connections.error > 0 && <> · <Pill status="error" label={`${data.connections.error} in error`} /></>}</div></a>
           <a className="stat" href="#/policies"><div className="stat-value">{data.policies.enabled} / {data.policies.total}</div><div className="stat-label">policies enabled</div></a>
         </div>

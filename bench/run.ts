@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench -- <name> [--option value …]` (after `npm run build`): runs one benchmark
+ * against the sandbox with its quotas on and prints exactly one JSON line of figures to
+ * stdout; progress goes to stderr. `npm run bench -- list` names them.
+ *
+ * The registry is a plain map: a benchmark is a file exporting `run(args)`.
+ */
+import { run as mailThroughput } from './mail-throughput.js';
+import { run as mailIdleCycle } from './mail-idle-cycle.js';
+import { run as mailCrash } from './mail-crash.js';
+
+export type BenchArgs = Readonly<Record<string, string>>;
+export type Benchmark = (args: BenchArgs) => Promise<Record<string, unknown>>;
+
+const benchmarks: Record<string, Benchmark> = {
+  'mail-throughput': mailThroughput,
+  'mail-idle-cycle': mailIdleCycle,
+  'mail-crash': mailCrash,
+};
+
+function parseArgs(argv: readonly string[]): { name: string | undefined; args: Record<string, string> } {
+  const args: Record<string, string> = {};
+  let name: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        args[a.slice(2)] = next;
+        i++;
+      } else args[a.slice(2)] = 'true';
+    } else name ??= a;
+  }
+  return { name, args };
+}
+
+async function main(): Promise<void> {
+  const { name, args } = parseArgs(process.argv.slice(2));
+  if (!name || name === 'list' || !benchmarks[name]) {
+    process.stderr.write(`usage: npm run bench -- <name> [--option value]\nbenchmarks: ${Object.keys(benchmarks).join(', ')}\n`);
+    process.exitCode = name && name !== 'list' ? 2 : 0;
+    return;
+  }
+  const started = Date.now();
+  const figures = await benchmarks[name]!(args);
+  process.stdout.write(`${JSON.stringify({ bench: name, ...figures, seconds: Math.round((Date.now() - started) / 1000) })}\n`);
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+import type { MailFolder, WellKnownFolder } from '../connectors/sdk/index.js';
+import { foldersOfUser, insertFolder, updateFolder, updateSyncUser, type SyncFolderRow } from '../store/sync-repo.js';
+import { newId, nowIso } from '../model/ids.js';
+import { fromJson, toJson } from '../store/json.js';
+import { planFolderLabels, uniqueLabelName } from './labels.js';
+import { isIgnoredFolder, type FolderState, type UserSync } from './user-sync.js';
+
+/**
+ * How often the folder hierarchy is read again (new, renamed and deleted folders). Between
+ * refreshes a cycle costs one source request per folder; a message moved into a folder not
+ * yet known is found by the removal check and triggers a refresh at once.
+ */
+export const FOLDER_REFRESH_MS = 60 * 60_000;
+
+/**
+ * Reads the source's folder hierarchy and records each folder with the labels it maps to
+ * (created at the destination when missing). Two folders whose label names collide get
+ * distinct names; folders gone from the source are marked and no longer synced.
+ */
+export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void> {
+  const { rt, tenantId, user, dest } = s;
+  const known = await foldersOfUser(rt.store.db, tenantId, user.id);
+  const byId = new Map(known.map((f) => [f.source_folder_id, f]));
+  const wellKnown = new Map<string, WellKnownFolder>(known.filter((f) => f.well_known).map((f) => [f.source_folder_id, f.well_known as WellKnownFolder]));
+  const listed = await s.source.listFolders(s.accountId, wellKnown.size > 0 ? { wellKnown } : {});
+  const taken = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
+  const now = nowIso(rt.now());
+  for (const folder of listed) {
+    const prior = byId.get(folder.id);
+    if (prior) {
+      if (prior.gone_at || prior.display_name !== folder.displayName || prior.path_json !== toJson(folder.path)) {
+        // Renamed or back: the label keeps its name (renaming it would touch every message's label).
+        await updateFolder(rt.store.db, tenantId, prior.id, { display_name: folder.displayName, path_json: toJson(folder.path), gone_at: null, updated_at: now });
+      }
+      continue;
+    }
+    await insertFolder(rt.store.db, tenantId, await newFolderRow(s, folder, taken, now));
+  }
+  const present = new Set(listed.map((f) => f.id));
+  for (const f of known) {
+    if (!present.has(f.source_folder_id) && !f.gone_at) await updateFolder(rt.store.db, tenantId, f.id, { gone_at: now, updated_at: now });
+  }
+  await updateSyncUser(rt.store.db, tenantId, user.id, { folders_listed_at: now, updated_at: now });
+}
+
+async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, taken: Set<string>, now: string): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
+  // Outbox holds mail not yet sent; it is not part of the mailbox's history.
+  const ignored = folder.wellKnownName === 'outbox';
+  const plan = planFolderLabels(folder);
+  const labelIds = [...plan.systemLabelIds];
+  let labelName: string | null = null;
+  if (!ignored && plan.userLabel) {
+    labelName = uniqueLabelName(plan.userLabel, taken);
+    labelIds.push((await s.dest.ensureLabel(s.email, labelName)).id);
+  }
+  let windowTotal: number | null = null;
+  if (!ignored) {
+    // Items in the initial window: the denominator of the Initial Sync progress bar
+    // (one request per 1,000 messages, once).
+    windowTotal = 0;
+    let cursor: string | null = null;
+    do {
+      const page = await s.source.listFolderStubs(s.accountId, folder.id, s.windowStart, cursor);
+      windowTotal += page.items.length;
+      cursor = page.next;
+    } while (cursor !== null);
+  }
+  return {
+    id: newId('fld', s.rt.now()),
+    sync_user_id: s.user.id,
+    source_folder_id: folder.id,
+    display_name: folder.displayName,
+    path_json: toJson(folder.path),
+    well_known: folder.wellKnownName,
+    label_ids_json: toJson(labelIds),
+    cursor: null,
+    phase: ignored ? 'ignored' : 'initial',
+    exported: 0,
+    imported: 0,
+    updated_at: now,
+    label_name: labelName,
+    window_total: windowTotal,
+    reconcile_json: null,
+    reconciled_at: null,
+    gone_at: null,
+  };
+}
+
+/** The folders to sync, in the source's order (well-known first as the source lists them). */
+export async function activeFolders(s: Pick<UserSync, 'rt' | 'tenantId' | 'user'>): Promise<Map<string, FolderState>> {
+  const rows = await foldersOfUser(s.rt.store.db, s.tenantId, s.user.id);
+  const out = new Map<string, FolderState>();
+  const order = (f: SyncFolderRow) => (f.well_known ? 0 : 1);
+  for (const row of [...rows].sort((a, b) => order(a) - order(b) || a.path_json.localeCompare(b.path_json))) {
+    if (row.gone_at || isIgnoredFolder(row)) continue;
+    out.set(row.source_folder_id, { row, labelIds: fromJson<string[]>(row.label_ids_json, []) });
+  }
+  return out;
+}

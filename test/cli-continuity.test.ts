@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli/main.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
+import { startSyncwarden } from '../src/runtime/start.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { createConnection } from '../src/connections/service.js';
+import { createPolicy } from '../src/continuity/policies.js';
+import { DEFAULT_TENANT } from '../src/api/route.js';
+import { sandboxAdmin } from './support/sandbox-admin.js';
+
+/** Continuity from the `syncwarden` command: sync run, status, one user, items, retry, explain, preview, budgets. */
+describe('syncwarden CLI: continuity', () => {
+  let dataDir: string;
+  let sandbox: Sandbox;
+  let policyId: string;
+  let user: string;
+  let keyFile: string;
+  const env = () => ({ SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent', SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile });
+  const run = async (...args: string[]): Promise<string> => {
+    const lines: string[] = [];
+    await buildProgram(env(), (l) => lines.push(l), () => {}).parseAsync(['node', 'syncwarden', ...args]);
+    return lines.join('\n');
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sw-cli-c-'));
+    keyFile = join(dataDir, 'tp.json');
+    sandbox = await startSandbox({});
+    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson);
+    const running = await startSyncwarden({ dataDir, env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('silent') });
+    const ms = sandbox.demo.microsoft;
+    const g = sandbox.demo.google;
+    const source = await createConnection(running.rt, DEFAULT_TENANT, {
+      kind: 'microsoft365', name: 'CLI source',
+      config: { tenantId: ms.tenantId, clientId: ms.clientId, endpoints: { login: sandbox.urls.entra_login, graph: sandbox.urls.graph } },
+      credential: { type: 'client_secret', clientSecret: ms.clientSecret },
+    });
+    const dest = await createConnection(running.rt, DEFAULT_TENANT, {
+      kind: 'google_workspace', name: 'CLI destination',
+      config: { serviceAccountEmail: g.serviceAccountEmail, adminEmail: g.adminEmail, domain: g.domain, endpoints: { oauth: sandbox.urls.google_oauth, iam: sandbox.urls.google_iam, apis: sandbox.urls.google_apis } },
+      credential: { type: 'impersonation' },
+    });
+    const { users } = await sandboxAdmin<{ users: { userPrincipalName: string }[] }>(sandbox, 'GET', '/microsoft/users');
+    user = users[4]!.userPrincipalName;
+    policyId = (await createPolicy(running.rt, DEFAULT_TENANT, { name: 'CLI policy', sourceConnectionId: source.id, destinationConnectionId: dest.id, enabled: true, selection: { mode: 'list', include: [user] } })).id;
+    await running.stop();
+    await sandboxAdmin(sandbox, 'POST', '/google/quotas', { userUnitsPerMinute: 600_000 });
+    await sandboxAdmin(sandbox, 'POST', '/faults', { name: 'item.encrypted', scope: '*', params: { user, count: 1 } });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('budgets set and show', async () => {
+    expect(JSON.parse(await run('budgets', 'show', '--json')).destinationUser.unitsPerMinute).toBe(6000);
+    await run('budgets', 'set', '--destination-user-units', '600000');
+    expect(await run('budgets', 'show')).toContain('600000 units / min');
+  });
+
+  it('policies preview, then sync run and status', async () => {
+    const p = JSON.parse(await run('policies', 'preview', policyId, '--json'));
+    expect(p.added.map((a: { email: string }) => a.email)).toEqual([user]);
+    expect(await run('policies', 'list')).toContain('CLI policy');
+    const r = JSON.parse(await run('sync', 'run', '--json'));
+    expect(r.policiesRun).toBe(1);
+    expect(r.usersSynced).toBe(1);
+    const s = JSON.parse(await run('status', '--json'));
+    expect(s.users[0].status).toBe('synced');
+    expect(await run('status', '--status', 'synced')).toContain(user);
+    expect(await run('dashboard')).toContain('users synced');
+  });
+
+  it('one user: detail, the failed item with its code, retry, explain and reconcile', async () => {
+    const show = await run('sync', 'show', user);
+    expect(show).toContain('Status: Synced');
+    expect(show).toContain('Inbox');
+    const items = JSON.parse(await run('sync', 'items', user, '--json'));
+    expect(items.items.map((i: { error: { code: string } }) => i.error.code)).toEqual(['item.encrypted']);
+    expect(await run('sync', 'items', user)).toContain('item.encrypted');
+    expect(JSON.parse(await run('sync', 'retry-failed', user, '--json'))).toEqual({ retried: 1, stillFailing: 1 });
+    const why = await run('sync', 'explain', user);
+    expect(why).toContain('Policy match');
+    // The connections were created without "Test connection": the one thing explain flags.
+    expect(why.split('\n')[0]).toBe('Source connection "CLI source": Status not tested: use Test connection from its three-dot menu.');
+    for (const c of JSON.parse(await run('connections', 'list', '--json')) as { id: string }[]) await run('connections', 'test', c.id);
+    expect((await run('sync', 'explain', user)).split('\n')[0]).toBe('Nothing stops this user from syncing.');
+    const rec = JSON.parse(await run('sync', 'reconcile', user, '--json'));
+    const inbox = rec.folders.find((f: { name: string }) => f.name === 'Inbox').reconciliation;
+    expect(inbox.gaps.find((g: { class: string }) => g.class === 'failed_item').count).toBe(1);
+  });
+});

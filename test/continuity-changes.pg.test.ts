@@ -1,0 +1,3 @@
+import { continuityChangesSuite } from './continuity-changes.suite.js';
+
+continuityChangesSuite('postgres');

@@ -1,0 +1,3 @@
+import { crashSuite } from './continuity-crash.suite.js';
+
+crashSuite('sqlite', 40);

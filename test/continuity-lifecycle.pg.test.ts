@@ -1,0 +1,3 @@
+import { continuityLifecycleSuite } from './continuity-lifecycle.suite.js';
+
+continuityLifecycleSuite('postgres');
