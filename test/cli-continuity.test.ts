@@ -84,9 +84,17 @@ describe('syncwarden CLI: continuity', () => {
     expect(JSON.parse(await run('sync', 'retry-failed', user, '--json'))).toEqual({ retried: 1, stillFailing: 1 });
     const why = await run('sync', 'explain', user);
     expect(why).toContain('Policy match');
-    // The connections were created without "Test connection": the one thing explain flags.
-    expect(why.split('\n')[0]).toBe('Source connection "CLI source": Status not tested: use Test connection from its three-dot menu.');
-    for (const c of JSON.parse(await run('connections', 'list', '--json')) as { id: string }[]) await run('connections', 'test', c.id);
+    // The doctor ran when the connections were saved (its job was drained by `sync run`).
+    expect(why.split('\n')[0]).toBe('Nothing stops this user from syncing.');
+    // A source connection in error is the first thing explain names.
+    const source = (JSON.parse(await run('connections', 'list', '--json')) as { id: string; name: string }[]).find((c) => c.name === 'CLI source')!;
+    sandbox.faults.set('*', 'm365.secret_expired');
+    await run('connections', 'test', source.id);
+    sandbox.faults.clear('*', 'm365.secret_expired');
+    expect((await run('sync', 'explain', user)).split('\n')[0]).toMatch(/^Source connection "CLI source": Client secret expired/);
+    // Healthy again: the incident resolves and the blocked user is queued; once a worker ran it, all is clear.
+    await run('connections', 'test', source.id);
+    await run('sync', 'run');
     expect((await run('sync', 'explain', user)).split('\n')[0]).toBe('Nothing stops this user from syncing.');
     const rec = JSON.parse(await run('sync', 'reconcile', user, '--json'));
     const inbox = rec.folders.find((f: { name: string }) => f.name === 'Inbox').reconciliation;

@@ -60,6 +60,9 @@ describe('connection incidents and rotation under a running policy', () => {
 
   it('the client secret expires: one incident, every user Blocked by connection, one alert', async () => {
     await setFault(sandbox, 'm365.secret_expired');
+    // The access token Syncwarden holds keeps working until it expires, as with Entra; let its
+    // hour pass so the next sign-in meets the expired secret.
+    await sandboxAdmin(sandbox, 'POST', '/microsoft/tokens/expire');
     for (let i = 0; i < 3; i++) {
       expect((await app.api(`/policies/${policyId}/run`, { method: 'POST' })).status).toBe(202);
       await waitFor('the cycle to fail', async () => {

@@ -234,6 +234,7 @@ export interface GraphClaims {
   readonly appid: string;
   readonly tid: string;
   readonly exp: number;
+  readonly iat: number;
 }
 
 /**
@@ -249,7 +250,7 @@ export async function verifyGraphToken(world: MicrosoftWorld, token: string, now
     verifiedByWorld.set(world, verified);
   }
   const hit = verified.get(token);
-  if (hit) return hit.exp * 1000 > nowMs ? hit : null;
+  if (hit) return hit.exp * 1000 > nowMs && hit.iat * 1000 >= world.tokensValidFromMs ? hit : null;
   try {
     const { payload } = await jwtVerify(token, createPublicKey(world.credentials.signingKey.publicKeyPem), {
       audience: ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'],
@@ -260,7 +261,9 @@ export async function verifyGraphToken(world: MicrosoftWorld, token: string, now
       appid: String(payload['appid'] ?? ''),
       tid: String(payload['tid'] ?? ''),
       exp: payload.exp ?? 0,
+      iat: payload.iat ?? 0,
     };
+    if (claims.iat * 1000 < world.tokensValidFromMs) return null;
     if (verified.size > 10_000) verified.clear();
     verified.set(token, claims);
     return claims;

@@ -70,6 +70,12 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
       sendJson(res, 200, { users: world.users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled })) });
       return true;
     }
+    if (parts[0] === 'tokens' && parts[1] === 'expire' && req.method === 'POST') {
+      // Every access token issued so far is now past its lifetime (iat has second precision).
+      world.tokensValidFromMs = Math.floor(ctx.now() / 1000) * 1000;
+      sendJson(res, 200, { tokensValidFrom: new Date(world.tokensValidFromMs).toISOString() });
+      return true;
+    }
     if (parts[0] === 'quotas' && req.method === 'POST') {
       if (typeof body['requestsPer10Min'] === 'number') quotas.requestsPer10Min = body['requestsPer10Min'];
       if (typeof body['concurrent'] === 'number') quotas.concurrent = body['concurrent'];

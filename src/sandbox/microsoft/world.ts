@@ -120,6 +120,12 @@ export interface MicrosoftWorld {
   tenantByKey(key: string): EntraTenant | undefined;
   /** Creates (or re-creates, with a new size) the large tenant. */
   createLargeTenant(size?: Partial<LargeSize>): EntraTenant;
+  /**
+   * Access tokens issued before this instant (epoch ms) are refused by Graph as expired. The
+   * admin API moves it to "let an hour pass" for tokens without moving the sandbox clock, so a
+   * test can see what happens when a cached token runs out after its credential stopped working.
+   */
+  tokensValidFromMs: number;
 }
 
 /** Deterministic GUID from a seed string (a v4-shaped id; only uniqueness matters here). */
@@ -193,6 +199,7 @@ export function createMicrosoftWorld(ctx: SandboxContext): MicrosoftWorld {
     consent: { servicePrincipalId: dirSp.id, granted: new Set(DIRECTORY_READ_PERMISSIONS) },
   });
   return {
+    tokensValidFromMs: 0,
     tenants,
     home,
     tenantByKey(key) {
