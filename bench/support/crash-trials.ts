@@ -126,14 +126,23 @@ export async function runCrashTrials(world: BenchWorld, opts: CrashOptions): Pro
   const db = world.running.rt.store.db;
   let changes = 0;
   let killedMidWork = 0;
+  // Kill moments are drawn from a window that adapts to how long a trial's work lasts on this
+  // machine right now: a kill that came after the work finished proves nothing, so the window
+  // shrinks below it; one that landed mid-work lets the window grow back (never past maxKillMs).
+  let maxKill = opts.maxKillMs;
   for (let t = 0; t < opts.trials; t++) {
     changes += await mutate(world, opts.users, rand, deleted);
     await enqueue(db, DEFAULT_TENANT, cycleJob(opts.policyId), Date.now());
     const w = startWorker(world);
     await w.ready;
-    const killAfter = opts.minKillMs + Math.floor(rand() * (opts.maxKillMs - opts.minKillMs));
+    const killAfter = opts.minKillMs + Math.floor(rand() * (maxKill - opts.minKillMs));
     await new Promise((r) => setTimeout(r, killAfter));
-    if ((await liveJobs(world)) > 0) killedMidWork += 1;
+    if ((await liveJobs(world)) > 0) {
+      killedMidWork += 1;
+      maxKill = Math.min(opts.maxKillMs, Math.floor(maxKill * 1.1));
+    } else {
+      maxKill = Math.max(opts.minKillMs + 20, Math.floor(killAfter * 0.75));
+    }
     w.child.kill('SIGKILL');
     await w.exited;
     await expireLeases(world);
