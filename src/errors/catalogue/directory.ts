@@ -18,6 +18,31 @@ export const directoryErrors = {
     scope: 'connection', kind: 'throttle', retry: 'retry_after', http: 429,
     source: 'certification-center-directory-connections',
   },
+  'directory.throttled': {
+    title: 'Throttled',
+    cause: 'Syncwarden is pacing the directory reads of this connection to stay within {budget}, which it shares with every connection to the same tenant, so the sync is paused until the budget allows more.',
+    resolution: 'No action needed: the sync resumes by itself at the time shown, from the page it reached. Connections that share a tenant share its budget; Syncwarden staggers their full syncs by itself.',
+    scope: 'connection', kind: 'throttle', retry: 'retry_after', http: 429,
+    source: 'certification-center-directory-connections',
+  },
+  'directory.dangling_reference': {
+    title: 'References to objects that were not read',
+    cause: 'The sync finished, but {count} memberships or grants name a group, account or role that the same complete read did not return (for example {sample}). The provider returned an inconsistent picture (objects changing during the read) or the connection cannot read every object it references.',
+    resolution: 'No action needed if it clears on the next sync. If it persists, test the connection: a missing read permission on groups or roles (see the connection\'s checks) is the usual cause.',
+    scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 409,
+  },
+  'directory.sync_running': {
+    title: 'A sync is already running',
+    cause: 'Another worker started a sync of the connection {name} at the same moment.',
+    resolution: 'No action needed: the running sync continues; its result appears in the sync history.',
+    scope: 'connection', kind: 'transient', retry: 'backoff', http: 409,
+  },
+  'directory.not_directory': {
+    title: 'Not a directory connection',
+    cause: 'The connection {name} is used for {role}, not for the identity inventory.',
+    resolution: 'Pick a connection whose role is Directory (Connections > Add connection > Directory).',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 400,
+  },
   'directory.revoke_unsupported': {
     title: 'This access cannot be removed automatically',
     cause: 'Write-back does not support removing {what} on this connection.',

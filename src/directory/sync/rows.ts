@@ -1,0 +1,108 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { HASHED, KEY_COLUMNS, pairKey, splitKey, type ObjectTable, type StagedRow } from '../records.js';
+
+/** Kysely's types cannot follow a table chosen at run time; the column lists below are checked by the tests. */
+type Db = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Trx = Transaction<Database> | Kysely<Database>;
+
+export interface Where {
+  readonly tenantId: string;
+  readonly connectionId: string;
+}
+
+export interface Existing {
+  readonly hash: string;
+  readonly pageKey: string;
+}
+
+/** Both engines take ~32k bound parameters per statement; stay well under. */
+const MAX_PARAMS = 16_000;
+
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** What the connection already holds for these keys: content hash and the page it came from. */
+export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readonly string[]): Promise<Map<string, Existing>> {
+  const out = new Map<string, Existing>();
+  if (keys.length === 0) return out;
+  const q = db as unknown as Db;
+  const cols = KEY_COLUMNS[table];
+  const hashCol = HASHED.has(table) ? 'hash' : table === 'dir_excluded' ? 'reason' : table === 'dir_memberships' ? 'role' : null;
+  for (const part of chunks(keys, cols.length === 1 ? 2_000 : 1_000)) {
+    let query = q.selectFrom(table).select([...cols, 'page_key', ...(hashCol ? [hashCol] : [])]).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
+    if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
+    else {
+      const pairs = part.map(splitKey);
+      query = query.where((eb) => eb(eb.refTuple(cols[0]!, cols[1]!), 'in', pairs.map(([a, b]) => eb.tuple(a!, b!))));
+    }
+    for (const r of (await query.execute()) as Record<string, string | null>[]) {
+      const key = cols.length === 1 ? r[cols[0]!]! : pairKey(r[cols[0]!]!, r[cols[1]!]!);
+      out.set(key, { hash: hashCol ? (r[hashCol] ?? '') : '', pageKey: r['page_key']! });
+    }
+  }
+  return out;
+}
+
+/** Columns never overwritten by a re-read: set by correlation, or the first time the row was seen. */
+const KEEP_ON_CONFLICT = new Set(['first_seen_at', 'identity_id', 'match_json']);
+
+/**
+ * Inserts or updates rows of one table in as few statements as the parameter limit allows.
+ * `keepPageKey`: a delta read changes content, not the page of the full pass a row belongs to.
+ * updated_at moves only when the content hash changed, so it means "last changed".
+ */
+export async function upsert(db: Trx, w: Where, table: ObjectTable, rows: readonly StagedRow[], gen: number, pageKey: string, now: string, keepPageKey: boolean): Promise<void> {
+  if (rows.length === 0) return;
+  const q = db as unknown as Db;
+  const hashed = HASHED.has(table);
+  const values = rows.map((r) => {
+    const v: Record<string, string | number | null> = { tenant_id: w.tenantId, connection_id: w.connectionId, ...r.columns, page_key: pageKey, gen };
+    if (hashed) {
+      v['hash'] = r.hash;
+      v['updated_at'] = now;
+    }
+    if (table === 'dir_accounts') v['first_seen_at'] = now;
+    return v;
+  });
+  const columns = Object.keys(values[0]!);
+  const keys = new Set(['tenant_id', 'connection_id', ...KEY_COLUMNS[table]]);
+  const updatable = columns.filter((c) => !keys.has(c) && !KEEP_ON_CONFLICT.has(c) && !(keepPageKey && c === 'page_key'));
+  for (const part of chunks(values, Math.max(1, Math.floor(MAX_PARAMS / columns.length)))) {
+    await q
+      .insertInto(table)
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'connection_id', ...KEY_COLUMNS[table]]).doUpdateSet((eb) => {
+          const set: Record<string, unknown> = {};
+          for (const c of updatable) {
+            set[c] = c === 'updated_at' ? sql`CASE WHEN ${sql.ref(`${table}.hash`)} = ${sql.ref('excluded.hash')} THEN ${sql.ref(`${table}.updated_at`)} ELSE ${sql.ref('excluded.updated_at')} END` : eb.ref(`excluded.${c}`);
+          }
+          return set;
+        }),
+      )
+      .execute();
+  }
+}
+
+/** Deletes rows by key; returns how many existed. */
+export async function removeKeys(db: Trx, w: Where, table: ObjectTable, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const q = db as unknown as Db;
+  const cols = KEY_COLUMNS[table];
+  let removed = 0;
+  for (const part of chunks(keys, 1_000)) {
+    let query = q.deleteFrom(table).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
+    if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
+    else {
+      const pairs = part.map(splitKey);
+      query = query.where((eb) => eb(eb.refTuple(cols[0]!, cols[1]!), 'in', pairs.map(([a, b]) => eb.tuple(a!, b!))));
+    }
+    const r = await query.executeTakeFirst();
+    removed += Number(r.numDeletedRows);
+  }
+  return removed;
+}

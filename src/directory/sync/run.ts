@@ -1,0 +1,338 @@
+import { sql } from 'kysely';
+import type { Runtime } from '../../runtime/context.js';
+import type { DirectorySource, DirectoryStream, HttpClientOptions } from '../../connectors/sdk/index.js';
+import { AppError, catalogue, toAppError, type StoredError } from '../../errors/index.js';
+import { directoryScopeOf, openDirectorySource, recordScopeExclusions, requireConnection } from '../../connections/service.js';
+import type { ConnectionRow } from '../../store/connections-repo.js';
+import { newId, nowIso } from '../../model/ids.js';
+import { fromJson, toJson } from '../../store/json.js';
+import { recordAudit } from '../../audit/audit.js';
+import { enqueue } from '../../engine/jobs.js';
+import { hashOf } from '../records.js';
+import { scopeKey } from '../scope.js';
+import { directoryGate, learnGraphTier } from './budgets.js';
+import { pageKeyOf, parseCheckpoint, START, type Checkpoint } from './checkpoint.js';
+import { stagePage, writeDeltaPage, writeFullPage, type PageCounts } from './pages.js';
+import { countExcluded, countObjects, removeUnseen } from './finalize.js';
+import { danglingReferences } from './checks.js';
+import { ensureState, planAfterRun, type DirStateRow } from './state.js';
+import { quotaKeyOf } from './quota-key.js';
+import type { Trx, Where } from './rows.js';
+import { getRun, type DirRunView } from '../views.js';
+
+export type SyncMode = 'auto' | 'full' | 'delta';
+export type SyncTrigger = 'manual' | 'schedule';
+
+export interface RunOptions {
+  readonly mode?: SyncMode;
+  readonly trigger?: SyncTrigger;
+  /** Stops between pages (the checkpoint stands); the run resumes on the next call. */
+  readonly signal?: AbortSignal;
+  /** Extra HTTP options (benchmarks lift nothing here; tests may shorten waits). */
+  readonly http?: Partial<HttpClientOptions>;
+}
+
+export type StepOutcome =
+  | { readonly runId: string; readonly status: 'succeeded' | 'warning' | 'failed' }
+  | { readonly runId: string; readonly status: 'throttled'; readonly resumeAt: Date }
+  | { readonly runId: string; readonly status: 'interrupted' };
+
+export const CORRELATE_JOB = 'directory.correlate';
+
+/** Runs (or resumes) the connection's sync until it ends or is throttled; for tests and the CLI. */
+export async function runDirectorySync(rt: Runtime, tenantId: string, connectionId: string, opts: RunOptions = {}): Promise<DirRunView> {
+  const out = await stepDirectorySync(rt, tenantId, connectionId, opts);
+  return getRun(rt, tenantId, out.runId);
+}
+
+type RunRow = { id: string; mode: string; gen: number; checkpoint_json: string; status: string };
+
+/**
+ * One sync run of a directory connection, or the rest of one a crash, a stop or a throttle
+ * interrupted. Reads one page per call; writes each page and the checkpoint after it in one
+ * transaction; applies deletions only after every stream completed; a read that fails ends the
+ * run as that error and changes nothing more (never a "successful" empty sync).
+ */
+export async function stepDirectorySync(rt: Runtime, tenantId: string, connectionId: string, opts: RunOptions = {}): Promise<StepOutcome> {
+  const row = await requireConnection(rt, tenantId, connectionId);
+  if (row.role !== 'directory') throw new AppError('directory.not_directory', { name: row.name, role: row.role.replace(/_/g, ' ') });
+  const w: Where = { tenantId, connectionId };
+  const state = await ensureState(rt, tenantId, connectionId);
+  let run = state.active_run_id ? await runRow(rt, tenantId, state.active_run_id) : undefined;
+  let source: DirectorySource;
+  try {
+    source = await openDirectorySource(rt, tenantId, row, { http: { gate: directoryGate(rt).gate, ...opts.http } });
+  } catch (e) {
+    run ??= await startRun(rt, w, state, 'full', opts.trigger ?? 'manual');
+    return fail(rt, w, row, run.id, toAppError(e));
+  }
+  run ??= await startRun(rt, w, state, chooseMode(opts.mode ?? 'auto', source.streams, state), opts.trigger ?? 'manual');
+  if (run.status === 'throttled') await rt.store.db.updateTable('dir_runs').set({ status: 'running', resume_at: null, updated_at: nowIso(rt.now()) }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
+
+  const scope = directoryScopeOf(row);
+  const sk = scopeKey(scope);
+  const gen = Number(run.gen);
+  const mode = run.mode as 'full' | 'delta';
+  const stateDeltas = fromJson<Record<string, string>>(state.delta_json, {});
+  const fingerprints = await loadFingerprints(rt, w);
+  const cp: Checkpoint = parseCheckpoint(run.checkpoint_json);
+
+  try {
+    while (cp.i < source.streams.length) {
+      if (opts.signal?.aborted) return { runId: run.id, status: 'interrupted' };
+      const stream = source.streams[cp.i]!;
+      const full = mode === 'full' || !stream.incremental || cp.full.includes(stream.name);
+      if (full && !cp.full.includes(stream.name)) cp.full.push(stream.name);
+      if (stream.perGroup && cp.parent === null) {
+        const first = await nextParent(rt, w, gen, null, source.streams);
+        if (first === null) {
+          advanceStream(cp);
+          await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+          continue;
+        }
+        cp.parent = first;
+      }
+      let cursor = cp.cursor;
+      if (!full && cursor === null && cp.page === 0) cursor = stateDeltas[stream.name] ?? null;
+      if (!full && cursor === null) {
+        // No cursor to read changes from: this stream is read in full in this run.
+        cp.full.push(stream.name);
+        continue;
+      }
+      let page;
+      try {
+        page = await source.read(stream.name, cursor, cp.parent ?? undefined);
+      } catch (e) {
+        if (!full && e instanceof AppError && e.code === 'directory.delta_expired') {
+          cp.full.push(stream.name);
+          Object.assign(cp, { cursor: null, page: 0 });
+          await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+          await rt.store.db.updateTable('dir_runs').set({ trigger: 'delta_expired' }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
+          continue;
+        }
+        throw e;
+      }
+      const jsons = page.items.map((r) => JSON.stringify(r));
+      const staged = stagePage(page.items, jsons, scope);
+      const now = nowIso(rt.now());
+      const pageKey = pageKeyOf(stream.name, cp.parent, cp.page);
+      const fingerprint = full ? hashOf(`${sk}\n${jsons.join('\n')}`) : null;
+      const unchanged = full && fingerprints.get(pageKey) === fingerprint;
+      const here = { ...cp };
+      const runAfter = advance(cp, page.next, page.deltaCursor, stream.name);
+      await rt.store.db.transaction().execute(async (trx) => {
+        let counts: PageCounts = { added: 0, changed: 0, removed: 0 };
+        if (unchanged) {
+          await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', '=', pageKey).execute();
+        } else if (full) {
+          counts = await writeFullPage(trx, w, staged, gen, pageKey, now);
+          await trx
+            .insertInto('dir_pages')
+            .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, objects: page.items.length })
+            .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, objects: page.items.length }))
+            .execute();
+        } else {
+          counts = await writeDeltaPage(trx, w, staged, gen, now);
+        }
+        await saveCheckpoint(trx, w, run.id, cp, counts, page.items.length, unchanged);
+      });
+      if (!unchanged && fingerprint) fingerprints.set(pageKey, fingerprint);
+      void here;
+      if (runAfter === 'next_parent') {
+        const next = await nextParent(rt, w, gen, cp.parent, source.streams);
+        if (next === null) advanceStream(cp);
+        else Object.assign(cp, { parent: next, cursor: null, page: 0 });
+        await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+      }
+    }
+    return await finish(rt, w, row, run.id, gen, mode, cp, source.streams, state);
+  } catch (e) {
+    const err = toAppError(e);
+    if (catalogue[err.code].kind === 'throttle') return throttled(rt, w, run.id, err);
+    return fail(rt, w, row, run.id, err);
+  }
+}
+
+function chooseMode(requested: SyncMode, streams: readonly DirectoryStream[], state: DirStateRow): 'full' | 'delta' {
+  if (requested === 'full') return 'full';
+  const incremental = streams.filter((s) => s.incremental);
+  if (incremental.length === 0) return 'full';
+  const deltas = fromJson<Record<string, string>>(state.delta_json, {});
+  return incremental.every((s) => deltas[s.name]) ? 'delta' : 'full';
+}
+
+/** Moves the checkpoint past a page; 'next_parent' when a per-group stream finished a group. */
+function advance(cp: Checkpoint, next: string | null, deltaCursor: string | null, stream: string): 'next_parent' | null {
+  if (next) {
+    cp.cursor = next;
+    cp.page += 1;
+    return null;
+  }
+  if (deltaCursor) cp.deltas[stream] = deltaCursor;
+  if (cp.parent !== null) return 'next_parent';
+  advanceStream(cp);
+  return null;
+}
+
+function advanceStream(cp: Checkpoint): void {
+  Object.assign(cp, { i: cp.i + 1, cursor: null, parent: null, page: 0 });
+}
+
+async function saveCheckpoint(db: Trx, w: Where, runId: string, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = false): Promise<void> {
+  await db
+    .updateTable('dir_runs')
+    .set({
+      checkpoint_json: JSON.stringify(cp),
+      objects_read: sql`objects_read + ${objects}`,
+      pages_read: sql`pages_read + ${counts ? 1 : 0}`,
+      pages_unchanged: sql`pages_unchanged + ${unchanged ? 1 : 0}`,
+      added: sql`added + ${counts?.added ?? 0}`,
+      changed: sql`changed + ${counts?.changed ?? 0}`,
+      removed: sql`removed + ${counts?.removed ?? 0}`,
+      updated_at: new Date().toISOString(),
+    })
+    .where('tenant_id', '=', w.tenantId)
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** The next group (by id) whose members a per-group stream reads: groups this pass has seen. */
+async function nextParent(rt: Runtime, w: Where, gen: number, after: string | null, streams: readonly DirectoryStream[]): Promise<string | null> {
+  const listing = streams.filter((s) => !s.perGroup && s.yields.includes('group')).map((s) => s.name);
+  let from = after;
+  for (;;) {
+    let q = rt.store.db
+      .selectFrom('dir_groups')
+      .select(['external_id', 'page_key', 'gen'])
+      .where('tenant_id', '=', w.tenantId)
+      .where('connection_id', '=', w.connectionId)
+      .orderBy('external_id')
+      .limit(200);
+    if (from !== null) q = q.where('external_id', '>', from);
+    const rows = await q.execute();
+    if (rows.length === 0) return null;
+    for (const r of rows) {
+      const stream = r.page_key.split(/[#/]/)[0]!;
+      if (!listing.includes(stream)) continue;
+      if (Number(r.gen) === gen || (await keptThisRun(rt, w, r.page_key, gen))) return r.external_id;
+    }
+    from = rows[rows.length - 1]!.external_id;
+  }
+}
+
+async function keptThisRun(rt: Runtime, w: Where, pageKey: string, gen: number): Promise<boolean> {
+  const p = await rt.store.db.selectFrom('dir_pages').select('kept_gen').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('page_key', '=', pageKey).executeTakeFirst();
+  return Number(p?.kept_gen ?? -1) === gen;
+}
+
+async function loadFingerprints(rt: Runtime, w: Where): Promise<Map<string, string>> {
+  const rows = await rt.store.db.selectFrom('dir_pages').select(['page_key', 'hash']).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).execute();
+  const m = new Map<string, string>();
+  for (const r of rows) if (r.hash) m.set(r.page_key, r.hash);
+  return m;
+}
+
+async function runRow(rt: Runtime, tenantId: string, id: string): Promise<RunRow | undefined> {
+  const r = await rt.store.db.selectFrom('dir_runs').select(['id', 'mode', 'gen', 'checkpoint_json', 'status']).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return r && (r.status === 'running' || r.status === 'throttled') ? r : undefined;
+}
+
+/** A new run takes the next generation; the compare-and-set keeps two processes from starting two. */
+async function startRun(rt: Runtime, w: Where, state: DirStateRow, mode: 'full' | 'delta', trigger: SyncTrigger): Promise<RunRow> {
+  const now = nowIso(rt.now());
+  const id = newId('dsr', rt.now());
+  const gen = Number(state.gen) + 1;
+  const checkpoint = JSON.stringify(START);
+  await rt.store.db.transaction().execute(async (trx) => {
+    let claim = trx.updateTable('dir_state').set({ gen, active_run_id: id, updated_at: now }).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('gen', '=', Number(state.gen));
+    claim = state.active_run_id === null ? claim.where('active_run_id', 'is', null) : claim.where('active_run_id', '=', state.active_run_id);
+    const won = await claim.executeTakeFirst();
+    if (Number(won.numUpdatedRows) !== 1) throw new AppError('directory.sync_running', { name: w.connectionId });
+    await trx
+      .insertInto('dir_runs')
+      .values({ tenant_id: w.tenantId, id, connection_id: w.connectionId, mode, trigger, status: 'running', gen, checkpoint_json: checkpoint, objects_read: 0, pages_read: 0, pages_unchanged: 0, added: 0, changed: 0, removed: 0, counts_json: null, excluded_json: null, checks_json: null, error_json: null, resume_at: null, started_at: now, updated_at: now, finished_at: null })
+      .execute();
+  });
+  return { id, mode, gen, checkpoint_json: checkpoint, status: 'running' };
+}
+
+async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, gen: number, mode: 'full' | 'delta', cp: Checkpoint, streams: readonly DirectoryStream[], state: DirStateRow): Promise<StepOutcome> {
+  const now = nowIso(rt.now());
+  const fullStreams = mode === 'full' ? null : cp.full;
+  const result = await rt.store.db.transaction().execute(async (trx) => {
+    const removed = await removeUnseen(trx, w, gen, fullStreams);
+    const r = await trx.selectFrom('dir_runs').select(['added', 'changed', 'removed']).where('tenant_id', '=', w.tenantId).where('id', '=', runId).executeTakeFirstOrThrow();
+    const changedAnything = Number(r.added) + Number(r.changed) + Number(r.removed) + removed > 0;
+    const previous = state.last_run_id ? await trx.selectFrom('dir_runs').select(['counts_json', 'checks_json', 'excluded_json', 'status']).where('tenant_id', '=', w.tenantId).where('id', '=', state.last_run_id).executeTakeFirst() : undefined;
+    // Nothing changed since a run that counted and checked everything: its figures still hold.
+    const reuse = !changedAnything && previous && previous.counts_json && previous.checks_json && previous.excluded_json && (previous.status === 'succeeded' || previous.status === 'warning');
+    const counts = reuse ? JSON.parse(previous.counts_json!) : await countObjects(trx, w);
+    const checks = reuse ? JSON.parse(previous.checks_json!) : await danglingReferences(trx, w);
+    const excluded = reuse ? JSON.parse(previous.excluded_json!) : await countExcluded(trx, w);
+    const status = checks.danglingMemberships + checks.danglingGrants > 0 ? 'warning' : 'succeeded';
+    const error: StoredError | null = status === 'warning' ? { code: 'directory.dangling_reference', params: { count: checks.danglingMemberships + checks.danglingGrants, sample: checks.samples[0] ?? '' } } : null;
+    await trx
+      .updateTable('dir_runs')
+      .set({ status, removed: sql`removed + ${removed}`, counts_json: toJson(counts), checks_json: toJson(checks), excluded_json: toJson(excluded), error_json: error ? toJson(error) : null, checkpoint_json: JSON.stringify(cp), finished_at: now, updated_at: now })
+      .where('tenant_id', '=', w.tenantId)
+      .where('id', '=', runId)
+      .execute();
+    const deltas = mode === 'full' ? cp.deltas : { ...fromJson<Record<string, string>>(state.delta_json, {}), ...cp.deltas };
+    const incremental = streams.some((s) => s.incremental);
+    await trx
+      .updateTable('dir_state')
+      .set({
+        delta_json: toJson(deltas), active_run_id: null, last_run_id: runId, last_success_at: now, throttled_until: null, throttle_json: null, updated_at: now,
+        ...planAfterRun(rt.now(), { full: mode === 'full', incremental, state }),
+      })
+      .where('tenant_id', '=', w.tenantId)
+      .where('connection_id', '=', w.connectionId)
+      .execute();
+    return { status, counts, excluded, error, changedAnything };
+  });
+  if (row.kind === 'microsoft365') learnGraphTier(rt, quotaKeyOf(row), result.counts.accounts);
+  if (mode === 'full' || cp.full.length > 0) await recordScopeExclusions(rt, w.tenantId, w.connectionId, result.excluded);
+  if (result.changedAnything) await enqueue(rt.store.db, w.tenantId, { kind: CORRELATE_JOB, dedupeKey: 'directory:correlate', payload: {} }, rt.now());
+  if (result.error) {
+    await recordAudit(rt.store.db, rt.store.dialect, w.tenantId, {
+      severity: 'warning', action: 'directory.sync_warning', actor: 'system', target: { type: 'connection', id: w.connectionId, name: row.name },
+      message: `Directory sync of "${row.name}" finished with a warning: ${catalogue['directory.dangling_reference'].title}`,
+      code: result.error.code, params: result.error.params,
+    }, rt.now());
+  }
+  return { runId, status: result.status as 'succeeded' | 'warning' };
+}
+
+async function throttled(rt: Runtime, w: Where, runId: string, err: AppError): Promise<StepOutcome> {
+  const resumeAt = new Date(rt.now() + Math.max(1_000, err.retryAfterMs ?? 60_000));
+  const now = nowIso(rt.now());
+  const budget = typeof err.params['budget'] === 'string' ? err.params['budget'] : typeof err.params['provider'] === 'string' ? `${err.params['provider']}'s limit` : 'the provider\'s limit';
+  const stored: StoredError = { code: 'directory.throttled', params: { budget } };
+  await rt.store.db.updateTable('dir_runs').set({ status: 'throttled', resume_at: resumeAt.toISOString(), error_json: toJson(stored), updated_at: now }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).execute();
+  await rt.store.db
+    .updateTable('dir_state')
+    .set({ throttled_until: resumeAt.toISOString(), throttle_json: toJson({ since: now, budget, cause: err.code }), updated_at: now })
+    .where('tenant_id', '=', w.tenantId)
+    .where('connection_id', '=', w.connectionId)
+    .execute();
+  return { runId, status: 'throttled', resumeAt };
+}
+
+async function fail(rt: Runtime, w: Where, row: ConnectionRow, runId: string, err: AppError): Promise<StepOutcome> {
+  const now = nowIso(rt.now());
+  if (err.code === 'internal.unexpected') rt.log.error({ err: err.cause ?? err, connection: w.connectionId }, 'directory sync failed unexpectedly');
+  await rt.store.db.updateTable('dir_runs').set({ status: 'failed', error_json: toJson(err.toJSON()), finished_at: now, updated_at: now }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).execute();
+  const state = await ensureState(rt, w.tenantId, w.connectionId);
+  await rt.store.db
+    .updateTable('dir_state')
+    .set({ active_run_id: null, last_run_id: runId, throttled_until: null, throttle_json: null, updated_at: now, ...planAfterRun(rt.now(), { failed: true, full: false, incremental: false, state }) })
+    .where('tenant_id', '=', w.tenantId)
+    .where('connection_id', '=', w.connectionId)
+    .execute();
+  await recordAudit(rt.store.db, rt.store.dialect, w.tenantId, {
+    severity: 'error', action: 'directory.sync_failed', actor: 'system', target: { type: 'connection', id: w.connectionId, name: row.name },
+    message: `Directory sync of "${row.name}" failed: ${catalogue[err.code].title}. Nothing was removed from the inventory.`,
+    code: err.code, params: err.params,
+  }, rt.now());
+  return { runId, status: 'failed' };
+}
