@@ -9,14 +9,17 @@
 import { run as mailThroughput } from './mail-throughput.js';
 import { run as mailIdleCycle } from './mail-idle-cycle.js';
 import { run as mailCrash } from './mail-crash.js';
+import { run as directorySync } from './directory-sync.js';
 
 export type BenchArgs = Readonly<Record<string, string>>;
-export type Benchmark = (args: BenchArgs) => Promise<Record<string, unknown>>;
+/** One line of figures, or several (one per database, say). */
+export type Benchmark = (args: BenchArgs) => Promise<Record<string, unknown> | Record<string, unknown>[]>;
 
 const benchmarks: Record<string, Benchmark> = {
   'mail-throughput': mailThroughput,
   'mail-idle-cycle': mailIdleCycle,
   'mail-crash': mailCrash,
+  'directory-sync': directorySync,
 };
 
 function parseArgs(argv: readonly string[]): { name: string | undefined; args: Record<string, string> } {
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const figures = await benchmarks[name]!(args);
-  process.stdout.write(`${JSON.stringify({ bench: name, ...figures, seconds: Math.round((Date.now() - started) / 1000) })}\n`);
+  for (const f of Array.isArray(figures) ? figures : [figures]) {
+    process.stdout.write(`${JSON.stringify({ bench: name, ...f, seconds: Math.round((Date.now() - started) / 1000) })}\n`);
+  }
 }
 
 main().then(

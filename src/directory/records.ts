@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DirectoryRecord, DirectoryScope } from '../connectors/sdk/index.js';
 import { exclusionOf } from './scope.js';
 
@@ -30,8 +30,12 @@ export interface StagedRow {
 
 export type Removal = { readonly remove: true; readonly table: ObjectTable; readonly key: string };
 
+/**
+ * A content fingerprint. One-shot `crypto.hash` on a flat string: about ten times faster than
+ * `createHash().update()` on a concatenated one, which matters at a million records a sync.
+ */
 export function hashOf(text: string): string {
-  return createHash('sha1').update(text).digest('base64url').slice(0, 22);
+  return hash('sha1', text, 'base64url').slice(0, 22);
 }
 
 /** Pair keys join with a character no provider id contains. */
@@ -48,9 +52,10 @@ const attrs = (a: Readonly<Record<string, unknown>>): string => JSON.stringify(a
 /**
  * A connector record as the row it becomes, with the scope applied: an account the scope
  * leaves out becomes a dir_excluded row (so the question "why is she missing?" has an answer).
- * `json` is the record's serialisation, already made for the page fingerprint.
+ * Content hashes cover the whole record, so any attribute change counts as a change.
  */
-export function stage(record: DirectoryRecord, json: string, scope: DirectoryScope): StagedRow | Removal | null {
+export function stage(record: DirectoryRecord, scope: DirectoryScope): StagedRow | Removal | null {
+  const json = () => JSON.stringify(record);
   switch (record.type) {
     case 'account': {
       const reason = exclusionOf(record, scope);
@@ -61,7 +66,7 @@ export function stage(record: DirectoryRecord, json: string, scope: DirectorySco
         };
       }
       return {
-        table: 'dir_accounts', key: record.externalId, hash: hashOf(json),
+        table: 'dir_accounts', key: record.externalId, hash: hashOf(json()),
         columns: {
           external_id: record.externalId, account_type: record.accountType, user_name: record.userName, email: record.email,
           display_name: record.displayName, given_name: record.givenName, family_name: record.familyName, employee_id: record.employeeId,
@@ -72,7 +77,7 @@ export function stage(record: DirectoryRecord, json: string, scope: DirectorySco
     }
     case 'group':
       return {
-        table: 'dir_groups', key: record.externalId, hash: hashOf(json),
+        table: 'dir_groups', key: record.externalId, hash: hashOf(json()),
         columns: { external_id: record.externalId, display_name: record.displayName, email: record.email, description: record.description, attributes_json: attrs(record.attributes) },
       };
     case 'membership':
@@ -82,7 +87,7 @@ export function stage(record: DirectoryRecord, json: string, scope: DirectorySco
       };
     case 'entitlement':
       return {
-        table: 'dir_entitlements', key: record.externalId, hash: hashOf(json),
+        table: 'dir_entitlements', key: record.externalId, hash: hashOf(json()),
         columns: {
           external_id: record.externalId, entitlement_type: record.entitlementType, display_name: record.displayName,
           description: record.description, privileged: record.privileged ? 1 : 0, attributes_json: attrs(record.attributes),
@@ -95,7 +100,7 @@ export function stage(record: DirectoryRecord, json: string, scope: DirectorySco
       };
     case 'credential':
       return {
-        table: 'dir_credentials', key: record.externalId, hash: hashOf(json),
+        table: 'dir_credentials', key: record.externalId, hash: hashOf(json()),
         columns: {
           external_id: record.externalId, account_id: record.accountId, credential_type: record.credentialType, status: record.status,
           source_created_at: record.createdAt, last_used_at: record.lastUsedAt, attributes_json: attrs(record.attributes),
@@ -116,4 +121,41 @@ export function stage(record: DirectoryRecord, json: string, scope: DirectorySco
 
 export function isRemoval(x: StagedRow | Removal): x is Removal {
   return 'remove' in x;
+}
+
+/**
+ * A page's fingerprint: a 64-bit hash (two 32-bit FNV-1a lanes with different primes) over
+ * every key and value of every record, in order. Change detection only (not security): a
+ * walk over the records costs a tenth of serialising them and hashing the text, which at a
+ * million records is most of a re-sync where nothing changed.
+ */
+export function fingerprintOf(items: readonly unknown[]): string {
+  let a = 0x811c9dc5 | 0;
+  let b = 0x050c5d1f | 0;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 16777619);
+      b = Math.imul(b ^ c, 2246822507);
+    }
+    a = Math.imul(a ^ 0x1f, 16777619); // field separator
+    b = Math.imul(b ^ 0x1f, 2246822507);
+  };
+  const walk = (v: unknown): void => {
+    if (v === null || v === undefined) mix(v === null ? '\u0000n' : '\u0000u');
+    else if (typeof v === 'string') mix(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') mix(`\u0000${String(v)}`);
+    else if (Array.isArray(v)) {
+      mix(`\u0000[${v.length}`);
+      for (const x of v) walk(x);
+    } else if (typeof v === 'object') {
+      for (const k in v as Record<string, unknown>) {
+        mix(k);
+        walk((v as Record<string, unknown>)[k]);
+      }
+      mix('\u0000}');
+    }
+  };
+  walk(items);
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${items.length}`;
 }

@@ -1,6 +1,8 @@
 import type { Runtime } from '../../runtime/context.js';
 import { createDbRateGate, limitsByPrefix, type BudgetLimit, type DbRateGate, type LimitFor } from '../../engine/rate-budget.js';
 import { AWS_BUDGET } from '../../connectors/aws/index.js';
+import type { RateGate } from '../../connectors/sdk/index.js';
+import { reservingGate } from './reserving-gate.js';
 import { DIRECTORY_BUDGET_PREFIX, DIRECTORY_QUERIES_PER_MINUTE } from '../../connectors/google/index.js';
 
 /**
@@ -34,7 +36,9 @@ const BASE: Record<string, BudgetLimit> = {
 export const DIRECTORY_YIELD_AFTER_MS = 20_000;
 
 interface Gates {
-  gate: DbRateGate;
+  /** Reserves blocks of the shared budget (a 1/50th of the window's quota) from the database gate. */
+  gate: RateGate;
+  shared: DbRateGate;
   /** Per key: the Graph tier learnt from the tenant's size. */
   exact: Map<string, BudgetLimit>;
 }
@@ -47,8 +51,9 @@ export function directoryGate(rt: Runtime): Gates {
     const exact = new Map<string, BudgetLimit>();
     const byPrefix = limitsByPrefix(BASE);
     const limitFor: LimitFor = (key) => exact.get(key) ?? byPrefix(key);
-    const gate = createDbRateGate({ db: rt.store.db, dialect: rt.store.dialect, limitFor, now: rt.now, yieldAfterMs: DIRECTORY_YIELD_AFTER_MS, maxSleepMs: 1_000 });
-    perRuntime.set(rt, (g = { gate, exact }));
+    const shared = createDbRateGate({ db: rt.store.db, dialect: rt.store.dialect, limitFor, now: rt.now, yieldAfterMs: DIRECTORY_YIELD_AFTER_MS, maxSleepMs: 1_000 });
+    const gate = reservingGate(shared, (key) => Math.max(1, Math.floor((limitFor(key)?.amount ?? 50) / 50)));
+    perRuntime.set(rt, (g = { gate, shared, exact }));
   }
   return g;
 }

@@ -17,10 +17,14 @@ export const checkpointSchema = z.object({
   full: z.array(z.string()),
   /** Delta cursors the streams' last pages handed out in this run. */
   deltas: z.record(z.string(), z.string()),
+  /** The connection held nothing when the run began: nothing to compare pages with. */
+  fresh: z.boolean().default(false),
+  /** Net rows added (+) / removed (−) per table so far in this run. */
+  net: z.record(z.string(), z.number()).default({}),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
-export const START: Checkpoint = { i: 0, cursor: null, parent: null, page: 0, full: [], deltas: {} };
+export const START: Checkpoint = { i: 0, cursor: null, parent: null, page: 0, full: [], deltas: {}, fresh: false, net: {} };
 
 export function parseCheckpoint(json: string): Checkpoint {
   const r = checkpointSchema.safeParse(JSON.parse(json));

@@ -15,10 +15,16 @@ const SAMPLES = 5;
  * An account the scope left out is not dangling (dir_excluded knows it). A dangling reference
  * means the provider's picture was inconsistent (changes during the read) or the connection
  * cannot read everything it references; the run is reported with a warning, never silently.
+ * `onlyGen`: look only at rows that run wrote (on pages it touched) — enough when the run
+ * before found nothing dangling, since removals take their references with them.
  */
-export async function danglingReferences(db: Trx, w: Where): Promise<Checks> {
+export async function danglingReferences(db: Trx, w: Where, onlyGen?: number): Promise<Checks> {
   const t = w.tenantId;
   const c = w.connectionId;
+  const written = (alias: string) =>
+    onlyGen === undefined
+      ? sql`1 = 1`
+      : sql`${sql.ref(`${alias}.gen`)} = ${onlyGen} AND ${sql.ref(`${alias}.page_key`)} IN (SELECT p.page_key FROM dir_pages p WHERE p.tenant_id = ${t} AND p.connection_id = ${c} AND p.touched_gen = ${onlyGen})`;
   const exists = (table: string, col: string) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.tenant_id = ${t} AND o.connection_id = ${c} AND o.external_id = ${sql.ref(col)})`;
   const memberOk = sql`(CASE WHEN m.member_type = 'group' THEN ${exists('dir_groups', 'm.member_id')} ELSE (${exists('dir_accounts', 'm.member_id')} OR ${exists('dir_excluded', 'm.member_id')}) END)`;
   const principalOk = sql`(CASE WHEN g.principal_type = 'group' THEN ${exists('dir_groups', 'g.principal_id')} ELSE (${exists('dir_accounts', 'g.principal_id')} OR ${exists('dir_excluded', 'g.principal_id')}) END)`;
@@ -26,11 +32,11 @@ export async function danglingReferences(db: Trx, w: Where): Promise<Checks> {
   const badMemberships = sql<{ group_id: string; member_id: string; member_type: string; group_ok: number }>`
     SELECT m.group_id, m.member_id, m.member_type, (CASE WHEN ${exists('dir_groups', 'm.group_id')} THEN 1 ELSE 0 END) AS group_ok
     FROM dir_memberships m
-    WHERE m.tenant_id = ${t} AND m.connection_id = ${c} AND NOT (${exists('dir_groups', 'm.group_id')} AND ${memberOk})`;
+    WHERE m.tenant_id = ${t} AND m.connection_id = ${c} AND ${written('m')} AND NOT (${exists('dir_groups', 'm.group_id')} AND ${memberOk})`;
   const badGrants = sql<{ entitlement_id: string; principal_id: string; principal_type: string; ent_ok: number }>`
     SELECT g.entitlement_id, g.principal_id, g.principal_type, (CASE WHEN ${exists('dir_entitlements', 'g.entitlement_id')} THEN 1 ELSE 0 END) AS ent_ok
     FROM dir_grants g
-    WHERE g.tenant_id = ${t} AND g.connection_id = ${c} AND NOT (${exists('dir_entitlements', 'g.entitlement_id')} AND ${principalOk})`;
+    WHERE g.tenant_id = ${t} AND g.connection_id = ${c} AND ${written('g')} AND NOT (${exists('dir_entitlements', 'g.entitlement_id')} AND ${principalOk})`;
 
   const m = (await sql<{ n: number }>`SELECT count(*) AS n FROM (${badMemberships}) x`.execute(db)).rows[0]?.n ?? 0;
   const g = (await sql<{ n: number }>`SELECT count(*) AS n FROM (${badGrants}) x`.execute(db)).rows[0]?.n ?? 0;

@@ -1,11 +1,26 @@
+import type { Kysely } from 'kysely';
 import type { DirectoryRecord, DirectoryScope } from '../../connectors/sdk/index.js';
 import { isRemoval, OBJECT_TABLES, stage, type ObjectTable, type Removal, type StagedRow } from '../records.js';
 import { lookup, removeKeys, upsert, type Existing, type Trx, type Where } from './rows.js';
+
+/** Net rows added (+) or removed (−) per table, so totals need no count over a million rows. */
+export type Net = Partial<Record<ObjectTable, number>>;
 
 export interface PageCounts {
   added: number;
   changed: number;
   removed: number;
+  net: Net;
+}
+
+export const DELTA_PAGE = 'delta';
+
+export function emptyCounts(): PageCounts {
+  return { added: 0, changed: 0, removed: 0, net: {} };
+}
+
+export function addNet(into: Net, table: ObjectTable, n: number): void {
+  if (n !== 0) into[table] = (into[table] ?? 0) + n;
 }
 
 export interface StagedPage {
@@ -19,11 +34,11 @@ export interface StagedPage {
  * keeps its last record: the tables have one row per key, and a statement may not touch a row
  * twice.
  */
-export function stagePage(records: readonly DirectoryRecord[], jsons: readonly string[], scope: DirectoryScope): StagedPage {
+export function stagePage(records: readonly DirectoryRecord[], scope: DirectoryScope): StagedPage {
   const byTable = new Map<ObjectTable, Map<string, StagedRow>>();
   const removals: Removal[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const s = stage(records[i]!, jsons[i]!, scope);
+  for (const record of records) {
+    const s = stage(record, scope);
     if (!s) continue;
     if (isRemoval(s)) {
       removals.push(s);
@@ -64,14 +79,19 @@ const counted = (t: ObjectTable) => t !== 'dir_excluded';
  * A page of a full pass that differs from its fingerprint: every row upserted with this run's
  * generation and this page's key. Rows of the old page that are not here keep their old
  * generation and are removed when the pass completes (unless another page re-read them).
+ * `fresh`: the connection held nothing when the run began, so there is nothing to compare
+ * with (totals are counted once at the end instead).
  */
-export async function writeFullPage(db: Trx, w: Where, page: StagedPage, gen: number, pageKey: string, now: string): Promise<PageCounts> {
-  const counts: PageCounts = { added: 0, changed: 0, removed: 0 };
+export async function writeFullPage(db: Trx, w: Where, page: StagedPage, gen: number, pageKey: string, now: string, fresh: boolean): Promise<PageCounts> {
+  const counts = emptyCounts();
   for (const [table, rows] of page.rows) {
-    const d = await diff(db, w, table, rows);
-    if (counted(table)) {
-      counts.added += d.added;
-      counts.changed += d.changed;
+    if (!fresh) {
+      const d = await diff(db, w, table, rows);
+      addNet(counts.net, table, d.added);
+      if (counted(table)) {
+        counts.added += d.added;
+        counts.changed += d.changed;
+      }
     }
     await upsert(db, w, table, rows, gen, pageKey, now, false);
   }
@@ -85,26 +105,27 @@ export async function writeFullPage(db: Trx, w: Where, page: StagedPage, gen: nu
  * the inventory; one it now includes leaves dir_excluded.
  */
 export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: number, now: string): Promise<PageCounts> {
-  const counts: PageCounts = { added: 0, changed: 0, removed: 0 };
+  const counts = emptyCounts();
   const touchedPages = new Set<string>();
+  const removed = (table: ObjectTable, n: number) => {
+    addNet(counts.net, table, -n);
+    if (counted(table)) counts.removed += n;
+  };
   for (const [table, rows] of page.rows) {
     const d = await diff(db, w, table, rows);
     for (const p of d.pages) touchedPages.add(p);
+    addNet(counts.net, table, d.added);
     if (counted(table)) {
       counts.added += d.added;
       counts.changed += d.changed;
     }
     // Existing rows keep their page key; new ones belong to no page of a full pass yet.
-    const fresh = rows.filter((r) => !d.existing.has(r.key));
-    const known = rows.filter((r) => d.existing.has(r.key));
-    await upsert(db, w, table, known, gen, 'delta', now, true);
-    await upsert(db, w, table, fresh, gen, 'delta', now, false);
+    await upsert(db, w, table, rows.filter((r) => d.existing.has(r.key)), gen, DELTA_PAGE, now, true);
+    await upsert(db, w, table, rows.filter((r) => !d.existing.has(r.key)), gen, DELTA_PAGE, now, false);
   }
-  const accounts = page.rows.get('dir_accounts') ?? [];
-  const excluded = page.rows.get('dir_excluded') ?? [];
   // An account moving across the scope boundary leaves the table it was in.
-  counts.removed += await removeKeys(db, w, 'dir_accounts', excluded.map((r) => r.key));
-  await removeKeys(db, w, 'dir_excluded', accounts.map((r) => r.key));
+  removed('dir_accounts', await removeKeys(db, w, 'dir_accounts', (page.rows.get('dir_excluded') ?? []).map((r) => r.key)));
+  removed('dir_excluded', await removeKeys(db, w, 'dir_excluded', (page.rows.get('dir_accounts') ?? []).map((r) => r.key)));
 
   const removalsByTable = new Map<ObjectTable, string[]>();
   for (const r of page.removals) {
@@ -115,18 +136,60 @@ export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: n
   for (const [table, keys] of removalsByTable) {
     const existing = await lookup(db, w, table, keys);
     for (const e of existing.values()) touchedPages.add(e.pageKey);
-    counts.removed += await removeKeys(db, w, table, keys);
-    if (table === 'dir_accounts') await removeKeys(db, w, 'dir_excluded', keys);
+    removed(table, await removeKeys(db, w, table, keys));
+    if (table === 'dir_accounts') removed('dir_excluded', await removeKeys(db, w, 'dir_excluded', keys));
+    for (const [t, n] of Object.entries(await cascade(db, w, table, keys))) removed(t as ObjectTable, n);
   }
-  touchedPages.delete('delta');
-  if (touchedPages.size > 0) {
+  touchedPages.add(DELTA_PAGE);
+  await touchPages(db, w, [...touchedPages], gen, true);
+  return counts;
+}
+
+/**
+ * Marks pages as written in this run (the post-sync checks look at their rows only); `clear`
+ * also drops their fingerprint, since their rows no longer match it.
+ */
+export async function touchPages(db: Trx, w: Where, pageKeys: readonly string[], gen: number, clear: boolean): Promise<void> {
+  for (let i = 0; i < pageKeys.length; i += 500) {
+    const part = pageKeys.slice(i, i + 500);
     await db
       .updateTable('dir_pages')
-      .set({ hash: null })
+      .set(clear ? { hash: null, touched_gen: gen } : { touched_gen: gen })
       .where('tenant_id', '=', w.tenantId)
       .where('connection_id', '=', w.connectionId)
-      .where('page_key', 'in', [...touchedPages])
+      .where('page_key', 'in', part)
       .execute();
   }
-  return counts;
+  if (pageKeys.includes(DELTA_PAGE)) {
+    await db
+      .insertInto('dir_pages')
+      .values({ tenant_id: w.tenantId, connection_id: w.connectionId, page_key: DELTA_PAGE, hash: null, gen: 0, kept_gen: 0, touched_gen: gen, objects: 0 })
+      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ touched_gen: gen }))
+      .execute();
+  }
+}
+
+/**
+ * What goes with a removed object: a deleted account holds no memberships, grants or keys any
+ * more, a deleted group has no members. Change feeds do not always repeat those removals
+ * (Graph reports a deleted user in users/delta, not in every group's members@delta).
+ */
+export async function cascade(db: Trx, w: Where, table: ObjectTable, keys: readonly string[]): Promise<Net> {
+  const net: Net = {};
+  if (keys.length === 0) return net;
+  const del = async (t: 'dir_memberships' | 'dir_grants' | 'dir_credentials', col: string, part: string[]) => {
+    const r = await (db as unknown as Kysely<any>).deleteFrom(t).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where(col, 'in', part).executeTakeFirstOrThrow(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    addNet(net, t, Number(r.numDeletedRows));
+  };
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = keys.slice(i, i + 500);
+    if (table === 'dir_accounts' || table === 'dir_groups') {
+      await del('dir_memberships', 'member_id', part);
+      await del('dir_grants', 'principal_id', part);
+    }
+    if (table === 'dir_groups') await del('dir_memberships', 'group_id', part);
+    if (table === 'dir_accounts') await del('dir_credentials', 'account_id', part);
+    if (table === 'dir_entitlements') await del('dir_grants', 'entitlement_id', part);
+  }
+  return net;
 }

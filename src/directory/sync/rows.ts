@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Database } from '../../store/schema.js';
 import { HASHED, KEY_COLUMNS, pairKey, splitKey, type ObjectTable, type StagedRow } from '../records.js';
 
@@ -9,6 +10,25 @@ export type Trx = Transaction<Database> | Kysely<Database>;
 export interface Where {
   readonly tenantId: string;
   readonly connectionId: string;
+  /**
+   * The embedded database's handle when there is one: row-at-a-time prepared statements there
+   * cost ~2 µs, against ~25 µs per row for a compiled multi-row statement. Used only inside a
+   * transaction the caller opened, whose connection it is.
+   */
+  readonly raw?: SQLite.Database | undefined;
+}
+
+const prepared = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+function stmt(raw: SQLite.Database, text: string): SQLite.Statement {
+  let m = prepared.get(raw);
+  if (!m) prepared.set(raw, (m = new Map()));
+  let s = m.get(text);
+  if (!s) m.set(text, (s = raw.prepare(text)));
+  return s;
+}
+
+function hashColumnOf(table: ObjectTable): string | null {
+  return HASHED.has(table) ? 'hash' : table === 'dir_excluded' ? 'reason' : table === 'dir_memberships' ? 'role' : null;
 }
 
 export interface Existing {
@@ -31,7 +51,15 @@ export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readon
   if (keys.length === 0) return out;
   const q = db as unknown as Db;
   const cols = KEY_COLUMNS[table];
-  const hashCol = HASHED.has(table) ? 'hash' : table === 'dir_excluded' ? 'reason' : table === 'dir_memberships' ? 'role' : null;
+  const hashCol = hashColumnOf(table);
+  if (w.raw) {
+    const s = stmt(w.raw, `SELECT ${hashCol ?? "''"} AS h, page_key FROM ${table} WHERE tenant_id = ? AND connection_id = ? AND ${cols.map((c) => `${c} = ?`).join(' AND ')}`);
+    for (const key of keys) {
+      const r = (cols.length === 1 ? s.get(w.tenantId, w.connectionId, key) : s.get(w.tenantId, w.connectionId, ...splitKey(key))) as { h: string | null; page_key: string } | undefined;
+      if (r) out.set(key, { hash: r.h ?? '', pageKey: r.page_key });
+    }
+    return out;
+  }
   for (const part of chunks(keys, cols.length === 1 ? 2_000 : 1_000)) {
     let query = q.selectFrom(table).select([...cols, 'page_key', ...(hashCol ? [hashCol] : [])]).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
     if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
@@ -59,18 +87,30 @@ export async function upsert(db: Trx, w: Where, table: ObjectTable, rows: readon
   if (rows.length === 0) return;
   const q = db as unknown as Db;
   const hashed = HASHED.has(table);
-  const values = rows.map((r) => {
-    const v: Record<string, string | number | null> = { tenant_id: w.tenantId, connection_id: w.connectionId, ...r.columns, page_key: pageKey, gen };
-    if (hashed) {
-      v['hash'] = r.hash;
-      v['updated_at'] = now;
-    }
-    if (table === 'dir_accounts') v['first_seen_at'] = now;
+  const accounts = table === 'dir_accounts';
+  // Column order: the staged columns in the order stage() writes them (the same for every row
+  // of a table), then the bookkeeping columns.
+  const columns = ['tenant_id', 'connection_id', ...Object.keys(rows[0]!.columns), 'page_key', 'gen', ...(hashed ? ['hash', 'updated_at'] : []), ...(accounts ? ['first_seen_at'] : [])];
+  const rowValues = (r: StagedRow): (string | number | null)[] => {
+    const v: (string | number | null)[] = [w.tenantId, w.connectionId];
+    for (const x of Object.values(r.columns)) v.push(x ?? null);
+    v.push(pageKey, gen);
+    if (hashed) v.push(r.hash, now);
+    if (accounts) v.push(now);
     return v;
-  });
-  const columns = Object.keys(values[0]!);
+  };
   const keys = new Set(['tenant_id', 'connection_id', ...KEY_COLUMNS[table]]);
   const updatable = columns.filter((c) => !keys.has(c) && !KEEP_ON_CONFLICT.has(c) && !(keepPageKey && c === 'page_key'));
+  if (w.raw) {
+    const set = updatable.map((c) => (c === 'updated_at' ? `updated_at = CASE WHEN ${table}.hash = excluded.hash THEN ${table}.updated_at ELSE excluded.updated_at END` : `${c} = excluded.${c}`));
+    const s = stmt(w.raw, `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (tenant_id, connection_id, ${KEY_COLUMNS[table].join(', ')}) DO UPDATE SET ${set.join(', ')}`);
+    for (const r of rows) s.run(rowValues(r));
+    return;
+  }
+  const values = rows.map((r) => {
+    const v = rowValues(r);
+    return Object.fromEntries(columns.map((c, i) => [c, v[i]]));
+  });
   for (const part of chunks(values, Math.max(1, Math.floor(MAX_PARAMS / columns.length)))) {
     await q
       .insertInto(table)
@@ -94,6 +134,11 @@ export async function removeKeys(db: Trx, w: Where, table: ObjectTable, keys: re
   const q = db as unknown as Db;
   const cols = KEY_COLUMNS[table];
   let removed = 0;
+  if (w.raw) {
+    const s = stmt(w.raw, `DELETE FROM ${table} WHERE tenant_id = ? AND connection_id = ? AND ${cols.map((c) => `${c} = ?`).join(' AND ')}`);
+    for (const key of keys) removed += (cols.length === 1 ? s.run(w.tenantId, w.connectionId, key) : s.run(w.tenantId, w.connectionId, ...splitKey(key))).changes;
+    return removed;
+  }
   for (const part of chunks(keys, 1_000)) {
     let query = q.deleteFrom(table).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
     if (cols.length === 1) query = query.where(cols[0]!, 'in', part);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Runtime } from '../../runtime/context.js';
-import type { DirectorySource, DirectoryStream, HttpClientOptions } from '../../connectors/sdk/index.js';
+import type { DirectoryRecord, DirectorySource, DirectoryStream, HttpClientOptions, Page } from '../../connectors/sdk/index.js';
 import { AppError, catalogue, toAppError, type StoredError } from '../../errors/index.js';
 import { directoryScopeOf, openDirectorySource, recordScopeExclusions, requireConnection } from '../../connections/service.js';
 import type { ConnectionRow } from '../../store/connections-repo.js';
@@ -8,14 +8,15 @@ import { newId, nowIso } from '../../model/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
 import { recordAudit } from '../../audit/audit.js';
 import { enqueue } from '../../engine/jobs.js';
-import { hashOf } from '../records.js';
+import { fingerprintOf } from '../records.js';
 import { scopeKey } from '../scope.js';
 import { directoryGate, learnGraphTier } from './budgets.js';
 import { pageKeyOf, parseCheckpoint, START, type Checkpoint } from './checkpoint.js';
-import { stagePage, writeDeltaPage, writeFullPage, type PageCounts } from './pages.js';
-import { countExcluded, countObjects, removeUnseen } from './finalize.js';
+import { addNet, emptyCounts, stagePage, writeDeltaPage, writeFullPage, type PageCounts } from './pages.js';
+import { applyNet, countExcluded, countObjects, removeUnseen, type Counts } from './finalize.js';
 import { danglingReferences } from './checks.js';
 import { ensureState, planAfterRun, type DirStateRow } from './state.js';
+import { readAhead } from './read-ahead.js';
 import { quotaKeyOf } from './quota-key.js';
 import type { Trx, Where } from './rows.js';
 import { getRun, type DirRunView } from '../views.js';
@@ -39,6 +40,21 @@ export type StepOutcome =
 
 export const CORRELATE_JOB = 'directory.correlate';
 
+/**
+ * A first sync larger than this loads memberships without their by-member index on the
+ * embedded database and builds it once at the end: SQLite maintains an index written in
+ * random order at ~5× the cost of the rows themselves, and sorts it in one go in a second.
+ */
+const BULK_LOAD_RECORDS = 50_000;
+export const MEMBER_INDEX_SQL = 'CREATE INDEX IF NOT EXISTS dir_memberships_member ON dir_memberships (tenant_id, connection_id, member_id)';
+
+function dropMemberIndex(raw: NonNullable<Where['raw']>): void {
+  raw.exec('DROP INDEX IF EXISTS dir_memberships_member');
+}
+
+/** Up to 8 pages read ahead; up to 20,000 records written per transaction. */
+const READ_AHEAD = { depth: 8, maxRecords: 20_000 };
+
 /** Runs (or resumes) the connection's sync until it ends or is throttled; for tests and the CLI. */
 export async function runDirectorySync(rt: Runtime, tenantId: string, connectionId: string, opts: RunOptions = {}): Promise<DirRunView> {
   const out = await stepDirectorySync(rt, tenantId, connectionId, opts);
@@ -56,7 +72,7 @@ type RunRow = { id: string; mode: string; gen: number; checkpoint_json: string; 
 export async function stepDirectorySync(rt: Runtime, tenantId: string, connectionId: string, opts: RunOptions = {}): Promise<StepOutcome> {
   const row = await requireConnection(rt, tenantId, connectionId);
   if (row.role !== 'directory') throw new AppError('directory.not_directory', { name: row.name, role: row.role.replace(/_/g, ' ') });
-  const w: Where = { tenantId, connectionId };
+  const w: Where = { tenantId, connectionId, raw: rt.store.sqlite };
   const state = await ensureState(rt, tenantId, connectionId);
   let run = state.active_run_id ? await runRow(rt, tenantId, state.active_run_id) : undefined;
   let source: DirectorySource;
@@ -76,6 +92,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
   const stateDeltas = fromJson<Record<string, string>>(state.delta_json, {});
   const fingerprints = await loadFingerprints(rt, w);
   const cp: Checkpoint = parseCheckpoint(run.checkpoint_json);
+  let freshRecords = 0;
 
   try {
     while (cp.i < source.streams.length) {
@@ -99,52 +116,83 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         cp.full.push(stream.name);
         continue;
       }
-      let page;
+      const parent = cp.parent;
+      if (process.env['SW_DIR_TIMING']) process.stderr.write(`${Math.round(performance.now())} stream ${stream.name} ${full ? 'full' : 'delta'}\n`);
+      const reader = readAhead((c) => source.read(stream.name, c, parent ?? undefined), cursor, READ_AHEAD);
       try {
-        page = await source.read(stream.name, cursor, cp.parent ?? undefined);
-      } catch (e) {
-        if (!full && e instanceof AppError && e.code === 'directory.delta_expired') {
-          cp.full.push(stream.name);
-          Object.assign(cp, { cursor: null, page: 0 });
-          await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
-          await rt.store.db.updateTable('dir_runs').set({ trigger: 'delta_expired' }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
-          continue;
+        for (;;) {
+          if (opts.signal?.aborted) return { runId: run.id, status: 'interrupted' };
+          let batch: Page<DirectoryRecord>[] | null;
+          try {
+            batch = await reader.take();
+          } catch (e) {
+            if (!full && cp.page === 0 && e instanceof AppError && e.code === 'directory.delta_expired') {
+              // The change feed expired: this stream is read in full in this run instead.
+              cp.full.push(stream.name);
+              Object.assign(cp, { cursor: null, page: 0 });
+              await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+              await rt.store.db.updateTable('dir_runs').set({ trigger: 'delta_expired' }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
+              break;
+            }
+            throw e;
+          }
+          if (batch === null) break;
+          const now = nowIso(rt.now());
+          const prepared = batch.map((page, k) => {
+            const pageKey = pageKeyOf(stream.name, parent, cp.page + k);
+            const fingerprint = full ? `${sk}:${fingerprintOf(page.items)}` : null;
+            const unchanged = full && fingerprints.get(pageKey) === fingerprint;
+            return { page, pageKey, fingerprint, unchanged, staged: unchanged ? null : stagePage(page.items, scope) };
+          });
+          let after: 'next_parent' | null = null;
+          freshRecords += batch.reduce((a, p) => a + p.items.length, 0);
+          await rt.store.db.transaction().execute(async (trx) => {
+            if (cp.fresh && w.raw && freshRecords > BULK_LOAD_RECORDS) dropMemberIndex(w.raw);
+            // The pages of a batch and the checkpoint past the last of them commit together: a
+            // crash resumes after a page whose rows are all written, never inside one.
+            const total = emptyCounts();
+            let objects = 0;
+            let kept = 0;
+            const keptKeys: string[] = [];
+            for (const { page, pageKey, fingerprint, unchanged, staged } of prepared) {
+              let counts: PageCounts = emptyCounts();
+              if (unchanged) keptKeys.push(pageKey);
+              else if (full) {
+                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh);
+                await trx
+                  .insertInto('dir_pages')
+                  .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, touched_gen: gen, objects: page.items.length })
+                  .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, touched_gen: gen, objects: page.items.length }))
+                  .execute();
+              } else {
+                counts = await writeDeltaPage(trx, w, staged!, gen, now);
+              }
+              for (const [t, n] of Object.entries(counts.net)) addNet(cp.net, t as never, n ?? 0);
+              total.added += counts.added;
+              total.changed += counts.changed;
+              total.removed += counts.removed;
+              objects += page.items.length;
+              if (unchanged) kept += 1;
+              after = advance(cp, page.next, page.deltaCursor, stream.name);
+            }
+            if (keptKeys.length > 0) {
+              await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', 'in', keptKeys).execute();
+            }
+            await saveCheckpoint(trx, w, run.id, cp, total, objects, kept, prepared.length);
+          });
+          for (const p of prepared) if (!p.unchanged && p.fingerprint) fingerprints.set(p.pageKey, p.fingerprint);
+          if (after === 'next_parent') {
+            const next = await nextParent(rt, w, gen, cp.parent, source.streams);
+            if (next === null) advanceStream(cp);
+            else Object.assign(cp, { parent: next, cursor: null, page: 0 });
+            await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+          }
         }
-        throw e;
-      }
-      const jsons = page.items.map((r) => JSON.stringify(r));
-      const staged = stagePage(page.items, jsons, scope);
-      const now = nowIso(rt.now());
-      const pageKey = pageKeyOf(stream.name, cp.parent, cp.page);
-      const fingerprint = full ? hashOf(`${sk}\n${jsons.join('\n')}`) : null;
-      const unchanged = full && fingerprints.get(pageKey) === fingerprint;
-      const here = { ...cp };
-      const runAfter = advance(cp, page.next, page.deltaCursor, stream.name);
-      await rt.store.db.transaction().execute(async (trx) => {
-        let counts: PageCounts = { added: 0, changed: 0, removed: 0 };
-        if (unchanged) {
-          await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', '=', pageKey).execute();
-        } else if (full) {
-          counts = await writeFullPage(trx, w, staged, gen, pageKey, now);
-          await trx
-            .insertInto('dir_pages')
-            .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, objects: page.items.length })
-            .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, objects: page.items.length }))
-            .execute();
-        } else {
-          counts = await writeDeltaPage(trx, w, staged, gen, now);
-        }
-        await saveCheckpoint(trx, w, run.id, cp, counts, page.items.length, unchanged);
-      });
-      if (!unchanged && fingerprint) fingerprints.set(pageKey, fingerprint);
-      void here;
-      if (runAfter === 'next_parent') {
-        const next = await nextParent(rt, w, gen, cp.parent, source.streams);
-        if (next === null) advanceStream(cp);
-        else Object.assign(cp, { parent: next, cursor: null, page: 0 });
-        await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+      } finally {
+        reader.stop();
       }
     }
+    if (process.env['SW_DIR_TIMING']) process.stderr.write(`${Math.round(performance.now())} finish\n`);
     return await finish(rt, w, row, run.id, gen, mode, cp, source.streams, state);
   } catch (e) {
     const err = toAppError(e);
@@ -178,14 +226,14 @@ function advanceStream(cp: Checkpoint): void {
   Object.assign(cp, { i: cp.i + 1, cursor: null, parent: null, page: 0 });
 }
 
-async function saveCheckpoint(db: Trx, w: Where, runId: string, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = false): Promise<void> {
+async function saveCheckpoint(db: Trx, w: Where, runId: string, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = 0, pages = counts ? 1 : 0): Promise<void> {
   await db
     .updateTable('dir_runs')
     .set({
       checkpoint_json: JSON.stringify(cp),
       objects_read: sql`objects_read + ${objects}`,
-      pages_read: sql`pages_read + ${counts ? 1 : 0}`,
-      pages_unchanged: sql`pages_unchanged + ${unchanged ? 1 : 0}`,
+      pages_read: sql`pages_read + ${pages}`,
+      pages_unchanged: sql`pages_unchanged + ${unchanged}`,
       added: sql`added + ${counts?.added ?? 0}`,
       changed: sql`changed + ${counts?.changed ?? 0}`,
       removed: sql`removed + ${counts?.removed ?? 0}`,
@@ -242,7 +290,10 @@ async function startRun(rt: Runtime, w: Where, state: DirStateRow, mode: 'full' 
   const now = nowIso(rt.now());
   const id = newId('dsr', rt.now());
   const gen = Number(state.gen) + 1;
-  const checkpoint = JSON.stringify(START);
+  // Nothing stored for the connection yet (its first sync, or the first after it was emptied).
+  const anyPage = await rt.store.db.selectFrom('dir_pages').select('page_key').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).limit(1).executeTakeFirst();
+  const anyAccount = await rt.store.db.selectFrom('dir_accounts').select('external_id').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).limit(1).executeTakeFirst();
+  const checkpoint = JSON.stringify({ ...START, fresh: mode === 'full' && !anyPage && !anyAccount });
   await rt.store.db.transaction().execute(async (trx) => {
     let claim = trx.updateTable('dir_state').set({ gen, active_run_id: id, updated_at: now }).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('gen', '=', Number(state.gen));
     claim = state.active_run_id === null ? claim.where('active_run_id', 'is', null) : claim.where('active_run_id', '=', state.active_run_id);
@@ -260,20 +311,39 @@ async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, 
   const now = nowIso(rt.now());
   const fullStreams = mode === 'full' ? null : cp.full;
   const result = await rt.store.db.transaction().execute(async (trx) => {
-    const removed = await removeUnseen(trx, w, gen, fullStreams);
+    const t0 = performance.now();
+    if (cp.fresh && w.raw) {
+      w.raw.exec(MEMBER_INDEX_SQL);
+      // Statistics for the planner: without them SQLite may walk a million memberships by
+      // their primary key to find one member's groups, as both indexes start alike.
+      w.raw.exec('ANALYZE dir_memberships; ANALYZE dir_grants; ANALYZE dir_accounts');
+    }
+    const unseen = cp.fresh ? { removed: 0, net: {} } : await removeUnseen(trx, w, gen, fullStreams);
+    const t1 = performance.now();
+    for (const [t, n] of Object.entries(unseen.net)) addNet(cp.net, t as never, n ?? 0);
+    const removed = unseen.removed;
     const r = await trx.selectFrom('dir_runs').select(['added', 'changed', 'removed']).where('tenant_id', '=', w.tenantId).where('id', '=', runId).executeTakeFirstOrThrow();
-    const changedAnything = Number(r.added) + Number(r.changed) + Number(r.removed) + removed > 0;
-    const previous = state.last_run_id ? await trx.selectFrom('dir_runs').select(['counts_json', 'checks_json', 'excluded_json', 'status']).where('tenant_id', '=', w.tenantId).where('id', '=', state.last_run_id).executeTakeFirst() : undefined;
-    // Nothing changed since a run that counted and checked everything: its figures still hold.
-    const reuse = !changedAnything && previous && previous.counts_json && previous.checks_json && previous.excluded_json && (previous.status === 'succeeded' || previous.status === 'warning');
-    const counts = reuse ? JSON.parse(previous.counts_json!) : await countObjects(trx, w);
-    const checks = reuse ? JSON.parse(previous.checks_json!) : await danglingReferences(trx, w);
-    const excluded = reuse ? JSON.parse(previous.excluded_json!) : await countExcluded(trx, w);
+    const wrote = Number(r.added) + Number(r.changed) + Number(r.removed) + removed > 0 || Object.values(cp.net).some((n) => n !== 0);
+    const previous = state.last_run_id ? await trx.selectFrom('dir_runs').select(['counts_json', 'checks_json', 'status']).where('tenant_id', '=', w.tenantId).where('id', '=', state.last_run_id).executeTakeFirst() : undefined;
+    const prevOk = previous && (previous.status === 'succeeded' || previous.status === 'warning') && previous.counts_json && previous.checks_json ? previous : undefined;
+    const prevCounts = prevOk ? fromJson<Counts | null>(prevOk.counts_json, null) : null;
+    const prevChecks = prevOk ? fromJson<{ danglingMemberships: number; danglingGrants: number } | null>(prevOk.checks_json, null) : null;
+    // Totals: counted once when there is nothing to add to; afterwards moved by net changes.
+    const counts: Counts = cp.fresh || !prevCounts ? await countObjects(trx, w) : applyNet(prevCounts, cp.net);
+    // Checks: everything when the last run found something (or there is no last run); else
+    // only what this run wrote; nothing when it wrote nothing.
+    const clean = prevChecks && prevChecks.danglingMemberships + prevChecks.danglingGrants === 0;
+    const checks = cp.fresh || !clean ? await danglingReferences(trx, w) : wrote ? await danglingReferences(trx, w, gen) : { danglingMemberships: 0, danglingGrants: 0, samples: [] };
+    const excluded = await countExcluded(trx, w);
+    const added = cp.fresh ? Object.values(counts).reduce((a, n) => a + n, 0) : null;
+    const changedAnything = wrote || cp.fresh;
+    rt.log.debug({ connection: w.connectionId, removeMs: Math.round(t1 - t0), checkMs: Math.round(performance.now() - t1) }, 'directory sync finalized');
+    if (process.env['SW_DIR_TIMING']) process.stderr.write(`finalize: remove ${Math.round(t1 - t0)} ms, counts+checks ${Math.round(performance.now() - t1)} ms\n`);
     const status = checks.danglingMemberships + checks.danglingGrants > 0 ? 'warning' : 'succeeded';
     const error: StoredError | null = status === 'warning' ? { code: 'directory.dangling_reference', params: { count: checks.danglingMemberships + checks.danglingGrants, sample: checks.samples[0] ?? '' } } : null;
     await trx
       .updateTable('dir_runs')
-      .set({ status, removed: sql`removed + ${removed}`, counts_json: toJson(counts), checks_json: toJson(checks), excluded_json: toJson(excluded), error_json: error ? toJson(error) : null, checkpoint_json: JSON.stringify(cp), finished_at: now, updated_at: now })
+      .set({ status, ...(added !== null ? { added } : {}), removed: sql`removed + ${removed}`, counts_json: toJson(counts), checks_json: toJson(checks), excluded_json: toJson(excluded), error_json: error ? toJson(error) : null, checkpoint_json: JSON.stringify(cp), finished_at: now, updated_at: now })
       .where('tenant_id', '=', w.tenantId)
       .where('id', '=', runId)
       .execute();

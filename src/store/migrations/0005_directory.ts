@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
 
 /**
  * The identity inventory: what directory connections read (accounts, groups, memberships,
@@ -11,9 +11,13 @@ import { sql, type Kysely } from 'kysely';
  * generation is old and whose page was not seen unchanged (src/directory/sync/finalize.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // On SQLite the object tables are clustered on their key (WITHOUT ROWID): one B-tree fewer
+  // to write per row, which is a third of the cost of a million memberships.
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const objectTable = (name: string) =>
     db.schema
       .createTable(name)
+      .$call((b) => (sqlite ? b.modifyEnd(sql`WITHOUT ROWID`) : b))
       .addColumn('tenant_id', 'text', (c) => c.notNull())
       .addColumn('connection_id', 'text', (c) => c.notNull());
   await objectTable('dir_accounts')
@@ -40,7 +44,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('dir_accounts_pk', ['tenant_id', 'connection_id', 'external_id'])
     .execute();
   await sql`CREATE INDEX dir_accounts_identity ON dir_accounts (tenant_id, identity_id)`.execute(db);
-  await sql`CREATE INDEX dir_accounts_gen ON dir_accounts (tenant_id, connection_id, gen)`.execute(db);
 
   await objectTable('dir_groups')
     .addColumn('external_id', 'text', (c) => c.notNull())
@@ -126,9 +129,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('hash', 'text') // null: a delta changed a row of this page since
     .addColumn('gen', 'integer', (c) => c.notNull()) // the run that last read the page (changed or not)
     .addColumn('kept_gen', 'integer', (c) => c.notNull().defaultTo(0)) // the last run that found it unchanged and kept its rows as they were
+    .addColumn('touched_gen', 'integer', (c) => c.notNull().defaultTo(0)) // the last run that wrote rows of it (rewrite or delta)
     .addColumn('objects', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('dir_pages_pk', ['tenant_id', 'connection_id', 'page_key'])
     .execute();
+
+  // Deletion after a pass and the post-sync checks work page by page: only pages that changed
+  // cost anything, so a re-sync where nothing changed touches no object row.
+  for (const t of ['dir_accounts', 'dir_groups', 'dir_memberships', 'dir_entitlements', 'dir_grants', 'dir_credentials', 'dir_excluded']) {
+    await sql`CREATE INDEX ${sql.raw(`${t}_page`)} ON ${sql.table(t)} (tenant_id, connection_id, page_key)`.execute(db);
+  }
 
   // One row per sync run: the history admins read, and the checkpoint of a run in progress.
   await db.schema

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { RateCost, RateGate } from '../../connectors/sdk/index.js';
+import { reservingGate } from './reserving-gate.js';
+
+/** A gate that records what reached it (the shared, database-backed gate in production). */
+function recordingGate() {
+  const acquired: RateCost[][] = [];
+  const penalized: RateCost[][] = [];
+  const gate: RateGate = {
+    async acquire(costs) {
+      acquired.push([...costs]);
+    },
+    penalize(costs) {
+      penalized.push([...costs]);
+    },
+  };
+  return { gate, acquired, penalized };
+}
+
+describe('reservingGate', () => {
+  it('reserves a block on the shared gate and serves the next requests from it', async () => {
+    const inner = recordingGate();
+    const g = reservingGate(inner.gate, () => 10);
+    for (let i = 0; i < 25; i++) await g.acquire([{ key: 'k', cost: 1 }]);
+    // 25 units: blocks of 10 reserved three times, never a unit more than a block ahead.
+    expect(inner.acquired).toEqual([[{ key: 'k', cost: 10 }], [{ key: 'k', cost: 10 }], [{ key: 'k', cost: 10 }]]);
+  });
+  it('a request larger than a block reserves what it needs; keys are independent', async () => {
+    const inner = recordingGate();
+    const g = reservingGate(inner.gate, (k) => (k === 'a' ? 4 : 100));
+    await g.acquire([{ key: 'a', cost: 7 }, { key: 'b', cost: 1 }]);
+    await g.acquire([{ key: 'b', cost: 99 }]);
+    expect(inner.acquired).toEqual([[{ key: 'a', cost: 7 }, { key: 'b', cost: 100 }]]);
+  });
+  it('a provider throttle drops the reserve and reaches the shared gate', async () => {
+    const inner = recordingGate();
+    const g = reservingGate(inner.gate, () => 10);
+    await g.acquire([{ key: 'k', cost: 1 }]);
+    g.penalize([{ key: 'k', cost: 1 }], Date.now() + 1000);
+    await g.acquire([{ key: 'k', cost: 1 }]);
+    expect(inner.penalized).toEqual([[{ key: 'k', cost: 1 }]]);
+    expect(inner.acquired.length).toBe(2);
+  });
+});
