@@ -8,7 +8,7 @@ import { AppError } from '../errors/index.js';
  * from these specs — so validation, types and docs cannot drift apart.
  */
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly summary: string;
   readonly tag: string;

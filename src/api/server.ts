@@ -9,6 +9,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { continuityRoutes } from './routes/continuity.js';
 import { metaRoutes } from './routes/meta.js';
 import { diagnosticsRoutes } from './routes/diagnostics.js';
+import { directoryRoutes } from './routes/directory.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -21,7 +22,7 @@ export interface ApiOptions {
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
   // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
-  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt)];
+  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...directoryRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
     let err: AppError;

@@ -11,6 +11,7 @@ import { registerProcessCommands } from './commands/processes.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerContinuityCommands } from './commands/continuity.js';
+import { registerDirectoryCommands } from './commands/directory.js';
 
 /**
  * The `syncwarden` command. Settings come from the environment (12-factor): PORT (8080),
@@ -60,6 +61,7 @@ export function buildProgram(
   registerSandboxCommands(program, cli);
   registerConnectionCommands(program, cli);
   registerContinuityCommands(program, cli);
+  registerDirectoryCommands(program, cli);
   return program;
 }
 

@@ -17,6 +17,7 @@ import { DEFAULT_TENANT } from '../api/route.js';
 import { readFileSync } from 'node:fs';
 import { setPlatformSecret } from '../connections/platform-secrets.js';
 import { diagnosticsHandlers, diagnosticsTasks } from '../diagnostics/jobs.js';
+import { directoryHandlers, directoryTasks } from '../directory/jobs.js';
 
 export interface StartOptions {
   readonly dataDir: string;
@@ -73,14 +74,14 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   if (opts.worker) {
     worker = startWorker({
       store,
-      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt) },
+      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt) },
       concurrency: opts.worker.concurrency,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });
   }
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...diagnosticsTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...diagnosticsTasks(rt), ...directoryTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
   }
 
   let api: FastifyInstance | undefined;

@@ -1,0 +1,3 @@
+import { correlateSuite } from './correlate.suite.js';
+
+correlateSuite('sqlite');

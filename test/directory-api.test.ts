@@ -1,0 +1,3 @@
+import { directoryApiSuite } from './directory-api.suite.js';
+
+directoryApiSuite('sqlite');
