@@ -9,6 +9,8 @@ import { AuditLogsPage } from './pages/AuditLogs.js';
 import { CredentialsPage } from './pages/Credentials.js';
 import { IncidentsPage } from './pages/Incidents.js';
 import { AlertsPage } from './pages/Alerts.js';
+import { IdentitiesPage } from './pages/Identities.js';
+import { DirectorySyncPage } from './pages/DirectorySync.js';
 import './styles.css';
 
 const ROUTES = [
@@ -18,6 +20,8 @@ const ROUTES = [
   { path: '/incidents', label: 'Incidents', page: IncidentsPage },
   { path: '/policies', label: 'Policies', page: PoliciesPage },
   { path: '/sync', label: 'Sync status', page: SyncStatusPage },
+  { path: '/identities', label: 'Identities', page: IdentitiesPage },
+  { path: '/directory', label: 'Directory sync', page: DirectorySyncPage },
   { path: '/audit', label: 'Audit logs', page: AuditLogsPage },
   { path: '/alerts', label: 'Alerts', page: AlertsPage },
 ] as const;
