@@ -46,7 +46,7 @@ export async function queueDueDirectorySyncs(rt: Runtime): Promise<number> {
   const busy = new Set(candidates.filter((c) => c.activeFull).map((c) => c.quotaKey));
   let queued = 0;
   // Never synced: the first full sync, spread across connections on one quota.
-  const fresh = candidates.filter((c) => c.nextFullAt === null && !conns.find((x) => x.id === c.id && x.tenant_id === c.tenantId)?.has_state);
+  const fresh = candidates.filter((c) => c.nextFullAt === null);
   const slot = new Map<string, number>();
   for (const c of fresh.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))) {
     const n = slot.get(c.quotaKey) ?? (busy.has(c.quotaKey) ? 1 : 0);
@@ -56,6 +56,8 @@ export async function queueDueDirectorySyncs(rt: Runtime): Promise<number> {
       .values({ tenant_id: c.tenantId, connection_id: c.id, gen: 0, delta_json: null, active_run_id: null, last_run_id: null, last_success_at: null, last_full_at: null, next_full_at: nowIso(nowMs + n * STAGGER_MS), next_delta_at: null, throttled_until: null, throttle_json: null, updated_at: now })
       .onConflict((oc) => oc.doNothing())
       .execute();
+    // A state row made by a status view before any schedule: give it its first slot.
+    await rt.store.db.updateTable('dir_state').set({ next_full_at: nowIso(nowMs + n * STAGGER_MS) }).where('tenant_id', '=', c.tenantId).where('connection_id', '=', c.id).where('next_full_at', 'is', null).execute();
     c.nextFullAt = nowIso(nowMs + n * STAGGER_MS);
   }
   const started = new Set<string>();

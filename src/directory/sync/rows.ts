@@ -60,12 +60,14 @@ export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readon
     }
     return out;
   }
-  for (const part of chunks(keys, cols.length === 1 ? 2_000 : 1_000)) {
+  for (const part of chunks(keys, cols.length === 1 ? 2_000 : 500)) {
     let query = q.selectFrom(table).select([...cols, 'page_key', ...(hashCol ? [hashCol] : [])]).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
     if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
     else {
+      // (key = … AND a = ? AND b = ?) OR …, each arm the whole primary key: PostgreSQL turns
+      // this into index lookups, where a row-value IN list may become a sequential scan.
       const pairs = part.map(splitKey);
-      query = query.where((eb) => eb(eb.refTuple(cols[0]!, cols[1]!), 'in', pairs.map(([a, b]) => eb.tuple(a!, b!))));
+      query = query.where((eb) => eb.or(pairs.map(([a, b]) => eb.and([eb('tenant_id', '=', w.tenantId), eb('connection_id', '=', w.connectionId), eb(cols[0]!, '=', a!), eb(cols[1]!, '=', b!)]))));
     }
     for (const r of (await query.execute()) as Record<string, string | null>[]) {
       const key = cols.length === 1 ? r[cols[0]!]! : pairKey(r[cols[0]!]!, r[cols[1]!]!);
@@ -139,12 +141,14 @@ export async function removeKeys(db: Trx, w: Where, table: ObjectTable, keys: re
     for (const key of keys) removed += (cols.length === 1 ? s.run(w.tenantId, w.connectionId, key) : s.run(w.tenantId, w.connectionId, ...splitKey(key))).changes;
     return removed;
   }
-  for (const part of chunks(keys, 1_000)) {
+  for (const part of chunks(keys, 500)) {
     let query = q.deleteFrom(table).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
     if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
     else {
+      // (key = … AND a = ? AND b = ?) OR …, each arm the whole primary key: PostgreSQL turns
+      // this into index lookups, where a row-value IN list may become a sequential scan.
       const pairs = part.map(splitKey);
-      query = query.where((eb) => eb(eb.refTuple(cols[0]!, cols[1]!), 'in', pairs.map(([a, b]) => eb.tuple(a!, b!))));
+      query = query.where((eb) => eb.or(pairs.map(([a, b]) => eb.and([eb('tenant_id', '=', w.tenantId), eb('connection_id', '=', w.connectionId), eb(cols[0]!, '=', a!), eb(cols[1]!, '=', b!)]))));
     }
     const r = await query.executeTakeFirst();
     removed += Number(r.numDeletedRows);

@@ -317,6 +317,10 @@ async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, 
       // Statistics for the planner: without them SQLite may walk a million memberships by
       // their primary key to find one member's groups, as both indexes start alike.
       w.raw.exec('ANALYZE dir_memberships; ANALYZE dir_grants; ANALYZE dir_accounts');
+    } else if (cp.fresh) {
+      // PostgreSQL: autovacuum analyses a table some time after a bulk load; until then the
+      // planner believes it empty and scans a million memberships to find one.
+      await sql`ANALYZE dir_memberships, dir_grants, dir_accounts`.execute(trx);
     }
     const unseen = cp.fresh ? { removed: 0, net: {} } : await removeUnseen(trx, w, gen, fullStreams);
     const t1 = performance.now();

@@ -1,0 +1,3 @@
+import { directoryCrashSuite } from './directory-crash.suite.js';
+
+directoryCrashSuite('sqlite', 12);

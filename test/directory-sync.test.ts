@@ -1,0 +1,3 @@
+import { directorySyncSuite } from './directory-sync.suite.js';
+
+directorySyncSuite('sqlite');
