@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEventsTable, Database } from '../store/schema.js';
 import type { Dialect } from '../store/db.js';
 import { newId, nowIso } from '../model/ids.js';
@@ -82,7 +82,9 @@ export interface AuditQuery {
 export async function queryAudit(db: Kysely<Database>, tenantId: string, q: AuditQuery): Promise<AuditRow[]> {
   let query = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
   if (q.severity) query = query.where('severity', '=', q.severity);
-  if (q.action) query = query.where('action', 'like', `${q.action.replace(/[\\%_]/g, '')}%`);
+  // A prefix match on the action. LIKE's wildcards are escaped, not dropped: actions contain '_'
+  // (policy.held_cycle_approved), and dropping it matched nothing.
+  if (q.action) query = query.where(sql<boolean>`action LIKE ${`${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
   if (q.before) query = query.where('at', '<', q.before);
   return query.orderBy('seq', 'desc').limit(q.limit).execute();
 }
