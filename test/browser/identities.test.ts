@@ -80,6 +80,12 @@ describe('identity inventory UI in Chromium', () => {
     expect(scope).toContain('guests');
     expect(scope).toContain('4 guests');
     await page.screenshot({ path: join(dataDir, 'directory.png') });
+    // The connection's own card on Connections carries the same state, linking here.
+    await page.goto(`${running.url}/#/connections`);
+    const conn = page.getByRole('article', { name: DEMO_DIRECTORY_NAMES.entra });
+    await expect.poll(async () => (await conn.getByTestId('directory-sync').count()) > 0 ? conn.getByTestId('directory-sync').textContent() : '', { timeout: 30_000 }).toMatch(/^Synced/);
+    await page.goto(`${running.url}/#/directory`);
+    await page.getByRole('heading', { name: 'Directory sync' }).waitFor();
   }, 180_000);
 
   it('Directory sync: a connection’s sync history, and Sync now adds a run', async () => {

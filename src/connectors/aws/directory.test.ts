@@ -101,6 +101,9 @@ describe('AWS IAM directory: reading', () => {
     const accounts = of(items, 'account');
     expect(accounts.map((a) => a.externalId).sort()).toEqual(want.users.map((u) => u.arn).sort());
     const ada = accounts.find((a) => a.userName === want.users[0].userName)!;
+    // Workloads under a /service-accounts/ path are service accounts; people are users.
+    expect(accounts.filter((a) => a.accountType === 'service').map((a) => a.userName).sort()).toEqual(want.users.filter((u: { path: string }) => u.path === '/service-accounts/').map((u: { userName: string }) => u.userName).sort());
+    expect(accounts.filter((a) => a.accountType === 'service').length).toBeGreaterThanOrEqual(2);
     expect(ada).toMatchObject({ accountType: 'user', enabled: true, external: false, displayName: want.users[0].userName, createdAt: want.users[0].createDate, attributes: { userId: want.users[0].userId, path: want.users[0].path } });
     expect(of(items, 'group').map((g) => [g.displayName, g.externalId, g.attributes['groupId']]).sort()).toEqual(want.groups.map((g) => [g.groupName, g.arn, g.groupId]).sort());
     expect(of(items, 'membership').map((m) => `${m.groupId} ${m.memberId}`).sort()).toEqual(want.memberships);

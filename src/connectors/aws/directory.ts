@@ -102,13 +102,24 @@ export function createDirectory(s: AwsSession): AwsDirectory {
     };
   }
 
+  /**
+   * IAM has no "service account" flag: workloads are told apart by convention — a path such as
+   * /service-accounts/ or /system/, or a tag `type` / `account-type` naming a service. People
+   * are everything else.
+   */
+  function serviceUser(path: string, tags: readonly { Key: string; Value?: string | undefined }[]): boolean {
+    if (/\/(service|services|service-accounts?|svc|system|bots?|automation|workloads?)\//i.test(path)) return true;
+    const t = tags.find((x) => /^(type|account-?type|usage)$/i.test(x.Key))?.Value ?? '';
+    return /^(service|svc|system|bot|automation|workload)/i.test(t);
+  }
+
   async function userRecords(u: UserDetail): Promise<DirectoryRecord[]> {
     const email = u.Tags.find((t) => t.Key.toLowerCase() === 'email')?.Value ?? null;
     const out: DirectoryRecord[] = [
       {
         type: 'account',
         externalId: u.Arn,
-        accountType: 'user',
+        accountType: serviceUser(u.Path, u.Tags) ? 'service' : 'user',
         userName: u.UserName,
         email: email || null,
         displayName: u.UserName,

@@ -11,6 +11,7 @@ import { useToast } from '../components/Toasts.js';
 import { relativeTime } from '../format.js';
 import { ConnectionForm } from './ConnectionForm.js';
 import { RotateDialog } from './RotateDialog.js';
+import { directoryApi, STATE_LABELS, type DirectoryStatusView } from '../directory-api.js';
 import '../connections.css';
 
 function download(url: string) {
@@ -20,7 +21,7 @@ function download(url: string) {
   a.click();
 }
 
-function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; onChanged: () => void; onEdit: () => void; onRotate: () => void }) {
+function ConnectionCard({ c, dir, onChanged, onEdit, onRotate }: { c: ConnectionV; dir: DirectoryStatusView | undefined; onChanged: () => void; onEdit: () => void; onRotate: () => void }) {
   const toast = useToast();
   const [testing, setTesting] = useState(false);
   const [findings, setFindings] = useState<Finding[] | null>(null);
@@ -96,6 +97,16 @@ function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; on
             <dd data-testid="scope">{scopeText(c.scope)}{c.scopeExcluded && <span className="muted"> · last full read left out {c.scopeExcluded.guests} guests, {c.scopeExcluded.external} external, {c.scopeExcluded.disabled} disabled</span>}</dd>
           </>
         )}
+        {dir && (
+          <>
+            <dt>Directory sync</dt>
+            {/* The inventory's state on the connection itself: "Throttled, resumes at …" included. */}
+            <dd data-testid="directory-sync">
+              <a href="#/directory">{STATE_LABELS[dir.state]}</a>
+              {dir.message && dir.message !== STATE_LABELS[dir.state] && <span className={dir.state === 'failed' || dir.state === 'throttled' ? 'warn-text' : 'muted'}> · {dir.message}</span>}
+            </dd>
+          </>
+        )}
         <dt>Permissions</dt>
         <dd className="muted">{[...c.permissions.read, ...(c.writeBack.enabled ? c.permissions.writeBack : [])].map(shortPermission).join(', ')}</dd>
         <dt>Last tested</dt>
@@ -115,6 +126,8 @@ function ConnectionCard({ c, onChanged, onEdit, onRotate }: { c: ConnectionV; on
 
 export function ConnectionsPage() {
   const { data, error, reload } = useData(() => connApi.list(), [], 15_000);
+  const directory = useData(() => directoryApi.statuses(), [], 15_000);
+  const dirById = new Map((directory.data ?? []).map((d) => [d.connectionId, d]));
   const [editing, setEditing] = useState<ConnectionV | null | 'new'>(null);
   const [rotating, setRotating] = useState<ConnectionV | null>(null);
   const toast = useToast();
@@ -149,7 +162,7 @@ export function ConnectionsPage() {
         <Empty title="No connections yet">Add your Microsoft 365 source and Google Workspace destination for continuity, and the directories to certify (Entra ID, Google Workspace, AWS IAM, SCIM apps); each is tested as soon as you save it.</Empty>
       )}
       <div className="cards">
-        {data?.connections.map((c) => <ConnectionCard key={c.id} c={c} onChanged={reload} onEdit={() => setEditing(c)} onRotate={() => setRotating(c)} />)}
+        {data?.connections.map((c) => <ConnectionCard key={c.id} c={c} dir={dirById.get(c.id)} onChanged={reload} onEdit={() => setEditing(c)} onRotate={() => setRotating(c)} />)}
       </div>
       {editing && <ConnectionForm existing={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={afterSave} />}
       {rotating && (
