@@ -10,6 +10,7 @@ import { run as mailThroughput } from './mail-throughput.js';
 import { run as mailIdleCycle } from './mail-idle-cycle.js';
 import { run as mailCrash } from './mail-crash.js';
 import { run as directorySync } from './directory-sync.js';
+import { run as directoryCrash } from './directory-crash.js';
 
 export type BenchArgs = Readonly<Record<string, string>>;
 /** One line of figures, or several (one per database, say). */
@@ -20,6 +21,7 @@ const benchmarks: Record<string, Benchmark> = {
   'mail-idle-cycle': mailIdleCycle,
   'mail-crash': mailCrash,
   'directory-sync': directorySync,
+  'directory-crash': directoryCrash,
 };
 
 function parseArgs(argv: readonly string[]): { name: string | undefined; args: Record<string, string> } {

@@ -66,7 +66,7 @@ export async function removeUnseen(db: Trx, w: Where, gen: number, streams: read
     for (const r of await db.selectFrom('dir_excluded').select('external_id').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('external_id', 'in', part).execute()) excluded.add(r.external_id);
   }
   for (const [table, keys] of Object.entries(gone) as [ObjectTable, string[]][]) {
-    for (const [t, n] of Object.entries(await cascade(db, w, table, table === 'dir_accounts' ? keys.filter((k) => !excluded.has(k)) : keys))) addNet(net, t as ObjectTable, -n);
+    for (const [t, n] of Object.entries(await cascade(db, w, table, table === 'dir_accounts' ? keys.filter((k) => !excluded.has(k)) : keys, gen))) addNet(net, t as ObjectTable, -n);
   }
   await db.deleteFrom('dir_pages').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('gen', '<', gen).where('kept_gen', '<>', gen).where(inStreams(streams)).execute();
   const removed = Object.entries(net).filter(([t]) => t !== 'dir_excluded').reduce((a, [, n]) => a - (n ?? 0), 0);

@@ -138,7 +138,7 @@ export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: n
     for (const e of existing.values()) touchedPages.add(e.pageKey);
     removed(table, await removeKeys(db, w, table, keys));
     if (table === 'dir_accounts') removed('dir_excluded', await removeKeys(db, w, 'dir_excluded', keys));
-    for (const [t, n] of Object.entries(await cascade(db, w, table, keys))) removed(t as ObjectTable, n);
+    for (const [t, n] of Object.entries(await cascade(db, w, table, keys, gen))) removed(t as ObjectTable, n);
   }
   touchedPages.add(DELTA_PAGE);
   await touchPages(db, w, [...touchedPages], gen, true);
@@ -172,13 +172,20 @@ export async function touchPages(db: Trx, w: Where, pageKeys: readonly string[],
 /**
  * What goes with a removed object: a deleted account holds no memberships, grants or keys any
  * more, a deleted group has no members. Change feeds do not always repeat those removals
- * (Graph reports a deleted user in users/delta, not in every group's members@delta).
+ * (Graph reports a deleted user in users/delta, not in every group's members@delta). The
+ * pages those rows came from lose their fingerprint: they no longer hold what the provider
+ * last listed there, so the next full pass must re-read them rather than keep them (a provider
+ * that still lists the grant gets it back, then reported as dangling).
  */
-export async function cascade(db: Trx, w: Where, table: ObjectTable, keys: readonly string[]): Promise<Net> {
+export async function cascade(db: Trx, w: Where, table: ObjectTable, keys: readonly string[], gen: number): Promise<Net> {
   const net: Net = {};
   if (keys.length === 0) return net;
+  const q = db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const pages = new Set<string>();
   const del = async (t: 'dir_memberships' | 'dir_grants' | 'dir_credentials', col: string, part: string[]) => {
-    const r = await (db as unknown as Kysely<any>).deleteFrom(t).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where(col, 'in', part).executeTakeFirstOrThrow(); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const scope = (b: any) => b.where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where(col, 'in', part); // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const r of (await scope(q.selectFrom(t).select('page_key').distinct()).execute()) as { page_key: string }[]) pages.add(r.page_key);
+    const r = await scope(q.deleteFrom(t)).executeTakeFirstOrThrow();
     addNet(net, t, Number(r.numDeletedRows));
   };
   for (let i = 0; i < keys.length; i += 500) {
@@ -191,5 +198,6 @@ export async function cascade(db: Trx, w: Where, table: ObjectTable, keys: reado
     if (table === 'dir_accounts') await del('dir_credentials', 'account_id', part);
     if (table === 'dir_entitlements') await del('dir_grants', 'entitlement_id', part);
   }
+  if (pages.size > 0) await touchPages(db, w, [...pages], gen, true);
   return net;
 }

@@ -38,7 +38,13 @@ interface DeltaState {
   b: number; // -1: full round; else changes after this seq
   q: number; // snapshot seq of the round
   o: number; // index (full) or position in the change list (incremental)
-  m: number; // member offset within the current group entry
+  m: number; // member offset within the current group entry (incremental rounds)
+  /**
+   * Full rounds: id of the last member sent of the current group entry. Members are sent in id
+   * order and the next page resumes after that id, so a member removed between two pages does
+   * not shift an unchanged one out of the round (as an offset into the live list would).
+   */
+  a?: string | undefined;
   n: number; // page size
   ts: number; // when the round's token was issued (sandbox ms)
 }
@@ -68,7 +74,7 @@ export function createGraphDelta(ctx: SandboxContext) {
       }
       if (ctx.now() - st.ts > TOKEN_LIFETIME_MS) return expired();
       // A deltaLink opens a new incremental round: changes after its seq, up to now.
-      if (skip === null) return { ...st, b: st.q, q: tenant.directory.seq, o: 0, m: 0, n, ts: ctx.now() };
+      if (skip === null) return { ...st, b: st.q, q: tenant.directory.seq, o: 0, m: 0, a: undefined, n, ts: ctx.now() };
       return st;
     }
     const select = url.searchParams.get('$select');
@@ -84,7 +90,7 @@ export function createGraphDelta(ctx: SandboxContext) {
   function finish(res: ServerResponse, link: string, kind: 'u' | 'g', st: DeltaState, value: unknown[], next: DeltaState | null, headers: Record<string, string>): void {
     const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#${kind === 'u' ? 'users' : 'groups'}${st.s ? `(${st.s})` : ''}` };
     if (next) body['@odata.nextLink'] = `${link}?$skiptoken=${encodeToken(next)}`;
-    else body['@odata.deltaLink'] = `${link}?$deltatoken=${encodeToken({ ...st, o: 0, m: 0 } satisfies DeltaState)}`;
+    else body['@odata.deltaLink'] = `${link}?$deltatoken=${encodeToken({ ...st, o: 0, m: 0, a: undefined } satisfies DeltaState)}`;
     body['value'] = value;
     sendJson(res, 200, body, { ...headers, 'preference-applied': `odata.maxpagesize=${st.n}` });
   }
@@ -156,21 +162,24 @@ export function createGraphDelta(ctx: SandboxContext) {
 
     if (st.b < 0) {
       let j = st.o;
-      let m = st.m;
+      let after = st.a;
       while (j < dir.groupTotal && budget > 1) {
         if (!dir.groupAt(j)) {
           j += 1;
+          after = undefined;
           continue;
         }
-        const next = entry(j, withMembers ? dir.members(j).map((ref) => ({ ref, op: 'add' as const })) : null, m);
+        const members = withMembers ? [...dir.members(j)].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).map((ref) => ({ ref, op: 'add' as const })) : null;
+        const from = members && after !== undefined ? members.findIndex((x) => x.ref.id > after!) : 0;
+        const next = entry(j, members, from < 0 ? (members?.length ?? 0) : from);
         if (next >= 0) {
-          m = next;
+          after = members![next - 1]!.ref.id;
           break;
         }
         j += 1;
-        m = 0;
+        after = undefined;
       }
-      return finish(res, link, 'g', st, value, j < dir.groupTotal ? { ...st, o: j, m } : null, headers);
+      return finish(res, link, 'g', st, value, j < dir.groupTotal ? { ...st, o: j, m: 0, a: after } : null, headers);
     }
     const changes = groupChanges(tenant, st.b, st.q, withMembers);
     let p = st.o;
