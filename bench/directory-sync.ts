@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchArgs } from './run.js';
-import { startSandboxProcess, type SandboxProcess } from './support/sandbox-process.js';
+import { startSandboxProcess } from './support/sandbox-process.js';
+import { dropSchema, pgUrlWithSchema } from './support/pg-schema.js';
 import { log, round } from './support/measure.js';
 import { startSyncwarden } from '../src/runtime/start.js';
 import { createLogger } from '../src/runtime/logger.js';
@@ -10,7 +11,6 @@ import { createConnection } from '../src/connections/service.js';
 import { runDirectorySync } from '../src/directory/sync/run.js';
 import { DEFAULT_TENANT } from '../src/api/route.js';
 
-const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
  * directory-sync: the identity inventory's engine cost against the sandbox's large Entra
@@ -32,19 +32,8 @@ export async function run(args: BenchArgs): Promise<Record<string, unknown>[]> {
 async function measure(db: 'sqlite' | 'postgres', size: { users: number; groups: number; memberships: number }): Promise<Record<string, unknown>> {
   const sandbox = await startSandboxProcess();
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-bench-dir-'));
-  let databaseUrl: string | undefined;
-  let schema: string | undefined;
-  if (db === 'postgres') {
-    schema = `bench_${Date.now().toString(36)}`;
-    const pg = await import('pg');
-    const c = new pg.default.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    await c.end();
-    const u = new URL(PG_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = u.toString();
-  }
+  const pgSchema = db === 'postgres' ? await pgUrlWithSchema('bench') : undefined;
+  const databaseUrl = pgSchema?.url;
   const running = await startSyncwarden({ dataDir, databaseUrl, log: createLogger('warn'), env: {} });
   try {
     await sandbox.admin('POST', '/microsoft/tenants/large', size);
@@ -88,12 +77,6 @@ async function measure(db: 'sqlite' | 'postgres', size: { users: number; groups:
     await running.stop();
     await sandbox.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (schema) {
-      const pg = await import('pg');
-      const c = new pg.default.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    }
+    if (pgSchema) await dropSchema(pgSchema.schema);
   }
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, expireLeases, startWorkerProcess, type WorkerProcess } from './worker-process.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/runtime/paths.js';
@@ -45,7 +45,6 @@ export interface CrashResult {
   readonly killedMidWork: number;
 }
 
-const CLI = () => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 /** The child runs the built CLI; refuse stale builds so a trial never tests old code. */
 export function assertFreshBuild(): void {
@@ -60,28 +59,8 @@ export function assertFreshBuild(): void {
   void built;
 }
 
-function startWorker(world: BenchWorld, concurrency = 4): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, SYNCWARDEN_DATA: world.dataDir, LOG_LEVEL: 'error' };
-  if (world.databaseUrl) env['DATABASE_URL'] = world.databaseUrl;
-  else delete env['DATABASE_URL'];
-  const child = spawn(process.execPath, [CLI(), 'worker', '-c', String(concurrency)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/worker \S+ started/.test(out)) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`worker exited before it was ready (${code ?? signal}): ${out}`)));
-  });
-  child.stderr!.on('data', () => undefined);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  ready.catch(() => undefined);
-  return { child, ready, exited };
-}
-
-/** A worker that dies loses its lease; rather than wait for it to expire, expire it now. */
-async function expireLeases(world: BenchWorld): Promise<void> {
-  await world.running.rt.store.db.updateTable('jobs').set({ lease_until: '1970-01-01T00:00:00.000Z' }).where('status', '=', 'running').execute();
+function startWorker(world: BenchWorld, concurrency = 4): WorkerProcess {
+  return startWorkerProcess(world, concurrency);
 }
 
 async function liveJobs(world: BenchWorld): Promise<number> {
@@ -145,7 +124,7 @@ export async function runCrashTrials(world: BenchWorld, opts: CrashOptions): Pro
     }
     w.child.kill('SIGKILL');
     await w.exited;
-    await expireLeases(world);
+    await expireLeases(world.running.rt.store.db);
     log(`trial ${t + 1}/${opts.trials}: killed after ${killAfter} ms`);
   }
   // A clean run finishes everything that is left.

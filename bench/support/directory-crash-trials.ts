@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/runtime/paths.js';
+import { CLI, expireLeases, startWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { dropSchema, pgUrlWithSchema } from './pg-schema.js';
 import { prng } from '../../src/sandbox/demo.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { startSyncwarden, type Running } from '../../src/runtime/start.js';
@@ -24,8 +25,6 @@ import type { DirectoryRecord } from '../../src/connectors/sdk/index.js';
  * the last run's counts equal to the tables'.
  */
 
-const PG_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CLI = () => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 
 export interface DirectoryCrashWorld {
   readonly sandbox: Sandbox;
@@ -47,15 +46,8 @@ export interface DirectoryCrashWorldOptions {
 export async function directoryCrashWorld(opts: DirectoryCrashWorldOptions): Promise<DirectoryCrashWorld> {
   const size = opts.size ?? { users: 5_000, groups: 500, memberships: 50_000 };
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-dircrash-'));
-  let databaseUrl: string | undefined;
-  let schema: string | undefined;
-  if (opts.dialect === 'postgres') {
-    schema = `dc_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-    await pgQuery(`CREATE SCHEMA ${schema}`);
-    const u = new URL(PG_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = u.toString();
-  }
+  const pgSchema = opts.dialect === 'postgres' ? await pgUrlWithSchema('dc') : undefined;
+  const databaseUrl = pgSchema?.url;
   const sandbox = await startSandbox({});
   const running = await startSyncwarden({ dataDir, databaseUrl, log: createLogger('warn'), env: {} });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
@@ -68,7 +60,7 @@ export async function directoryCrashWorld(opts: DirectoryCrashWorldOptions): Pro
     await running.stop();
     await sandbox.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (schema) await pgQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    if (pgSchema) await dropSchema(pgSchema.schema);
   };
   try {
     await admin('POST', '/microsoft/tenants/large', size);
@@ -88,16 +80,7 @@ export async function directoryCrashWorld(opts: DirectoryCrashWorldOptions): Pro
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function pgQuery(text: string): Promise<void> {
-  const pg = await import('pg');
-  const c = new pg.default.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
+
 
 /** The child runs the built CLI; refuse stale builds so a trial never tests old code. */
 export function assertFreshDirectoryBuild(): void {
@@ -116,33 +99,8 @@ export function assertFreshDirectoryBuild(): void {
   }
 }
 
-function startWorker(world: DirectoryCrashWorld, concurrency = 2): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, SYNCWARDEN_DATA: world.dataDir, LOG_LEVEL: 'error' };
-  if (world.databaseUrl) env['DATABASE_URL'] = world.databaseUrl;
-  else delete env['DATABASE_URL'];
-  const child = spawn(process.execPath, [CLI(), 'worker', '-c', String(concurrency)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/worker \S+ started/.test(out)) resolve();
-    });
-    child.once('exit', (code, signal) => reject(new Error(`worker exited before it was ready (${code ?? signal}): ${out}`)));
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  ready.catch(() => undefined);
-  return { child, ready, exited };
-}
-
-/**
- * A killed worker keeps its lease until it expires (60 s by default); rather than wait, expire
- * it now, as crash-trials.ts does — the next worker re-claims the job at once.
- */
-async function expireLeases(world: DirectoryCrashWorld): Promise<void> {
-  await world.running.rt.store.db.updateTable('jobs').set({ lease_until: '1970-01-01T00:00:00.000Z' }).where('status', '=', 'running').execute();
+function startWorker(world: DirectoryCrashWorld, concurrency = 2): WorkerProcess {
+  return startWorkerProcess(world, concurrency);
 }
 
 /** The connection's run in progress (a killed one waits here to be resumed), with its checkpoint's stream index. */
@@ -307,7 +265,7 @@ export async function runDirectoryCrashTrials(world: DirectoryCrashWorld, opts: 
       if (phase === 'mid') maxKill = Math.min(opts.maxKillMs, Math.floor(maxKill * 1.25));
       else if (phase === 'late') maxKill = Math.max(opts.minKillMs + 200, Math.floor(delay * 0.85));
     }
-    await expireLeases(world);
+    await expireLeases(world.running.rt.store.db);
     const run = await db.selectFrom('dir_runs').select(['id', 'mode', 'status', 'checkpoint_json', 'pages_read']).where('connection_id', '=', world.connectionId).orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
     const cp = run ? (JSON.parse(run.checkpoint_json) as { i: number; page: number }) : null;
     const at = !run ? 'no run' : run.status !== 'running' ? `run ${run.status}` : cp!.i >= STREAMS.length ? 'finishing' : `${STREAMS[cp!.i]} page ${cp!.page}`;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startSyncwarden, type Running, type StartOptions } from '../../src/runtime/start.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import type { Dialect } from '../../src/store/db.js';
-import { PG_URL } from './store.js';
+import { dropSchema, pgUrlWithSchema } from './pg-schema.js';
 
 /**
  * Boots the same composition as `npm start` (store, runtime, API, optionally the sandbox,
@@ -16,15 +16,8 @@ export async function bootApp(opts: Partial<StartOptions> & { dialect?: Dialect 
   let schemaToDrop: string | undefined;
   if (opts.dialect === 'postgres') {
     // A private schema per boot: the search_path goes through the URL's options.
-    const schema = `t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-    const pg = await import('pg');
-    const c = new pg.default.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    await c.end();
-    const url = new URL(PG_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
+    const { url, schema } = await pgUrlWithSchema();
+    databaseUrl = url;
     schemaToDrop = schema;
   }
   const running = await startSyncwarden({ dataDir, databaseUrl, port: 0, log: createLogger('silent'), env: {}, ...opts });
@@ -47,13 +40,7 @@ export async function bootApp(opts: Partial<StartOptions> & { dialect?: Dialect 
     async stop() {
       await running.stop();
       rmSync(dataDir, { recursive: true, force: true });
-      if (schemaToDrop) {
-        const pg = await import('pg');
-        const c = new pg.default.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`DROP SCHEMA IF EXISTS ${schemaToDrop} CASCADE`);
-        await c.end();
-      }
+      if (schemaToDrop) await dropSchema(schemaToDrop);
     },
   };
 }

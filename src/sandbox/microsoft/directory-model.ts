@@ -352,7 +352,8 @@ export class Directory {
     return [...out].sort((a, b) => a - b);
   }
 
-  private refAlive(m: MemberRef): boolean {
+  /** The member still exists (a deleted user or group is no group's member, as in Entra). */
+  refAlive(m: MemberRef): boolean {
     if (m.kind === 'user') {
       const i = this.userIndex(m.id);
       return i !== undefined && !this.deletedUsers.has(i);

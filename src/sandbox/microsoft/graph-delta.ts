@@ -230,7 +230,9 @@ function groupChanges(tenant: EntraTenant, after: number, upTo: number, withMemb
     const log = dir.membershipLog;
     for (let k = logStart(log, after); k < log.length && log[k]!.seq <= upTo; k++) {
       const c = log[k]!;
-      touch(c.group, c.seq).members.set(c.member.id, { ref: c.member, op: c.op });
+      // A member deleted since is reported as removed, never added: Entra drops a deleted
+      // object's memberships, and a full read would not list it either.
+      touch(c.group, c.seq).members.set(c.member.id, { ref: c.member, op: c.op === 'add' && !dir.refAlive(c.member) ? 'remove' : c.op });
     }
   }
   return [...byGroup.entries()]
