@@ -15,7 +15,7 @@ const SAMPLES = 5;
  * An account the scope left out is not dangling (dir_excluded knows it). A dangling reference
  * means the provider's picture was inconsistent (changes during the read) or the connection
  * cannot read everything it references; the run is reported with a warning, never silently.
- * `onlyGen`: look only at rows that run wrote (on pages it touched) — enough when the run
+ * `onlyGen`: look only at rows that run wrote (by the generation index) — enough when the run
  * before found nothing dangling, since removals take their references with them.
  */
 export async function danglingReferences(db: Trx, w: Where, onlyGen?: number): Promise<Checks> {
@@ -24,7 +24,7 @@ export async function danglingReferences(db: Trx, w: Where, onlyGen?: number): P
   const written = (alias: string) =>
     onlyGen === undefined
       ? sql`1 = 1`
-      : sql`${sql.ref(`${alias}.gen`)} = ${onlyGen} AND ${sql.ref(`${alias}.page_key`)} IN (SELECT p.page_key FROM dir_pages p WHERE p.tenant_id = ${t} AND p.connection_id = ${c} AND p.touched_gen = ${onlyGen})`;
+      : sql`${sql.ref(`${alias}.gen`)} = ${onlyGen}`;
   const exists = (table: string, col: string) => sql`EXISTS (SELECT 1 FROM ${sql.table(table)} o WHERE o.tenant_id = ${t} AND o.connection_id = ${c} AND o.external_id = ${sql.ref(col)})`;
   const memberOk = sql`(CASE WHEN m.member_type = 'group' THEN ${exists('dir_groups', 'm.member_id')} ELSE (${exists('dir_accounts', 'm.member_id')} OR ${exists('dir_excluded', 'm.member_id')}) END)`;
   const principalOk = sql`(CASE WHEN g.principal_type = 'group' THEN ${exists('dir_groups', 'g.principal_id')} ELSE (${exists('dir_accounts', 'g.principal_id')} OR ${exists('dir_excluded', 'g.principal_id')}) END)`;

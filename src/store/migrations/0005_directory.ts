@@ -140,6 +140,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`CREATE INDEX ${sql.raw(`${t}_page`)} ON ${sql.table(t)} (tenant_id, connection_id, page_key)`.execute(db);
   }
 
+  // The post-sync checks look at the references a run wrote (its generation), not at all of them.
+  await sql`CREATE INDEX dir_memberships_gen ON dir_memberships (tenant_id, connection_id, gen)`.execute(db);
+  await sql`CREATE INDEX dir_grants_gen ON dir_grants (tenant_id, connection_id, gen)`.execute(db);
+
   // One row per sync run: the history admins read, and the checkpoint of a run in progress.
   await db.schema
     .createTable('dir_runs')
