@@ -200,4 +200,22 @@ describe('identity inventory UI in Chromium', () => {
     expect(await panel.getByRole('list', { name: 'Explanation' }).textContent()).toContain('Include guests');
     await page.screenshot({ path: join(dataDir, 'explain.png') });
   });
+
+  it('Matching rules: turn a rule off and reorder; the note and the API follow, and the change is audited', async () => {
+    await page.goto(`${running.url}/#/identities`);
+    const note = page.getByTestId('correlation');
+    await note.waitFor();
+    await note.getByRole('button', { name: 'Matching rules' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Matching rules' });
+    await dialog.getByLabel('Same Employee ID').uncheck();
+    await dialog.getByRole('button', { name: 'Move User name up' }).click();
+    await dialog.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByRole('status').filter({ hasText: 'Matching rules saved' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => note.textContent(), { timeout: 15_000 }).toContain('matched into identities by User name, then Email');
+    expect(await note.textContent()).not.toContain('Employee ID');
+    const api = await (await fetch(`${running.url}/api/v1/directory/correlation`)).json() as { rules: { attribute: string; enabled: boolean }[] };
+    expect(api.rules).toEqual([{ attribute: 'user_name', enabled: true }, { attribute: 'email', enabled: true }, { attribute: 'employee_id', enabled: false }]);
+    const audit = await (await fetch(`${running.url}/api/v1/audit?limit=50`)).text();
+    expect(audit).toContain('directory.rules_changed');
+  });
 });

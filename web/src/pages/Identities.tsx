@@ -6,6 +6,7 @@ import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
 import { ExplainPanel } from '../components/ExplainPanel.js';
+import { CorrelationRulesDialog } from '../components/CorrelationRulesDialog.js';
 import { useToast } from '../components/Toasts.js';
 import { formatCount, relativeTime } from '../format.js';
 import { IdentityDetailPage } from './IdentityDetail.js';
@@ -76,7 +77,8 @@ function NoIdentities({ statuses, onSynced }: { statuses: DirectoryStatusView[];
 
 /** How identities are matched, and whether a directory synced since they were last matched. */
 function CorrelationNote({ statuses }: { statuses: DirectoryStatusView[] | null }) {
-  const { data } = useData(() => directoryApi.correlation(), [], 10_000);
+  const { data, reload } = useData(() => directoryApi.correlation(), [], 10_000);
+  const [editing, setEditing] = useState(false);
   if (!data) return null;
   const rules = data.rules.filter((r) => r.enabled).map((r) => RULE_LABELS[r.attribute] ?? r.attribute);
   const at = data.correlatedAt;
@@ -85,6 +87,8 @@ function CorrelationNote({ statuses }: { statuses: DirectoryStatusView[] | null 
     <div className="muted correlation-note" data-testid="correlation">
       Accounts are matched into identities by {rules.length ? rules.join(', then ') : 'no rule (every account is its own identity)'}
       {at ? ` · matched ${relativeTime(at)}` : ' · not matched yet'}{stale && ' · updating after the latest sync…'}
+      {' · '}<button type="button" className="link" onClick={() => setEditing(true)}>Matching rules</button>
+      {editing && <CorrelationRulesDialog initial={data.rules} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
     </div>
   );
 }
