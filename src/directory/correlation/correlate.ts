@@ -6,6 +6,7 @@ import { toJson } from '../../store/json.js';
 import { DEFAULT_RULES, loadCorrelationSettings } from './rules.js';
 import { linkAccounts } from './link.js';
 import { assembleIdentities, type CorrelationAccount, type IdentityDraft } from './assemble.js';
+import type { IdentitiesTable } from '../../store/schema.js';
 
 /**
  * Recomputes the tenant's identities from every account of its directory connections: read
@@ -107,20 +108,8 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
   return result;
 }
 
-interface IdentityRowValues {
-  tenant_id: string;
-  id: string;
-  display_name: string;
-  email: string | null;
-  employee_id: string | null;
-  identity_type: string;
-  status: string;
-  accounts: number;
-  connections_json: string;
-  search: string;
-  created_at: string;
-  updated_at: string;
-}
+/** An identities row as written (the table's own type). */
+type IdentityRowValues = IdentitiesTable;
 
 function toRow(tenantId: string, d: IdentityDraft, createdAt: string, now: string): IdentityRowValues {
   return {
