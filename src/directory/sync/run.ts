@@ -117,7 +117,6 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         continue;
       }
       const parent = cp.parent;
-      if (process.env['SW_DIR_TIMING']) process.stderr.write(`${Math.round(performance.now())} stream ${stream.name} ${full ? 'full' : 'delta'}\n`);
       const reader = readAhead((c) => source.read(stream.name, c, parent ?? undefined), cursor, READ_AHEAD);
       try {
         for (;;) {
@@ -192,7 +191,6 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         reader.stop();
       }
     }
-    if (process.env['SW_DIR_TIMING']) process.stderr.write(`${Math.round(performance.now())} finish\n`);
     return await finish(rt, w, row, run.id, gen, mode, cp, source.streams, state);
   } catch (e) {
     const err = toAppError(e);
@@ -342,7 +340,6 @@ async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, 
     const added = cp.fresh ? Object.values(counts).reduce((a, n) => a + n, 0) : null;
     const changedAnything = wrote || cp.fresh;
     rt.log.debug({ connection: w.connectionId, removeMs: Math.round(t1 - t0), checkMs: Math.round(performance.now() - t1) }, 'directory sync finalized');
-    if (process.env['SW_DIR_TIMING']) process.stderr.write(`finalize: remove ${Math.round(t1 - t0)} ms, counts+checks ${Math.round(performance.now() - t1)} ms\n`);
     const status = checks.danglingMemberships + checks.danglingGrants > 0 ? 'warning' : 'succeeded';
     const error: StoredError | null = status === 'warning' ? { code: 'directory.dangling_reference', params: { count: checks.danglingMemberships + checks.danglingGrants, sample: checks.samples[0] ?? '' } } : null;
     await trx
