@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../src/cli/main.js';
+import { cliRunner } from './support/cli.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { startSyncwarden } from '../src/runtime/start.js';
 import { createLogger } from '../src/runtime/logger.js';
@@ -18,7 +18,6 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
   let sandbox: Sandbox;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   let id: string;
-  let exit = 0;
   const PFX_PW_VAR = 'SW_TEST_PFX_PASSWORD';
   const SECRET_VAR = 'SW_TEST_CLIENT_SECRET';
   const AWS_VAR = 'SW_TEST_AWS_SECRET';
@@ -28,14 +27,8 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
     [PFX_PW_VAR]: sandbox.demo.microsoft.pfxPassword, [SECRET_VAR]: sandbox.demo.microsoft.clientSecret,
     [AWS_VAR]: sandbox.demo.aws.secretAccessKey, [SCIM_VAR]: sandbox.demo.scim.token,
   });
-  const run = async (...args: string[]): Promise<string> => {
-    const lines: string[] = [];
-    exit = 0;
-    await buildProgram(env(), (l) => lines.push(l), (c) => {
-      exit = c;
-    }).parseAsync(['node', 'syncwarden', ...args]);
-    return lines.join('\n');
-  };
+  const cli = cliRunner(env);
+  const run = cli.run;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sw-cli2-'));
@@ -57,7 +50,7 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
       '--pfx', join(dataDir, 'northwind.pfx'), '--pfx-password-env', PFX_PW_VAR,
     );
     expect(out).toContain('Connection test successful');
-    expect(exit).toBe(0);
+    expect(cli.exitCode).toBe(0);
     id = /Created (conn_\w+)/.exec(out)![1]!;
     const list = await run('connections', 'list');
     expect(list).toMatch(/CLI M365\s+microsoft365\s+continuity_source\s+active\s+certificate\s+expires in 36\d days/);
@@ -72,7 +65,7 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
     sandbox.faults.set('*', 'm365.consent_revoked');
     const failed = await run('connections', 'test', id);
     sandbox.faults.clear();
-    expect(exit).toBe(1);
+    expect(cli.exitCode).toBe(1);
     expect(failed.split('\n')[0]).toBe('Connection test failed');
     expect(failed).toContain('m365.permission_missing: Insufficient permissions');
     expect(failed).toContain('Fix: In Entra ID open the app registration > API permissions');
@@ -80,7 +73,7 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
 
   it('connections rotate: add → test alone → switch, then retire the old one', async () => {
     const out = await run('connections', 'rotate', id, '--client-secret-env', SECRET_VAR, '--json');
-    expect(exit).toBe(0);
+    expect(cli.exitCode).toBe(0);
     const r = JSON.parse(out) as { added: { test: { ok: boolean } }; switched: { connection: { credential: { type: string }; credentials: { id: string; state: string }[] } } };
     expect(r.added.test.ok).toBe(true);
     expect(r.switched.connection.credential.type).toBe('client_secret');
@@ -139,7 +132,7 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
       '--access-key-id', a.accessKeyId, '--secret-access-key-env', AWS_VAR, '--role-arn', a.roleArn, '--external-id', a.externalId, '--include-guests',
     );
     expect(aws).toContain('Connection test successful');
-    expect(exit).toBe(0);
+    expect(cli.exitCode).toBe(0);
     const awsId = /Created (conn_\w+)/.exec(aws)![1]!;
     const scim = await run('connections', 'create', '--kind', 'scim', '--role', 'directory', '--name', 'CLI SCIM', '--set', `baseUrl=${sandbox.demo.scim.baseUrl}`, '--token-env', SCIM_VAR, '--secret-expires', '2031-01-31');
     expect(scim).toContain('Connection test successful');
@@ -157,7 +150,7 @@ describe('syncwarden connections / credentials / incidents / alerts', () => {
     // Only the external id changes; the key and its secret are kept.
     await run('connections', 'edit', awsId, '--external-id', 'not-the-right-one', '--set', 'scope.includeGuests=false');
     const failed = await run('connections', 'test', awsId);
-    expect(exit).toBe(1);
+    expect(cli.exitCode).toBe(1);
     expect(failed).toContain('aws.external_id_mismatch: External ID does not match the role');
     const view = JSON.parse(await run('connections', 'show', awsId, '--json')) as { scope: Record<string, boolean>; credential: { meta: Record<string, unknown> } };
     expect(view.scope).toEqual({ includeGuests: false, includeExternal: false, includeDisabled: false });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../src/cli/main.js';
+import { cliRunner } from './support/cli.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { startSyncwarden } from '../src/runtime/start.js';
 import { createLogger } from '../src/runtime/logger.js';
@@ -15,11 +15,8 @@ describe('syncwarden CLI', () => {
   let sandbox: Sandbox;
   let sourceId: string;
   const env = () => ({ SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent' });
-  const run = async (...args: string[]): Promise<string> => {
-    const lines: string[] = [];
-    await buildProgram(env(), (l) => lines.push(l), () => {}).parseAsync(['node', 'syncwarden', ...args]);
-    return lines.join('\n');
-  };
+  const cli = cliRunner(env);
+  const run = cli.run;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sw-cli-'));

@@ -1,49 +1,28 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startSyncwarden, type Running } from '../../src/runtime/start.js';
-import { webDir } from '../../src/runtime/paths.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../src/runtime/start.js';
+import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
 
 /**
  * The UI as an admin uses it, in Debian's Chromium (never a downloaded browser). Boots the
  * same composition as `npm start` — sandbox, demo tenant, workers, scheduler — on a
  * temporary data directory and free ports.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 describe('web UI in Chromium', () => {
   let running: Running;
-  let browser: Browser;
+  let app: BrowserApp;
   let page: Page;
   let dataDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(webDir(), 'index.html'))) throw new Error(`the web UI is not built (${webDir()}): run \`npm run build\` first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-browser-'));
-    running = await startSyncwarden({
-      dataDir,
-      port: 0,
-      sandbox: { basePort: 0, demo: true },
-      worker: { concurrency: 2 },
-      scheduler: true,
-      schedulerTickMs: 1000,
-      log: createLogger('warn'),
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage();
+    app = await bootBrowserApp();
+    ({ running, page, dataDir } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await running?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   it('Connections: Test connection from the three-dot menu shows the green toast', async () => {

@@ -1,11 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startSyncwarden, type Running } from '../../src/runtime/start.js';
-import { webDir } from '../../src/runtime/paths.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../src/runtime/start.js';
+import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
 
 /**
  * Continuity's pages as an admin uses them, in Debian's Chromium: the dashboard's figures,
@@ -13,37 +9,31 @@ import { createLogger } from '../../src/runtime/logger.js';
  * items view with "Retry failed items", "Why isn't this user syncing?"), and Policies (the
  * rule editor with a preview, rate budgets, approving a held cycle).
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 describe('continuity UI in Chromium', () => {
   let running: Running;
-  let browser: Browser;
+  let app: BrowserApp;
   let page: Page;
   let dataDir: string;
   let victim: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(webDir(), 'index.html'))) throw new Error(`the web UI is not built (${webDir()}): run \`npm run build\` first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-browser-c-'));
-    running = await startSyncwarden({ dataDir, port: 0, sandbox: { basePort: 0, demo: true }, worker: { concurrency: 8 }, scheduler: true, schedulerTickMs: 1000, log: createLogger('warn') });
-    // One encrypted message in a user's Inbox: an item that cannot sync, for the items view.
-    const users = await (await fetch(`${running.sandbox!.urls.admin}/microsoft/users`)).json() as { users: { userPrincipalName: string }[] };
-    victim = users.users[1]!.userPrincipalName;
-    running.sandbox!.faults.set('*', 'item.encrypted', { user: victim, count: 1 });
-    await fetch(`${running.sandbox!.urls.admin}/google/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userUnitsPerMinute: 600_000 }) });
-    await fetch(`${running.url}/api/v1/continuity/budgets`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    app = await bootBrowserApp({
+      concurrency: 8,
+      beforeBrowser: async (r) => {
+        // One encrypted message in a user's Inbox: an item that cannot sync, for the items view.
+        const users = await (await fetch(`${r.sandbox!.urls.admin}/microsoft/users`)).json() as { users: { userPrincipalName: string }[] };
+        victim = users.users[1]!.userPrincipalName;
+        r.sandbox!.faults.set('*', 'item.encrypted', { user: victim, count: 1 });
+        await fetch(`${r.sandbox!.urls.admin}/google/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userUnitsPerMinute: 600_000 }) });
+        await fetch(`${r.url}/api/v1/continuity/budgets`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
+      },
     });
-    page = await browser.newPage();
+    ({ running, page, dataDir } = app);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await running?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   it('Sync status: every status has a chip, users sync, and the victim shows a failed item', async () => {

@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startSyncwarden, type Running } from '../../src/runtime/start.js';
-import { webDir } from '../../src/runtime/paths.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../src/runtime/start.js';
+import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
 import { DEMO_DIRECTORY_NAMES } from '../../src/runtime/demo.js';
 
 /**
@@ -20,47 +18,27 @@ import { DEMO_DIRECTORY_NAMES } from '../../src/runtime/demo.js';
  * it of Expense Approvers (nested). Pat Partner is one of Fabrikam's four guests, which the
  * Entra connection's default scope leaves out (docs/sandbox.md).
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const PERSON = { name: 'Frances Shannon', email: 'frances.shannon@northwind.test' };
 const GUEST = 'pat.partner@contoso-partner.test';
 
 describe('identity inventory UI in Chromium', () => {
   let running: Running;
-  let browser: Browser;
+  let app: BrowserApp;
   let page: Page;
   let dataDir: string;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(join(webDir(), 'index.html'))) throw new Error(`the web UI is not built (${webDir()}): run \`npm run build\` first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-browser-i-'));
-    running = await startSyncwarden({
-      dataDir,
-      port: 0,
-      sandbox: { basePort: 0, demo: true },
-      worker: { concurrency: 4 },
-      scheduler: true,
-      schedulerTickMs: 1000,
-      log: createLogger('warn'),
-    });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage({ acceptDownloads: true });
-    page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack ?? ''}`));
+    app = await bootBrowserApp({ concurrency: 4, newPage: { acceptDownloads: true } });
+    ({ running, page, dataDir } = app);
   });
 
   afterEach(() => {
     // An uncaught error in the page is a failure of the page, whatever the assertions saw.
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await running?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await app?.stop();
   });
 
   it('Directory sync: every demo directory connection reaches Synced, with its counts', async () => {

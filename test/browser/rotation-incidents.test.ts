@@ -1,46 +1,33 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startSyncwarden, type Running } from '../../src/runtime/start.js';
-import { webDir } from '../../src/runtime/paths.js';
-import { createLogger } from '../../src/runtime/logger.js';
+import type { Page } from 'playwright-core';
+import type { Running } from '../../src/runtime/start.js';
+import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
 import { startWebhookReceiver } from '../support/receivers.js';
 
 /**
  * Credential rotation, incidents, the expiry inventory and alert settings as an admin uses them,
  * in Debian's Chromium against `npm start`'s composition (sandbox, demo tenant, workers).
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SOURCE = 'Northwind Microsoft 365 (sandbox)';
 
 describe('rotation, incidents, credentials and alerts in Chromium', () => {
   let running: Running;
-  let browser: Browser;
+  let app: BrowserApp;
   let page: Page;
   let dataDir: string;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
   beforeAll(async () => {
-    if (!existsSync(join(webDir(), 'index.html'))) throw new Error(`the web UI is not built (${webDir()}): run \`npm run build\` first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-browser-rot-'));
     hook = await startWebhookReceiver();
-    running = await startSyncwarden({ dataDir, port: 0, sandbox: { basePort: 0, demo: true }, worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 1000, log: createLogger('warn') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage();
+    app = await bootBrowserApp();
+    ({ running, page, dataDir } = app);
     page.on('dialog', (d) => void d.accept());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await running?.stop();
+    await app?.stop();
     await hook?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const card = () => page.getByRole('article', { name: SOURCE });
