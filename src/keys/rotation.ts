@@ -294,8 +294,16 @@ export async function recentRotations(db: Kysely<Database>, limit = 5): Promise<
   return db.selectFrom('key_rotations').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
 }
 
-/** Marks a running rotation whose owner is gone as interrupted (for status: it resumes on the next `keys rotate`). */
+/** A rotation as an admin should read it: a running one whose owner is gone is interrupted (the next `keys rotate` resumes it). */
 export function rotationState(r: RotationRow): 'running' | 'interrupted' | 'completed' | 'superseded' {
-  if (r.status === RUNNING) return ownerAlive(r) ? 'running' : 'interrupted';
-  return r.status === 'completed' ? 'completed' : 'superseded';
+  switch (r.status) {
+    case RUNNING:
+      return ownerAlive(r) ? 'running' : 'interrupted';
+    case 'interrupted':
+    case 'completed':
+    case 'superseded':
+      return r.status;
+    default:
+      return 'superseded';
+  }
 }
