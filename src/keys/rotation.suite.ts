@@ -4,16 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootApp } from '../../test/support/app.js';
 import { cliRunner } from '../../test/support/cli.js';
-import { sealV1 } from '../../test/support/keys.js';
+import { openKnown, sealV1, wrongSecrets, type KnownSecret } from '../../test/support/keys.js';
 import type { Dialect } from '../store/db.js';
 import type { Runtime } from '../runtime/context.js';
 import { startSyncwarden, type Running } from '../runtime/start.js';
 import { createLogger } from '../runtime/logger.js';
 import { prng } from '../sandbox/demo.js';
-import { aadFor, openSecret, storeCredential } from '../connections/credentials.js';
-import { getPlatformSecret, setPlatformSecret } from '../connections/platform-secrets.js';
-import { channelSecret } from '../notify/channels.js';
-import { getChannel } from '../store/alerts-repo.js';
+import { aadFor, storeCredential } from '../connections/credentials.js';
+import { setPlatformSecret } from '../connections/platform-secrets.js';
 import { getCredential } from '../store/credentials-repo.js';
 import { loadKeyring } from './source.js';
 import { createSecretBox, sealedKeyId } from './secret-box.js';
@@ -30,29 +28,11 @@ export function rotationSuite(dialect: Dialect): void {
     let app: Awaited<ReturnType<typeof bootApp>>;
     let cli: ReturnType<typeof cliRunner>;
     /** Where each secret lives → what it must open to. */
-    const expected = new Map<string, { tenant: string; kind: 'credential' | 'channel' | 'platform'; id: string; value: string }>();
+    const expected = new Map<string, KnownSecret>();
     let firstKey: string;
 
-    const open = async (rt: Runtime, e: { tenant: string; kind: string; id: string }): Promise<string | null> => {
-      switch (e.kind) {
-        case 'credential': {
-          const row = await rt.store.db.selectFrom('connection_credentials').selectAll().where('tenant_id', '=', e.tenant).where('id', '=', e.id).executeTakeFirstOrThrow();
-          return openSecret(rt, e.tenant, row)?.['clientSecret'] ?? null;
-        }
-        case 'channel':
-          return channelSecret(rt, e.tenant, (await getChannel(rt.store.db, e.tenant, e.id))!);
-        default:
-          return getPlatformSecret(rt, e.tenant, 'google_token_provider_key');
-      }
-    };
-    const openAll = async (rt: Runtime) => {
-      const wrong: string[] = [];
-      for (const [where, e] of expected) {
-        const got = await open(rt, e).catch((err: unknown) => `error: ${String(err)}`);
-        if (got !== e.value) wrong.push(`${where}: ${got}`);
-      }
-      return wrong;
-    };
+    const open = openKnown;
+    const openAll = (rt: Runtime) => wrongSecrets(rt, expected);
     const status = async (): Promise<KeyStatus> => JSON.parse(await cli.run('keys', 'status', '--json')) as KeyStatus;
     const waitFor = async (what: () => boolean, ms = 5_000) => {
       const until = Date.now() + ms;
