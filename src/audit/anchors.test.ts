@@ -39,5 +39,21 @@ describe('audit anchor file', () => {
     expect(existsSync(path)).toBe(false);
     expect(readFileSync(to!, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
     expect(log.read().records).toEqual([]);
+    log.append(head('a', 6));
+    expect(log.read().records.map((r) => `${r.tenant}${r.seq}`)).toEqual(['a6']);
+    log.close();
+  });
+
+  it('a process keeps its file open and follows the path when another process moves the file away', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sw-anchor-')), 'audit-anchors.jsonl');
+    const mine = anchorLog(path);
+    mine.append(head('a', 1));
+    const moved = anchorLog(path).archive('restored');
+    // Within a second this process notices and writes to the new file, not the archived one.
+    await new Promise((r) => setTimeout(r, 1_100));
+    mine.append(head('a', 2));
+    expect(readFileSync(moved!, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(anchorLog(path).read().records.map((r) => r.seq)).toEqual([2]);
+    mine.close();
   });
 });

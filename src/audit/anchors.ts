@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../runtime/atomic-file.js';
 
@@ -31,6 +31,8 @@ export interface AnchorLog {
   compact(): void;
   /** Moves the file aside (kept as evidence) and starts an empty one; returns where it went. */
   archive(suffix: string): string | null;
+  /** Closes the append handle (a later append reopens it). */
+  close(): void;
 }
 
 /** Compact when the file passes this size (checked every COMPACT_CHECK_EVERY appends). */
@@ -39,12 +41,42 @@ const COMPACT_CHECK_EVERY = 2_000;
 
 export function anchorLog(path: string, onError: (e: unknown) => void = () => undefined): AnchorLog {
   let appends = 0;
+  // An open append handle (opening the file per line cost more than the rest of an append). It
+  // follows the path: reopened when the file there is no longer the one it writes to (another
+  // process compacted or archived it), looked at at most every second.
+  let out: { fd: number; ino: number; checkedAt: number } | null = null;
+  const handle = (): number => {
+    if (out && Date.now() - out.checkedAt < 1_000) return out.fd;
+    let ino: number | null = null;
+    try {
+      ino = statSync(path).ino;
+    } catch {
+      // Not there (archived, or never written): reopen, which creates it.
+    }
+    if (out && ino === out.ino) {
+      out.checkedAt = Date.now();
+      return out.fd;
+    }
+    release();
+    const fd = openSync(path, 'a', 0o600);
+    out = { fd, ino: fstatSync(fd).ino, checkedAt: Date.now() };
+    return fd;
+  };
+  const release = () => {
+    if (!out) return;
+    try {
+      closeSync(out.fd);
+    } catch {
+      // Already closed; nothing to release.
+    }
+    out = null;
+  };
   let cache: { ino: number; offset: number; records: AnchorRecord[]; unreadable: number } = { ino: -1, offset: 0, records: [], unreadable: 0 };
   const log: AnchorLog = {
     path,
     append(record) {
       try {
-        appendFileSync(path, JSON.stringify(record) + '\n', { mode: 0o600 });
+        writeSync(handle(), JSON.stringify(record) + '\n');
         if (++appends % COMPACT_CHECK_EVERY === 0 && statSync(path).size > COMPACT_BYTES) log.compact();
       } catch (e) {
         // The entry is committed; a missing anchor only weakens rollback detection for it.
@@ -101,13 +133,16 @@ export function anchorLog(path: string, onError: (e: unknown) => void = () => un
       // Lines another process appends between the read and the rename are lost: that can only
       // drop an anchor (less to check against), never make one up.
       writeFileAtomic(path, [...kept, ...heads.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+      release();
     },
     archive(suffix) {
       if (!existsSync(path)) return null;
       const to = `${path}.${suffix}`;
       renameSync(path, to);
+      release();
       return to;
     },
+    close: () => release(),
   };
   return log;
 }

@@ -128,6 +128,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
       await worker?.stop();
       await sandbox?.close();
       await keyHolder.stop().catch((e: unknown) => log.warn({ err: e }, 'could not remove this process from key_holders'));
+      auditAnchors.close();
       await store.close();
     },
   };
