@@ -219,9 +219,18 @@ export function rotationSuite(dialect: Dialect): void {
       const gen = (await cliRunner(() => ({})).run('keys', 'generate')).split('\n');
       expect(gen[0]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
       expect(gen[1]).toMatch(/^# key id [0-9a-f]{16}: put it first/);
-      const envCli = cliRunner(() => ({ SYNCWARDEN_DATA: dir, SYNCWARDEN_MASTER_KEY: gen[0], LOG_LEVEL: 'silent' }));
+      const env: Record<string, string> = { SYNCWARDEN_DATA: dir, SYNCWARDEN_MASTER_KEY: gen[0]!, LOG_LEVEL: 'silent' };
+      const envCli = cliRunner(() => env);
+      expect(await envCli.run('keys', 'status')).toMatch(/Keyring: the environment \(SYNCWARDEN_MASTER_KEY\) \(Syncwarden cannot change it: add keys yourself\)/);
       await expect(envCli.run('keys', 'rotate')).rejects.toMatchObject({ code: 'keys.keyring_not_writable' });
+      // The documented steps: a new key first in the list, the old one after it; re-encrypt; retire the old one.
+      const next = (await cliRunner(() => ({})).run('keys', 'generate')).split('\n');
+      const oldId = /key id ([0-9a-f]{16})/.exec(gen[1]!)![1]!;
+      env['SYNCWARDEN_MASTER_KEY'] = `${next[0]},${gen[0]}`;
       expect(await envCli.run('keys', 'rotate', '--no-new-key')).toMatch(/complete/);
+      expect(await envCli.run('keys', 'retire', oldId)).toBe(`Key ${oldId} is no longer used: remove it from the environment (SYNCWARDEN_MASTER_KEY) on every process.`);
+      env['SYNCWARDEN_MASTER_KEY'] = next[0]!;
+      expect(await envCli.run('audit', 'verify')).toMatch(/intact/);
     });
   });
 }
