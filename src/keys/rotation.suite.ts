@@ -214,6 +214,21 @@ export function rotationSuite(dialect: Dialect): void {
       }
     });
 
+    it('one rotation at a time: a second `keys rotate` while one runs is refused, naming it', async () => {
+      const before = app.rt.secrets.keyring.state().primary.id;
+      const first = cli.run('keys', 'rotate', '--rate', '60');
+      // Running, and the app seals with the new key already (its heartbeat says so).
+      const until = Date.now() + 20_000;
+      const appPrimary = async () => (await app.rt.store.db.selectFrom('key_holders').select('primary_kid').where('id', '=', app.keyHolder.id).executeTakeFirst())?.primary_kid;
+      while (((await appPrimary()) === before || !(await app.rt.store.db.selectFrom('key_rotations').select('id').where('status', '=', 'running').executeTakeFirst())) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const second = cliRunner(() => ({ SYNCWARDEN_DATA: app.dataDir, DATABASE_URL: app.databaseUrl, LOG_LEVEL: 'silent' }));
+      await expect(second.run('keys', 'rotate')).rejects.toMatchObject({ code: 'keys.rotation_running' });
+      // Nor can the key being rotated away from be retired meanwhile.
+      await expect(second.run('keys', 'retire', before)).rejects.toMatchObject({ code: 'keys.rotation_running' });
+      expect(await first).toMatch(/complete/);
+      expect(await openAll(app.rt)).toEqual([]);
+    }, 120_000);
+
     it('a keyring from the environment cannot take a new key by itself; `keys generate` prints one to add', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'sw-envkey-'));
       const gen = (await cliRunner(() => ({})).run('keys', 'generate')).split('\n');

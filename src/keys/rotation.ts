@@ -36,6 +36,8 @@ export interface RotateOptions {
   readonly newKey: boolean;
   /** This process's key holder id (holders.ts): the rotation's owner, not waited for. */
   readonly holderId: string;
+  /** Called once the new key is in the keyring, so this process's holder row says so at once (`KeyHolder.beat`). */
+  readonly onKeyringChanged?: () => Promise<unknown>;
   readonly batchSize?: number;
   /** Pace (rows per second) to keep the load low on a busy installation; unset: as fast as it goes. */
   readonly rowsPerSecond?: number;
@@ -100,7 +102,12 @@ async function claimRotation(rt: Runtime, me: Owner, opts: RotateOptions): Promi
         .where('status', '=', unfinished.status)
         .where('owner_id', '=', unfinished.owner_id)
         .executeTakeFirst()
-        .catch(() => ({ numUpdatedRows: 0n })); // another rotation became the running one meanwhile
+        .catch(async (e: unknown) => {
+          // The unique index: another rotation became the running one meanwhile.
+          const other = await db.selectFrom('key_rotations').selectAll().where('status', '=', RUNNING).executeTakeFirst();
+          if (other) throw runningError(other);
+          throw e;
+        });
       if (Number(won.numUpdatedRows) !== 1) throw runningError(unfinished);
       const rotation = await db.selectFrom('key_rotations').selectAll().where('id', '=', unfinished.id).executeTakeFirstOrThrow();
       opts.onProgress?.({ phase: 'resuming', rotation });
@@ -133,6 +140,7 @@ async function claimRotation(rt: Runtime, me: Owner, opts: RotateOptions): Promi
     ring.refresh();
     if (ring.state().primary.id !== target.id) throw new AppError('keys.invalid', { source: describeSource(ring), detail: 'the keyring file did not take the new key' });
     addedKey = true;
+    await opts.onKeyringChanged?.();
     opts.onProgress?.({ phase: 'key_added', keyId: target.id, path: ring.source.path });
   }
   await recordKeyEvent(rt, 'info', 'keys.rotation_started', `Master key rotation to key ${target.id} started${addedKey ? ' (new key added to the keyring)' : ''}`, opts.actor);

@@ -77,6 +77,7 @@ export function registerKeyCommands(program: Command, cli: CliContext): void {
         const r = await rotateKeys(rt, {
           newKey: o.newKey,
           holderId: keyHolder.id,
+          onKeyringChanged: () => keyHolder.beat(),
           batchSize: positive(o.batchSize, '--batch-size')!,
           ...(rate ? { rowsPerSecond: rate } : {}),
           waitForHoldersMs: positive(o.wait, '--wait')! * 1000,
