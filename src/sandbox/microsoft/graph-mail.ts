@@ -42,15 +42,24 @@ interface DeltaState {
   n: number; // page size
 }
 
-export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas) {
+/** What serves mail writes (graph-mail-write.ts); the reads stay here. */
+export interface GraphMailWriter {
+  handles(method: string, sub: string[], url: URL): boolean;
+  handle(req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, mb: Mailbox, sub: string[]): Promise<void>;
+}
+
+export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas, writer?: GraphMailWriter) {
   const windows = new Map<string, number[]>();
   const inflight = new Map<string, number>();
   const resetFolders = new Set<string>();
   const base = () => `${ctx.urls.graph}/v1.0`;
 
-  /** Serves one mail request for `user`; `sub` is the path after /users/{id}/. */
-  return (req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, sub: string[]): Promise<void> =>
-    withMailboxQuota(user, res, () => mail(url, res, user, world.mailbox(user), sub, String(req.headers.prefer ?? '')));
+  /** Serves one mail request for `user`; `sub` is the path after /users/{id}/. Writes count against the same quota. */
+  const serve = (req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, sub: string[]): Promise<void> =>
+    withMailboxQuota(user, res, () =>
+      writer?.handles(req.method ?? 'GET', sub, url) ? writer.handle(req, url, res, user, world.mailbox(user), sub) : mail(url, res, user, world.mailbox(user), sub, String(req.headers.prefer ?? '')),
+    );
+  return Object.assign(serve, { withQuota: withMailboxQuota });
 
   async function withMailboxQuota(user: EntraUser, res: ServerResponse, fn: () => Promise<void> | void): Promise<void> {
     const key = `${world.app.appId}/${user.id}`;
