@@ -191,7 +191,7 @@ export async function dismissFailover(rt: Runtime, tenantId: string, policyId: s
  * Probes the source once: one cheap Exchange request (a mailbox's Inbox listing since now).
  * Records the outcome; audits only a change of health, so an outage of hours writes two lines.
  */
-export async function probeSource(rt: Runtime, tenantId: string, fo: FailoverRow): Promise<{ healthy: boolean; error: StoredError | null }> {
+export async function probeSource(rt: Runtime, tenantId: string, fo: FailoverRow, opts: { resume?: boolean } = {}): Promise<{ healthy: boolean; error: StoredError | null }> {
   const policy = viewPolicy(await requirePolicy(rt, tenantId, fo.policy_id));
   const nowMs = rt.now();
   const now = nowIso(nowMs);
@@ -216,7 +216,7 @@ export async function probeSource(rt: Runtime, tenantId: string, fo: FailoverRow
   const target = { type: 'policy', id: policy.id, name: policy.name };
   if (!error && !wasHealthy) {
     await recordAudit(rt.store.db, rt.store.dialect, tenantId, { severity: 'info', action: 'failover.source_healthy', target, message: `Microsoft 365 answers again for "${policy.name}"; forward sync resumes. Start recovery to write the outage's mail back` }, nowMs);
-    await resumeForwardSync(rt, tenantId, policy.id);
+    if (opts.resume !== false) await resumeForwardSync(rt, tenantId, policy.id);
   } else if (error && (wasHealthy || fo.last_probe_at === null)) {
     const code = isErrorCode(error.code) ? error.code : 'provider.unavailable';
     await recordAudit(rt.store.db, rt.store.dialect, tenantId, { ...auditError(code, error.params, 'failover.source_failing', target), severity: 'warning' }, nowMs);
@@ -258,7 +258,8 @@ export async function startRecovery(rt: Runtime, tenantId: string, policyId: str
   const sourceRow = await getConnection(rt.store.db, tenantId, policy.sourceConnectionId);
   if (!sourceRow) throw new AppError('request.not_found', { entity: 'connection', id: policy.sourceConnectionId });
   if (Number(sourceRow.write_back) !== 1) throw new AppError('failover.recovery_not_consented', { connection: sourceRow.name });
-  const probe = await probeSource(rt, tenantId, fo);
+  // Forward sync resumes below, once recovery holds it for the users it has yet to recover.
+  const probe = await probeSource(rt, tenantId, fo, { resume: false });
   if (!probe.healthy) {
     const detail = probe.error && isErrorCode(probe.error.code) ? catalogue[probe.error.code].title : 'no answer';
     throw new AppError('failover.source_unhealthy', { connection: sourceRow.name, detail });
@@ -458,5 +459,21 @@ export async function proposeDueFailovers(rt: Runtime): Promise<number> {
 
 export function isProbeFailing(fo: FailoverRow | undefined): boolean {
   return fo !== undefined && fo.state === 'active' && fo.healthy_since === null;
+}
+
+/**
+ * Whether forward sync of this user waits: while Microsoft 365 is down (the last probe failed),
+ * and while recovery has yet to finish this user — so a message delivered to both mailboxes
+ * during the outage is first seen by recovery (already present: skipped), and forward sync
+ * then learns it instead of importing a second copy into Gmail. Recovery queues the user's
+ * sync when it finishes.
+ */
+export async function forwardSyncWaits(rt: Runtime, tenantId: string, policyId: string, syncUserId: string): Promise<boolean> {
+  const fo = await openFailover(rt, tenantId, policyId);
+  if (!fo) return false;
+  if (isProbeFailing(fo)) return true;
+  if (fo.state !== 'recovering') return false;
+  const ru = await rt.store.db.selectFrom('recovery_users').select('status').where('tenant_id', '=', tenantId).where('failover_id', '=', fo.id).where('sync_user_id', '=', syncUserId).executeTakeFirst();
+  return ru !== undefined && (ru.status === 'pending' || ru.status === 'recovering' || ru.status === 'throttled');
 }
 

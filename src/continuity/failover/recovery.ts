@@ -5,10 +5,10 @@ import { fullJitter } from '../../errors/policy.js';
 import { newId, nowIso } from '../../model/ids.js';
 import { recordAudit, auditError } from '../../audit/audit.js';
 import { runPool } from '../../engine/pool.js';
+import { enqueue } from '../../engine/jobs.js';
 import type { JobOutcome } from '../../engine/worker.js';
 import { markConnectionFailed } from '../../connections/service.js';
 import { getConnection } from '../../store/connections-repo.js';
-import { getSyncUser } from '../../store/sync-repo.js';
 import { fromJson } from '../../store/json.js';
 import type { RecoveryUsersTable } from '../../store/schema.js';
 import type { FolderTarget, MailboxChangeReader, MailboxMessage, MailboxWriter, Page } from '../../connectors/sdk/index.js';
@@ -121,6 +121,7 @@ export async function recoverUser(rt: Runtime, tenantId: string, recoveryUserId:
       message: `${ru.email}: ${Number(totals.written)} message(s) written back to Microsoft 365, ${Number(totals.skipped)} skipped, ${Number(totals.failed)} failed`,
     }, rt.now());
     await finishIfDone(rt, tenantId, fo.id);
+    await resumeUser(rt, tenantId, ru.sync_user_id);
     return { type: 'done' };
   } catch (e) {
     return failed(rt, tenantId, ru, toAppError(e), sourceRow.id, destRow.id, fo.id);
@@ -152,7 +153,13 @@ async function failed(rt: Runtime, tenantId: string, ru: RecoveryUserRow, err: A
   if (def.scope === 'connection') await markConnectionFailed(rt, tenantId, err.params['side'] === 'destination' ? destId : sourceId, err.toJSON());
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, auditError(err.code, err.params, 'recovery.user_failed', { type: 'sync_user', id: ru.sync_user_id, name: ru.email }), nowMs);
   await finishIfDone(rt, tenantId, failoverId);
+  await resumeUser(rt, tenantId, ru.sync_user_id);
   return { type: 'done' };
+}
+
+/** Forward sync of the user waited for its recovery (failover.ts forwardSyncWaits): now it runs. */
+async function resumeUser(rt: Runtime, tenantId: string, syncUserId: string): Promise<void> {
+  await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${syncUserId}`, payload: { syncUserId } }, rt.now());
 }
 
 /** Tags errors with the side they came from (a connection-wide failure is recorded on the right connection). */
