@@ -85,8 +85,19 @@ export function failoverSuite(dialect: Dialect): void {
       const noConsent = await w.app.api(`/policies/${policyId}/failover/recover`, { method: 'POST' });
       expect(noConsent.status).toBe(409);
       expect(noConsent.body.error.code).toBe('failover.recovery_not_consented');
-      expect((await w.app.api(`/connections/${w.sourceId}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) })).status).toBe(200);
+      const wb = await w.app.api(`/connections/${w.sourceId}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+      expect(wb.status).toBe(200);
+      expect(wb.body.writeBack.permissions).toEqual(['Mail.ReadWrite']);
+      expect(wb.body.writeBack.adminConsentUrl).toContain('/adminconsent?client_id=');
+      // The doctor now checks Mail.ReadWrite: not granted yet (the seeds' "Insufficient permissions" row).
+      const test1 = await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
+      const missing = test1.body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite');
+      expect(missing.status).toBe('fail');
+      expect(missing.error.code).toBe('m365.permission_missing');
+      expect(missing.error.message).toContain('Mail.ReadWrite');
       await sandboxAdmin(w.sandbox, 'POST', '/microsoft/consent', { permissions: ['User.Read.All', 'Mail.Read', 'Mail.ReadWrite'] });
+      const test2 = await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
+      expect(test2.body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite').status).toBe('pass');
       // Not yet: Microsoft 365 still down.
       const down = await w.app.api(`/policies/${policyId}/failover/recover`, { method: 'POST' });
       expect(down.status).toBe(409);
