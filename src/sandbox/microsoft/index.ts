@@ -80,6 +80,7 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
     if (parts[0] === 'quotas' && req.method === 'POST') {
       if (typeof body['requestsPer10Min'] === 'number') quotas.requestsPer10Min = body['requestsPer10Min'];
       if (typeof body['concurrent'] === 'number') quotas.concurrent = body['concurrent'];
+      if (typeof body['windowMs'] === 'number') quotas.windowMs = body['windowMs'];
       sendJson(res, 200, quotas);
       return true;
     }
