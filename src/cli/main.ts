@@ -12,6 +12,7 @@ import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerContinuityCommands } from './commands/continuity.js';
 import { registerDirectoryCommands } from './commands/directory.js';
+import { registerFailoverCommands, registerSandboxMailCommands } from './commands/failover.js';
 
 /**
  * The `syncwarden` command. Settings come from the environment (12-factor): PORT (8080),
@@ -62,6 +63,8 @@ export function buildProgram(
   registerConnectionCommands(program, cli);
   registerContinuityCommands(program, cli);
   registerDirectoryCommands(program, cli);
+  registerFailoverCommands(program, cli);
+  registerSandboxMailCommands(program, cli);
   return program;
 }
 

@@ -18,6 +18,7 @@ import { directoryErrors } from './catalogue/directory.js';
 import { awsErrors } from './catalogue/aws.js';
 import { scimErrors } from './catalogue/scim.js';
 import { connectionErrors } from './catalogue/connections.js';
+import { failoverErrors } from './catalogue/failover.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -35,10 +36,11 @@ export const catalogue = {
   ...awsErrors,
   ...scimErrors,
   ...connectionErrors,
+  ...failoverErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 
