@@ -116,7 +116,10 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
 }
 
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Migrations are independent of each other's order (each creates or alters its own tables), and
+  // work on parallel branches lands in any order: a database that already ran a later-numbered
+  // migration still takes an earlier-numbered one that arrived after it.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
