@@ -9,6 +9,7 @@
 import { run as mailThroughput } from './mail-throughput.js';
 import { run as mailIdleCycle } from './mail-idle-cycle.js';
 import { run as mailCrash } from './mail-crash.js';
+import { run as mailRecovery } from './mail-recovery.js';
 import { run as directorySync } from './directory-sync.js';
 import { run as directoryCrash } from './directory-crash.js';
 import { run as auditIntegrity } from './audit-integrity.js';
@@ -21,6 +22,7 @@ const benchmarks: Record<string, Benchmark> = {
   'mail-throughput': mailThroughput,
   'mail-idle-cycle': mailIdleCycle,
   'mail-crash': mailCrash,
+  'mail-recovery': mailRecovery,
   'directory-sync': directorySync,
   'directory-crash': directoryCrash,
   'audit-integrity': auditIntegrity,

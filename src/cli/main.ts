@@ -12,6 +12,7 @@ import { registerSandboxCommands } from './commands/sandbox.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerContinuityCommands } from './commands/continuity.js';
 import { registerDirectoryCommands } from './commands/directory.js';
+import { registerFailoverCommands, registerSandboxMailCommands } from './commands/failover.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerAuditCommands } from './commands/audit.js';
 
@@ -65,6 +66,8 @@ export function buildProgram(
   registerConnectionCommands(program, cli);
   registerContinuityCommands(program, cli);
   registerDirectoryCommands(program, cli);
+  registerFailoverCommands(program, cli);
+  registerSandboxMailCommands(program, cli);
   registerKeyCommands(program, cli);
   registerAuditCommands(program, cli);
   return program;

@@ -292,7 +292,7 @@ export async function setWriteBack(rt: Runtime, tenantId: string, id: string, bo
   }
   const role = roleSpec(kindSpec(row.kind), row.role);
   if (input.enabled && role.writeBackPermissions.length === 0) {
-    throw new AppError('request.invalid', { detail: `a ${row.role.replace(/_/g, ' ')} connection has no write-back; write-back applies to directory connections` });
+    throw new AppError('request.invalid', { detail: `a ${row.role.replace(/_/g, ' ')} connection has no write-back; write-back applies to directory connections and to Microsoft 365 continuity sources (reverse recovery)` });
   }
   const now = nowIso(rt.now());
   await updateConnection(rt.store.db, tenantId, id, { write_back: input.enabled ? 1 : 0, write_back_at: input.enabled ? now : null, write_back_by: input.enabled ? actor : null, updated_at: now });
@@ -302,7 +302,7 @@ export async function setWriteBack(rt: Runtime, tenantId: string, id: string, bo
     actor,
     target: { type: 'connection', id, name: row.name },
     message: input.enabled
-      ? `Write-back consented on "${row.name}" by ${actor}: Syncwarden may now change the directory, with the additional permissions ${role.writeBackPermissions.join(', ')}`
+      ? `Write-back consented on "${row.name}" by ${actor}: Syncwarden may now ${row.role === 'continuity_source' ? 'write recovered mail back into the mailboxes' : 'change the directory'}, with the additional permissions ${role.writeBackPermissions.join(', ')}`
       : `Write-back turned off on "${row.name}" by ${actor}: the connection is read-only again`,
   });
   await queueDoctor(rt, tenantId, id, 'save');

@@ -38,6 +38,8 @@ export const DEFAULT_BUDGETS: BudgetSettings = budgetSettingsSchema.parse({});
 export function limitsOf(settings: BudgetSettings): Record<string, BudgetLimit> {
   return {
     'source:mailbox:': { amount: settings.sourceMailbox.requests, windowMs: settings.sourceMailbox.windowMinutes * 60_000, concurrent: settings.sourceMailbox.concurrent },
+    // Reverse recovery's writes: Outlook allows 150 MB of uploads (POST/PATCH/PUT bodies) per 5 minutes per app and mailbox.
+    'source:upload:': { amount: 150 * 1024 * 1024, windowMs: 5 * 60_000 },
     'destination:user:': { amount: settings.destinationUser.unitsPerMinute, windowMs: 60_000 },
     'destination:project:': { amount: settings.destinationProject.unitsPerMinute, windowMs: 60_000 },
   };

@@ -15,6 +15,7 @@ import { requirePolicy, viewPolicy, type HeldCycle, type PolicyView } from './po
 import { needsGroups } from './selection.js';
 import { addressOf, planCycle, type CyclePlan, type KnownUser } from './plan.js';
 import { syncSource } from './connectors.js';
+import { isProbeFailing, openFailover } from './failover/failover.js';
 
 /**
  * One policy cycle: read the source's accounts (and group memberships when the rule needs
@@ -28,6 +29,9 @@ import { syncSource } from './connectors.js';
  */
 export async function runPolicyCycle(rt: Runtime, tenantId: string, policyId: string): Promise<JobOutcome> {
   const policy = viewPolicy(await requirePolicy(rt, tenantId, policyId));
+  // A declared outage whose last probe failed: no cycle (it would fail every user); the
+  // failover's gentle probe brings forward sync back when Microsoft 365 answers.
+  if (isProbeFailing(await openFailover(rt, tenantId, policyId))) return { type: 'done' };
   const sourceRow = await requireConnection(rt, tenantId, policy.sourceConnectionId);
   const destRow = await requireConnection(rt, tenantId, policy.destinationConnectionId);
   const now = nowIso(rt.now());

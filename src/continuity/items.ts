@@ -8,6 +8,7 @@ import { labelDiff } from './labels.js';
 import { ensureMessageId } from './message-id.js';
 import { encryptedAfterDownload, unsupportedBeforeDownload } from './item-kind.js';
 import { desiredLabels, type FolderState, type UserSync } from './user-sync.js';
+import { learnRecovered } from './failover/learn.js';
 
 /** Gmail's import limit (messages.import maxSize, 50 MB). */
 export const MAX_IMPORT_BYTES = 52_428_800;
@@ -24,6 +25,8 @@ export const MAX_IMPORT_BYTES = 52_428_800;
 export async function processRef(s: UserSync, folder: FolderState, ref: MessageRef, row: ItemRow | undefined): Promise<ItemOutcome | null> {
   if (!row) {
     if (ref.receivedDateTime !== null && ref.receivedDateTime < s.windowStart.toISOString()) return null;
+    // Written back by reverse recovery: Gmail has the original already (no loops).
+    if (await learnRecovered(s, folder, ref)) return null;
     return importItem(s, folder, ref, null);
   }
   switch (row.state) {

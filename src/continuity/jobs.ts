@@ -8,6 +8,8 @@ import { runPolicyCycle } from './cycle.js';
 import { DEFAULT_SLICE_MS, syncMailbox } from './mailbox-sync.js';
 import { deleteDestinationAccount } from './lifecycle.js';
 import { cycleJob } from './policies.js';
+import { recoverUser } from './failover/recovery.js';
+import { probeDueFailovers, proposeDueFailovers } from './failover/failover.js';
 
 const cyclePayload = z.object({ policyId: z.string() });
 /** Stable for other areas (connections re-queue blocked users with it): kind 'user.sync', key 'user:<id>'. */
@@ -25,7 +27,15 @@ export function continuityHandlers(rt: Runtime, opts: ContinuityOptions = {}): R
     'policy.cycle': (ctx, payload) => runPolicyCycle(rt, ctx.tenantId, cyclePayload.parse(payload).policyId),
     'user.sync': (ctx, payload) => syncMailbox(rt, ctx.tenantId, userPayload.parse(payload).syncUserId, ctx.signal, { sliceMs }),
     'account.delete': (ctx, payload) => deleteDestinationAccount(rt, ctx.tenantId, userPayload.parse(payload).syncUserId),
+    'recovery.user': (ctx, payload) => recoverUser(rt, ctx.tenantId, recoveryPayload.parse(payload).recoveryUserId, ctx.signal, { sliceMs }),
   };
+}
+
+const recoveryPayload = z.object({ recoveryUserId: z.string() });
+
+/** Failover's periodic work (any process may run it: compare-and-set in the database): proposals and gentle probes. */
+export function failoverTasks(rt: Runtime): (() => Promise<unknown>)[] {
+  return [() => proposeDueFailovers(rt), () => probeDueFailovers(rt)];
 }
 
 /**

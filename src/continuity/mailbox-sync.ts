@@ -17,6 +17,7 @@ import { syncFolder } from './folder-sync.js';
 import { retryItems, settleRemovals } from './removals.js';
 import { categoryLabels, type UserSync } from './user-sync.js';
 import { nextAttemptDelayMs, statusAfterFailure } from './status.js';
+import { forwardSyncWaits } from './failover/failover.js';
 
 const DAY_MS = 86_400_000;
 
@@ -43,6 +44,9 @@ export async function syncMailbox(rt: Runtime, tenantId: string, syncUserId: str
   const policyRow = await getPolicy(rt.store.db, tenantId, user.policy_id);
   if (!policyRow) return { type: 'done' };
   const policy = viewPolicy(policyRow);
+  // Microsoft 365 down (a declared outage whose last probe failed): wait for the probe, not fail
+  // the user; during recovery, wait until this user's recovery is done (failover.ts).
+  if (await forwardSyncWaits(rt, tenantId, policy.id, user.id)) return { type: 'done' };
   const sourceRow = await getConnection(rt.store.db, tenantId, policy.sourceConnectionId);
   const destRow = await getConnection(rt.store.db, tenantId, policy.destinationConnectionId);
   if (!sourceRow || !destRow) return { type: 'done' };

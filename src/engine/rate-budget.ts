@@ -227,6 +227,7 @@ export function limitsByPrefix(table: Readonly<Record<string, BudgetLimit>>): Li
 /** A budget key as an admin reads it ('destination:user:ada@x' → "the destination's per-user quota"). */
 export function describeBudget(key: string): string {
   if (key.startsWith('source:mailbox:')) return "the source's per-mailbox request limit";
+  if (key.startsWith('source:upload:')) return "the source's per-mailbox upload limit";
   if (key.startsWith('destination:user:')) return "the destination's per-user quota";
   if (key.startsWith('destination:project:')) return "the destination's per-project quota";
   return key.split(':').slice(0, 2).join(' ') || 'a rate budget';

@@ -18,6 +18,7 @@ import { directoryErrors } from './catalogue/directory.js';
 import { awsErrors } from './catalogue/aws.js';
 import { scimErrors } from './catalogue/scim.js';
 import { connectionErrors } from './catalogue/connections.js';
+import { failoverErrors } from './catalogue/failover.js';
 import { keyErrors } from './catalogue/keys.js';
 import { auditErrors } from './catalogue/audit.js';
 
@@ -37,12 +38,13 @@ export const catalogue = {
   ...awsErrors,
   ...scimErrors,
   ...connectionErrors,
+  ...failoverErrors,
   ...keyErrors,
   ...auditErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, keyErrors, auditErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

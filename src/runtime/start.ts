@@ -16,7 +16,7 @@ import { buildApi } from '../api/server.js';
 import { startWorker, type Worker } from '../engine/worker.js';
 import { startScheduler, type Scheduler } from '../engine/scheduler.js';
 import { pruneFinished } from '../engine/jobs.js';
-import { continuityHandlers, queueDueCycles } from '../continuity/jobs.js';
+import { continuityHandlers, failoverTasks, queueDueCycles } from '../continuity/jobs.js';
 import { packageVersion, webDir } from './paths.js';
 import { DEFAULT_TENANT } from '../api/route.js';
 import { readFileSync } from 'node:fs';
@@ -103,7 +103,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   }
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...diagnosticsTasks(rt), ...directoryTasks(rt), ...auditTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...failoverTasks(rt), ...diagnosticsTasks(rt), ...directoryTasks(rt), ...auditTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
   }
 
   let api: FastifyInstance | undefined;

@@ -8,6 +8,7 @@ import { getUser, insertUser, listUsers, type DirectoryUser } from './directory.
 import { createLabel, deleteDraft, findAllByRfc822Id, findByRfc822Id, findDraftByRfc822Id, importMessage, listIdsByLabel, listLabels, modifyMessage, probeMailbox, saveDraft, trashMessage } from './gmail.js';
 import { createTokenSource, UnknownSubjectError } from './token.js';
 import { deleteDirectoryUser } from './directory-delete.js';
+import { createGmailChangeReader } from './gmail-changes.js';
 
 /** The Google Workspace destination: accounts through the Directory, mail through Gmail. */
 export interface GoogleWorkspace extends MailDestination {
@@ -36,6 +37,8 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
 
   return {
     checks: () => runChecks(deps),
+
+    changes: createGmailChangeReader(deps),
 
     async getAccount(email) {
       const u = await getUser(deps, email);

@@ -30,7 +30,7 @@ function budgets(deps: GoogleDeps, email: string, cost: number): RateCost[] {
 }
 
 /** UnknownSubjectError from the token source passes through: the caller decides what it means. */
-async function call(deps: GoogleDeps, email: string, cost: number, req: Omit<HttpRequest, 'headers' | 'budgets'> & { contentType?: string }, retried = false): Promise<HttpResponse> {
+export async function call(deps: GoogleDeps, email: string, cost: number, req: Omit<HttpRequest, 'headers' | 'budgets'> & { contentType?: string }, retried = false): Promise<HttpResponse> {
   const token = await deps.tokens.forUser(email, [GMAIL_MODIFY]);
   const res = await deps.ctx.http.request({
     ...req,
@@ -45,7 +45,7 @@ async function call(deps: GoogleDeps, email: string, cost: number, req: Omit<Htt
 }
 
 /** Failures every Gmail method shares. */
-function gmailError(deps: GoogleDeps, email: string, res: HttpResponse): AppError | null {
+export function gmailError(deps: GoogleDeps, email: string, res: HttpResponse): AppError | null {
   const common = commonError(res, 'Gmail API', deps.ctx.now().getTime());
   if (common) return common;
   const e = parseGoogleError(res);
@@ -59,7 +59,7 @@ function gmailError(deps: GoogleDeps, email: string, res: HttpResponse): AppErro
   return null;
 }
 
-const users = (deps: GoogleDeps, email: string): string => `${deps.endpoints.gmail}/gmail/v1/users/${encodeURIComponent(email)}`;
+export const users = (deps: GoogleDeps, email: string): string => `${deps.endpoints.gmail}/gmail/v1/users/${encodeURIComponent(email)}`;
 
 export async function listLabels(deps: GoogleDeps, email: string): Promise<GmailLabel[]> {
   const res = await call(deps, email, UNITS.labelsList, { method: 'GET', url: `${users(deps, email)}/labels` });

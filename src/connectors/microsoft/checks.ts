@@ -1,6 +1,6 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult, ConnectorContext } from '../sdk/index.js';
-import { CONTINUITY_PERMISSIONS, type MicrosoftConnectorConfig } from './config.js';
+import { CONTINUITY_PERMISSIONS, RECOVERY_PERMISSIONS, type MicrosoftConnectorConfig } from './config.js';
 import type { GraphClient } from './graph-client.js';
 import { openPfx } from './pfx.js';
 import type { TokenSource } from './token.js';
@@ -11,11 +11,13 @@ import type { TokenSource } from './token.js';
  * cannot run because an earlier one failed is 'skipped', so exactly one cause is named.
  */
 export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: TokenSource, graph: GraphClient, ctx: ConnectorContext): Promise<CheckResult[]> {
+  // With write-back (reverse recovery) consented, Mail.ReadWrite is one more prerequisite.
+  const permissions: readonly string[] = [...CONTINUITY_PERMISSIONS, ...(config.writeBack ? RECOVERY_PERMISSIONS : [])];
   const results: CheckResult[] = [checkCredential(config, ctx)];
   const fail = (id: string, label: string, e: unknown): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON() });
   const skipRest = (reason: string) => {
     results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'skipped', detail: reason });
-    for (const p of CONTINUITY_PERMISSIONS) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: reason });
+    for (const p of permissions) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: reason });
     results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: reason });
   };
   if (results[0]!.status === 'fail') {
@@ -30,7 +32,7 @@ export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: 
     results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'pass', detail: `tenant ${config.tenantId}, app ${config.clientId}` });
   } catch (e) {
     results.push(fail('token', 'Sign in to Entra ID', e));
-    for (const p of CONTINUITY_PERMISSIONS) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: 'sign-in failed' });
+    for (const p of permissions) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: 'sign-in failed' });
     results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: 'sign-in failed' });
     return results;
   }
@@ -38,11 +40,13 @@ export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: 
   const equivalents: Record<string, string[]> = {
     'User.Read.All': ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
     'Mail.Read': ['Mail.Read', 'Mail.ReadWrite'],
+    'Mail.ReadWrite': ['Mail.ReadWrite'],
   };
-  for (const p of CONTINUITY_PERMISSIONS) {
+  for (const p of permissions) {
     const label = `Application permission ${p} granted with admin consent`;
     const granted = (equivalents[p] ?? [p]).some((r) => roles.includes(r));
-    results.push(granted ? { id: `permission:${p}`, label, status: 'pass' } : fail(`permission:${p}`, label, new AppError('m365.permission_missing', { permission: p })));
+    const recovery = (RECOVERY_PERMISSIONS as readonly string[]).includes(p) ? ' (reverse recovery writes the outage\'s mail back)' : '';
+    results.push(granted ? { id: `permission:${p}`, label, status: 'pass', ...(recovery ? { detail: recovery.trim().replace(/^\(|\)$/g, '') } : {}) } : fail(`permission:${p}`, label + recovery, new AppError('m365.permission_missing', { permission: p })));
   }
 
   try {

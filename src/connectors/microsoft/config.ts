@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Graph application permissions continuity needs (least privilege: read users and mail). */
 export const CONTINUITY_PERMISSIONS = ['User.Read.All', 'Mail.Read'] as const;
+/** What reverse recovery adds: writing the outage's mail back into the mailboxes. */
+export const RECOVERY_PERMISSIONS = ['Mail.ReadWrite'] as const;
 
 export const microsoftConnectorConfig = z.object({
   tenantId: z.string().min(1),
@@ -14,6 +16,8 @@ export const microsoftConnectorConfig = z.object({
     .object({ login: z.string().url().optional(), graph: z.string().url().optional() })
     .catchall(z.string())
     .optional(),
+  /** Write-back consented on the connection (reverse recovery): the doctor also checks RECOVERY_PERMISSIONS. */
+  writeBack: z.boolean().optional(),
 });
 export type MicrosoftConnectorConfig = z.infer<typeof microsoftConnectorConfig>;
 

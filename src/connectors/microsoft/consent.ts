@@ -8,6 +8,8 @@ import { DEFAULT_LOGIN } from './config.js';
 export const MICROSOFT_PERMISSIONS = {
   /** Continuity (mail source): read users and mail. */
   continuitySource: ['User.Read.All', 'Mail.Read'],
+  /** Added with write-back consent on a continuity source: reverse recovery writes the outage's mail back. */
+  continuityWriteBack: ['Mail.ReadWrite'],
   /** Identity inventory, read-only (least privilege). */
   directoryRead: ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'Application.Read.All'],
   /** Added only when the connection has write-back consent: remove group members. */
@@ -24,6 +26,7 @@ export const PERMISSION_EQUIVALENTS: Readonly<Record<string, readonly string[]>>
   'RoleManagement.Read.Directory': ['RoleManagement.Read.Directory', 'RoleManagement.Read.All', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'Application.Read.All': ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'GroupMember.ReadWrite.All': ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  'Mail.ReadWrite': ['Mail.ReadWrite'],
 };
 
 export function isGranted(permission: string, roles: readonly string[]): boolean {

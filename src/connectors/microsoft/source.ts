@@ -5,6 +5,7 @@ import { CONTINUITY_PERMISSIONS, type MicrosoftConnectorConfig } from './config.
 import { createGraphClient } from './graph-client.js';
 import { createTokenSource } from './token.js';
 import { microsoftChecks } from './checks.js';
+import { createRecoveryWriter } from './recovery-writer.js';
 
 const user = z.object({
   id: z.string(),
@@ -118,6 +119,7 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
 
   const source: MailSource = {
     checks: () => microsoftChecks(config, tokens, graph, ctx),
+    writer: createRecoveryWriter(ctx, config.tenantId, graph),
 
     async listAccounts(cursor) {
       const path = cursor ?? `/users?$top=999&$select=${USER_FIELDS}`;

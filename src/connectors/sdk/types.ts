@@ -1,5 +1,6 @@
 import type { StoredError } from '../../errors/index.js';
 import type { HttpClient } from './http.js';
+import type { MailboxChangeReader, MailboxWriter } from './recovery.js';
 
 /**
  * The connector interface. A connector is data plus plain functions (after Baton's model):
@@ -124,6 +125,8 @@ export interface MailSource {
   memberOf(accountId: string): Promise<SourceGroup[]>;
   /** One page of a folder's messages received at or after `since` (identity and date only). */
   listFolderStubs(accountId: string, folderId: string, since: Date, cursor: string | null): Promise<Page<MessageStub>>;
+  /** Writing mail back into the mailbox (reverse recovery, connectors/sdk/recovery.ts); absent when the provider cannot. */
+  readonly writer?: MailboxWriter;
 }
 
 // ── Mail destination (Google Workspace) ──
@@ -194,6 +197,8 @@ export interface MailDestination {
   deleteDraft(email: string, draftId: string): Promise<boolean>;
   /** One page of the ids of messages carrying `labelId` (reconciliation). */
   listMessageIds(email: string, labelId: string, cursor: string | null): Promise<Page<string>>;
+  /** The mailbox's own changes (reverse recovery, connectors/sdk/recovery.ts); absent when the provider cannot tell them. */
+  readonly changes?: MailboxChangeReader;
 }
 
 /** Connector descriptor: data plus a factory. */

@@ -5,6 +5,7 @@ import { requestUrl } from '../http.js';
 import { customerFor, fail, ok, parsed, type AdminHandler, type AdminRequest } from './admin-http.js';
 import { directoryAdmin } from './admin-directory.js';
 import { iamAdmin } from './admin-iam.js';
+import { mailAdmin } from './admin-mail.js';
 import { createCustomer, primaryDomain, seedGeneratedAdmins, type Customer } from './customer.js';
 import { authorise } from './delegation.js';
 import { deleteUserEverywhere, userResource } from './directory.js';
@@ -47,7 +48,7 @@ const newCustomerSchema = z.object({
 });
 
 export function googleAdmin(sim: GoogleSim) {
-  const handlers: AdminHandler[] = [customersAdmin, usersAdmin, mailboxAdmin, quotasAdmin, statsAdmin, directoryAdmin, iamAdmin];
+  const handlers: AdminHandler[] = [customersAdmin, mailAdmin, usersAdmin, mailboxAdmin, quotasAdmin, statsAdmin, directoryAdmin, iamAdmin];
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     if (!path.startsWith('/google/')) return false;
     const a: AdminRequest = { sim, req, res, method: req.method ?? 'GET', parts: path.split('/').slice(2).map(decodeURIComponent), url: requestUrl(req) };

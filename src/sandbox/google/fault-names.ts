@@ -14,4 +14,5 @@ export const googleFaultNames = [
   'google.key_expired', // the customer's user-managed key expired (org policy): JWTs it signs are rejected
   'gmail.throttle', // params: { everyNth?: number }
   'gmail.reject_import', // params: { everyNth?: number }
+  'gmail.history_expired', // users.history.list answers 404 for any startHistoryId (history no longer kept)
 ] as const;

@@ -3,7 +3,7 @@ import { header } from './mime.js';
 
 /**
  * The part of Gmail's search syntax Syncwarden and tests use: rfc822msgid:, label:, in:,
- * is:, subject:, from:, and bare words (subject or snippet). Terms are ANDed.
+ * is:, after:, before:, subject:, from:, and bare words (subject or snippet). Terms are ANDed.
  * https://support.google.com/mail/answer/7190
  */
 export type Predicate = (m: StoredMessage) => boolean;
@@ -46,6 +46,13 @@ export function parseQuery(q: string, labels: ReadonlyMap<string, Label>): Parse
         if (v === 'spam' || v === 'trash') includesSpamTrash = true;
         const ids = [...labels.values()].filter((l) => normalizeLabel(l.name) === normalizeLabel(v)).map((l) => l.id);
         p = (m) => ids.some((id) => m.labelIds.includes(id));
+        break;
+      }
+      case 'after':
+      case 'before': {
+        // Epoch seconds, or a date (yyyy/mm/dd, midnight Pacific in Gmail; UTC here).
+        const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(`${value.replace(/\//g, '-')}T00:00:00Z`);
+        p = Number.isNaN(ms) ? () => false : op === 'after' ? (m) => m.internalDate >= ms : (m) => m.internalDate < ms;
         break;
       }
       case 'subject':

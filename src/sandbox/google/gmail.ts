@@ -7,6 +7,7 @@ import { isReservedLabelName, isValidLabelName } from './labels-catalog.js';
 import { bareMessageId, contentTypeParam, decodeWords, header, multipartParts, snippetOf, splitHeaders, type ParsedMessage } from './mime.js';
 import { nextHexId, SCOPES, type Label, type Mailbox, type StoredMessage, type User } from './world.js';
 import { draftRoutes, draftIdOf } from './gmail-drafts.js';
+import { historyRoutes } from './gmail-history.js';
 
 /**
  * Gmail API v1: labels (list, get, create) and messages (import, insert, list, get, modify,
@@ -34,6 +35,7 @@ export const gmailRoutes: readonly ApiRoute[] = [
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/trash$`), id: 'gmail.users.messages.trash', units: 5, scopes: WRITE, handle: trashMessage },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/untrash$`), id: 'gmail.users.messages.untrash', units: 5, scopes: WRITE, handle: untrashMessage },
   ...draftRoutes(U, UP, WRITE),
+  ...historyRoutes(U, [...READ, SCOPES.gmailMetadata], [...READ, SCOPES.gmailMetadata, SCOPES.gmailLabels, SCOPES.gmailInsert]),
 ];
 
 function mailbox(call: ApiCall): Mailbox {

@@ -2,6 +2,7 @@ import { DEMO, demoPeople, prng } from '../demo.js';
 import type { SandboxContext } from '../types.js';
 import type { GoogleCredentials, SandboxKey } from './credentials.js';
 import { systemLabels } from './labels-catalog.js';
+import { HistoryMap } from './gmail-history.js';
 import type { QuotaSettings } from './quotas.js';
 import { createCustomer, primaryDomain, type Customer } from './customer.js';
 import { authorise, DEFAULT_PROPAGATION_MS } from './delegation.js';
@@ -126,7 +127,8 @@ export function numericId(rand: () => number, digits: number): string {
 export function newMailbox(): Mailbox {
   const labels = new Map<string, Label>();
   for (const l of systemLabels()) labels.set(l.id, l);
-  return { labels, messages: new Map() };
+  // A HistoryMap logs Gmail's mailbox history as messages change (gmail-history.ts).
+  return { labels, messages: new HistoryMap() };
 }
 
 export function seedWorld(ctx: SandboxContext, creds: GoogleCredentials): GoogleWorld {

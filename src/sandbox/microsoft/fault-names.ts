@@ -12,6 +12,7 @@ export const microsoftFaultNames = [
   'm365.user_renamed', // params: { user: upn, to: newUpn }
   'graph.throttle', // params: { retryAfterSeconds?: number, everyNth?: number }
   'graph.delta_expired', // next delta/nextLink use answers 410 once per folder
+  'm365.outage', // params: { mode?: 'error' | 'timeout' | 'mixed', status?: number, ms?: number } Graph answers 5xx or never answers (a Microsoft 365 outage)
   // Directory (inventory)
   'm365.consent_denied', // the admin cancels on the admin consent page
   'graph.directory_delta_expired', // users/groups delta: every $deltatoken/$skiptoken use answers 410 Gone + Location

@@ -13,6 +13,8 @@ import type { EntraUser, MicrosoftWorld } from './world.js';
 export interface GraphQuotas {
   requestsPer10Min: number;
   concurrent: number;
+  /** The window of requestsPer10Min, 10 minutes unless a benchmark scales time down (admin API). */
+  windowMs?: number;
 }
 
 /** Mail request counters per world (benchmarks read them through the admin API). */
@@ -42,15 +44,24 @@ interface DeltaState {
   n: number; // page size
 }
 
-export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas) {
+/** What serves mail writes (graph-mail-write.ts); the reads stay here. */
+export interface GraphMailWriter {
+  handles(method: string, sub: string[], url: URL): boolean;
+  handle(req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, mb: Mailbox, sub: string[]): Promise<void>;
+}
+
+export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quotas: GraphQuotas, writer?: GraphMailWriter) {
   const windows = new Map<string, number[]>();
   const inflight = new Map<string, number>();
   const resetFolders = new Set<string>();
   const base = () => `${ctx.urls.graph}/v1.0`;
 
-  /** Serves one mail request for `user`; `sub` is the path after /users/{id}/. */
-  return (req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, sub: string[]): Promise<void> =>
-    withMailboxQuota(user, res, () => mail(url, res, user, world.mailbox(user), sub, String(req.headers.prefer ?? '')));
+  /** Serves one mail request for `user`; `sub` is the path after /users/{id}/. Writes count against the same quota. */
+  const serve = (req: IncomingMessage, url: URL, res: ServerResponse, user: EntraUser, sub: string[]): Promise<void> =>
+    withMailboxQuota(user, res, () =>
+      writer?.handles(req.method ?? 'GET', sub, url) ? writer.handle(req, url, res, user, world.mailbox(user), sub) : mail(url, res, user, world.mailbox(user), sub, String(req.headers.prefer ?? '')),
+    );
+  return Object.assign(serve, { withQuota: withMailboxQuota });
 
   async function withMailboxQuota(user: EntraUser, res: ServerResponse, fn: () => Promise<void> | void): Promise<void> {
     const key = `${world.app.appId}/${user.id}`;
@@ -58,11 +69,12 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
     const stats = graphMailStats(world);
     stats.requests += 1;
     stats.byMailbox[user.userPrincipalName] = (stats.byMailbox[user.userPrincipalName] ?? 0) + 1;
-    const recent = (windows.get(key) ?? []).filter((t) => t > now - 600_000);
+    const windowMs = quotas.windowMs ?? 600_000;
+    const recent = (windows.get(key) ?? []).filter((t) => t > now - windowMs);
     windows.set(key, recent);
     if (recent.length >= quotas.requestsPer10Min) {
       stats.throttled += 1;
-      const retry = Math.max(1, Math.ceil((recent[0]! + 600_000 - now) / 1000));
+      const retry = Math.max(1, Math.ceil((recent[0]! + windowMs - now) / 1000));
       return graphError(res, 429, 'TooManyRequests', 'Please retry again later.', { 'retry-after': String(retry) });
     }
     const active = inflight.get(key) ?? 0;

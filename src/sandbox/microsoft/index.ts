@@ -9,6 +9,7 @@ import { toMime, type Mailbox, type SimKind } from './mailbox.js';
 import { createMicrosoftWorld, DIRECTORY_TENANT, GRAPH_APP_ROLES, LARGE_TENANT, type MicrosoftWorld } from './world.js';
 import type { FaultName } from '../faults.js';
 import { mailAdmin } from './mail-admin.js';
+import { attachmentsOf } from './graph-mail-write.js';
 
 export interface MicrosoftDemo {
   readonly tenantId: string;
@@ -79,6 +80,7 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
     if (parts[0] === 'quotas' && req.method === 'POST') {
       if (typeof body['requestsPer10Min'] === 'number') quotas.requestsPer10Min = body['requestsPer10Min'];
       if (typeof body['concurrent'] === 'number') quotas.concurrent = body['concurrent'];
+      if (typeof body['windowMs'] === 'number') quotas.windowMs = body['windowMs'];
       sendJson(res, 200, quotas);
       return true;
     }
@@ -128,7 +130,7 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
           id: f.id, displayName: f.displayName, path: pathOf(f.id), wellKnownName: f.wellKnownName, isHidden: f.isHidden,
           messages: mb.messagesIn(f.id).map((m) => ({
             id: m.id, internetMessageId: m.internetMessageId, subject: m.subject, receivedDateTime: m.receivedDateTime,
-            isRead: m.isRead, isDraft: m.isDraft, flagged: m.flagged, importance: m.importance, categories: m.categories, kind: m.kind,
+            isRead: m.isRead, isDraft: m.isDraft, flagged: m.flagged, importance: m.importance, categories: m.categories, kind: m.kind, attachments: attachmentsOf(m),
             ...(url.searchParams.get('mime') === '1' ? { mime: toMime(m).toString('base64') } : {}),
           })),
         })),

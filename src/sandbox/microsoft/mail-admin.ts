@@ -3,6 +3,7 @@ import { sendJson } from '../http.js';
 import { prng } from '../demo.js';
 import type { SandboxContext } from '../types.js';
 import { graphMailStats, resetGraphMailStats } from './graph-mail.js';
+import { graphWriteStats, resetGraphWriteStats } from './graph-mail-write.js';
 import { guidFrom, type MicrosoftWorld } from './world.js';
 import type { Mailbox, SimKind } from './mailbox.js';
 
@@ -15,8 +16,11 @@ import type { Mailbox, SimKind } from './mailbox.js';
 export function mailAdmin(ctx: SandboxContext, world: MicrosoftWorld, req: IncomingMessage, res: ServerResponse, parts: string[], body: Record<string, unknown>): boolean {
   const method = req.method ?? 'GET';
   if (parts[0] === 'mail' && parts[1] === 'stats') {
-    if (method === 'DELETE') resetGraphMailStats(world);
-    sendJson(res, 200, graphMailStats(world));
+    if (method === 'DELETE') {
+      resetGraphMailStats(world);
+      resetGraphWriteStats(world);
+    }
+    sendJson(res, 200, { ...graphMailStats(world), writes: graphWriteStats(world) });
     return true;
   }
   if (parts[0] === 'mail' && parts[1] === 'users' && method === 'POST') {

@@ -34,6 +34,8 @@ export interface SimMessage {
   readonly kind: SimKind;
   /** Change sequence: bumped on every change, read by delta rounds. */
   seq: number;
+  /** The MIME of a message written through Graph (graph-mail-write.ts); generated from the fields otherwise. */
+  raw?: Buffer;
 }
 
 export interface Tombstone {
@@ -241,6 +243,7 @@ export const TOO_LARGE_BYTES = 60 * 1024 * 1024;
 
 /** The message as RFC 822 MIME, as Graph's /$value returns it. */
 export function toMime(m: SimMessage): Buffer {
+  if (m.raw) return m.raw;
   const date = new Date(m.receivedDateTime).toUTCString().replace('GMT', '+0000');
   const headers = [
     `From: ${m.from.name} <${m.from.address}>`,
