@@ -12,6 +12,7 @@ import { run as mailCrash } from './mail-crash.js';
 import { run as mailRecovery } from './mail-recovery.js';
 import { run as directorySync } from './directory-sync.js';
 import { run as directoryCrash } from './directory-crash.js';
+import { run as auditIntegrity } from './audit-integrity.js';
 
 export type BenchArgs = Readonly<Record<string, string>>;
 /** One line of figures, or several (one per database, say). */
@@ -24,6 +25,7 @@ const benchmarks: Record<string, Benchmark> = {
   'mail-recovery': mailRecovery,
   'directory-sync': directorySync,
   'directory-crash': directoryCrash,
+  'audit-integrity': auditIntegrity,
 };
 
 function parseArgs(argv: readonly string[]): { name: string | undefined; args: Record<string, string> } {

@@ -64,7 +64,8 @@ describe('REST API', () => {
     expect(JSON.stringify(row)).not.toContain(SECRET);
     const cred = await app.rt.store.db.selectFrom('connection_credentials').selectAll().where('connection_id', '=', created.body.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(cred)).not.toContain(SECRET);
-    expect(cred.secret_ciphertext?.startsWith('v1.')).toBe(true);
+    // Sealed with the keyring's primary key, named by its id (src/keys/secret-box.ts).
+    expect(cred.secret_ciphertext?.startsWith(`v2.${app.rt.secrets.keyring.state().primary.id}.`)).toBe(true);
     // Nor on disk anywhere in the data directory (SQLite file and WAL included).
     for (const f of ['syncwarden.db', 'syncwarden.db-wal']) {
       let bytes = '';

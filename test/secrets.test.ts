@@ -10,6 +10,7 @@ import { bootApp } from './support/app.js';
 import { clearFaults, sandboxAdmin, setFault, waitFor } from './support/sandbox-admin.js';
 import { awsBody, entraDirectoryBody, googleBody, googleDirectoryBody, googleKeyCredential, m365Body, m365SecretCredential, scimBody } from './support/connections.js';
 import { startSmtp, startWebhookReceiver } from './support/receivers.js';
+import { auditMacKeyOf } from '../src/keys/keyring.js';
 
 /**
  * No response, log line, audit entry, alert or support bundle contains a secret. Known secrets
@@ -76,6 +77,10 @@ describe('no secret leaves Syncwarden', () => {
       'SCIM token (demo)': sandbox.demo.scim.token,
       'SMTP password': SMTP_PW,
       'webhook secret': HOOK_SECRET,
+      // The master key and the audit MAC key derived from it: never in a response, a log, the database.
+      'master key (base64)': app.rt.secrets.keyring.state().primary.key.toString('base64'),
+      'master key (hex)': app.rt.secrets.keyring.state().primary.key.toString('hex'),
+      'audit MAC key': auditMacKeyOf(app.rt.secrets.keyring.state().primary).toString('base64'),
     };
   });
   afterAll(async () => {
@@ -181,7 +186,7 @@ describe('no secret leaves Syncwarden', () => {
     const roleBundle = await app.api(`/connections/${role.body.id}/bundle`);
     expect(roleBundle.body.connection).toMatchObject({ type: 'AWS IAM', role: 'directory', writeBack: { enabled: true }, scope: { includeGuests: false } });
     expect(roleBundle.body.credentials[0].facts).toMatchObject({ accessKeyId: sandbox.demo.aws.accessKeyId, roleArn: sandbox.demo.aws.roleArn });
-    for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health']) await api(p);
+    for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health', '/keys', '/audit/verify', '/audit/settings', '/audit/export?format=jsonl', '/audit/export?format=csv']) await api(p);
     expect(texts.length).toBeGreaterThan(60);
   });
 
@@ -194,7 +199,8 @@ describe('no secret leaves Syncwarden', () => {
       ...smtp.mails.map((m, i) => ({ where: `email ${i}`, text: m.raw })),
       ...hook.hooks.map((h, i) => ({ where: `webhook ${i}`, text: h.body + JSON.stringify(h.headers) })),
     ];
-    for (const table of ['connections', 'connection_credentials', 'incidents', 'alerts', 'alert_channels', 'jobs', 'secrets', 'sync_users']) {
+    everywhere.push({ where: 'audit anchor file', text: readFileSync(join(app.dataDir, 'audit-anchors.jsonl'), 'utf8') });
+    for (const table of ['connections', 'connection_credentials', 'incidents', 'alerts', 'alert_channels', 'jobs', 'secrets', 'sync_users', 'audit_mac_keys', 'audit_checkpoints', 'audit_settings', 'key_holders', 'key_rotations']) {
       const rows = await app.rt.store.db.selectFrom(table as 'connections').selectAll().execute();
       everywhere.push({ where: `table ${table}`, text: JSON.stringify(rows) });
     }

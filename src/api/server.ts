@@ -11,6 +11,8 @@ import { failoverRoutes } from './routes/failover.js';
 import { metaRoutes } from './routes/meta.js';
 import { diagnosticsRoutes } from './routes/diagnostics.js';
 import { directoryRoutes } from './routes/directory.js';
+import { auditRoutes } from './routes/audit.js';
+import { keyRoutes } from './routes/keys.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -23,7 +25,7 @@ export interface ApiOptions {
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
   // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
-  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt)];
+  const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt), ...auditRoutes(rt), ...keyRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
     let err: AppError;

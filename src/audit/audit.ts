@@ -1,14 +1,22 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEventsTable, Database } from '../store/schema.js';
 import type { Dialect } from '../store/db.js';
 import { newId, nowIso } from '../model/ids.js';
 import { renderError, type ErrorCode, type ErrorParams } from '../errors/index.js';
+import { GENESIS, HASH_VERSION, hashOf, headMac } from './hash.js';
+import { auditSealerOf } from './sealing.js';
+import { checkpointAnchor, insertCheckpoint, signCheckpoint } from './checkpoints.js';
+import type { AnchorRecord } from './anchors.js';
+
+export { GENESIS, hashOf } from './hash.js';
 
 /**
- * The append-only audit log. Each event carries the hash of the one before it (per tenant),
- * so an edited or deleted row breaks the chain and `verifyChain` finds where. Appends are
- * serialised per tenant through the `audit_heads` row (locked FOR UPDATE on PostgreSQL).
+ * The append-only audit log. Each event carries the hash of the one before it (per tenant) and
+ * a MAC of the chain head it makes, keyed by the master keyring (never stored in the database),
+ * and each head is appended to the anchor file outside the database: an edited, deleted,
+ * reordered, re-hashed or truncated history is found by `verifyAudit` (verify.ts), which names
+ * the first entry that does not hold. Appends are serialised per tenant through the
+ * `audit_heads` row (locked FOR UPDATE on PostgreSQL).
  */
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -25,14 +33,16 @@ export interface AuditInput {
 
 export type AuditRow = Selectable<AuditEventsTable>;
 
-const GENESIS = '0'.repeat(64);
-
 export async function recordAudit(db: Kysely<Database>, dialect: Dialect, tenantId: string, input: AuditInput, nowMs = Date.now()): Promise<AuditRow> {
-  return db.transaction().execute(async (trx) => {
-    await trx.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: GENESIS }).onConflict((oc) => oc.doNothing()).execute();
+  const sealer = auditSealerOf(db);
+  const anchors: AnchorRecord[] = [];
+  const written = await db.transaction().execute(async (trx) => {
+    // A write first, so SQLite takes its write lock before the head is read.
+    await trx.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: GENESIS, legacy_seq: null }).onConflict((oc) => oc.doNothing()).execute();
     let headQuery = trx.selectFrom('audit_heads').selectAll().where('tenant_id', '=', tenantId);
     if (dialect === 'postgres') headQuery = headQuery.forUpdate();
     const head = await headQuery.executeTakeFirstOrThrow();
+    // Every column is hashed (canonical form 2, hash.ts): columns added here later are covered.
     const row: AuditRow = {
       tenant_id: tenantId,
       id: newId('aud', nowMs),
@@ -48,13 +58,35 @@ export async function recordAudit(db: Kysely<Database>, dialect: Dialect, tenant
       code: input.code ?? null,
       params_json: input.params ? JSON.stringify(input.params) : null,
       prev_hash: head.hash,
+      hash_version: HASH_VERSION,
       hash: '',
+      mac_kid: null,
+      mac: null,
     };
     row.hash = hashOf(row);
+    let legacySeq = head.legacy_seq === null ? null : Number(head.legacy_seq);
+    if (sealer) {
+      const { kid, key } = sealer.signingKey();
+      row.mac_kid = kid;
+      row.mac = headMac(key, tenantId, row.seq, row.hash);
+      if (legacySeq === null) {
+        // The first signed append: entries before it carry no MAC; pin them by their head.
+        legacySeq = Number(head.seq);
+        if (legacySeq > 0) {
+          const cp = signCheckpoint(sealer, { tenantId, kind: 'legacy', seq: legacySeq, hash: head.hash, at: row.at, detail: { entries: legacySeq } });
+          await insertCheckpoint(trx, cp);
+          anchors.push(checkpointAnchor(cp));
+        }
+      }
+      anchors.push({ v: 1, type: 'head', tenant: tenantId, seq: row.seq, hash: row.hash, at: row.at, kid, mac: row.mac });
+    }
     await trx.insertInto('audit_events').values(row).execute();
-    await trx.updateTable('audit_heads').set({ seq: row.seq, hash: row.hash }).where('tenant_id', '=', tenantId).execute();
+    await trx.updateTable('audit_heads').set({ seq: row.seq, hash: row.hash, legacy_seq: legacySeq }).where('tenant_id', '=', tenantId).execute();
     return row;
   });
+  // After the commit: an anchor never names an entry that was rolled back.
+  for (const a of anchors) sealer?.anchors?.append(a);
+  return written;
 }
 
 /** Records a failure from the catalogue, with its rendered cause as the message. */
@@ -62,14 +94,6 @@ export function auditError(code: ErrorCode, params: ErrorParams, action: string,
   const rendered = renderError(code, params);
   const level = rendered.scope === 'item' ? 'warning' : 'error';
   return { severity: level, action, target, message: `${rendered.title}: ${rendered.message}`, code, params };
-}
-
-export function hashOf(row: Omit<AuditRow, 'hash'>): string {
-  const canonical = JSON.stringify([
-    row.tenant_id, row.id, row.seq, row.at, row.severity, row.action, row.actor,
-    row.target_type, row.target_id, row.target_name, row.message, row.code, row.params_json, row.prev_hash,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
 
 export interface AuditQuery {
@@ -89,7 +113,11 @@ export async function queryAudit(db: Kysely<Database>, tenantId: string, q: Audi
   return query.orderBy('seq', 'desc').limit(q.limit).execute();
 }
 
-/** Walks the chain in order; returns the first broken seq, or null when intact. */
+/**
+ * The hash chain alone, in order: the first seq whose content or link is broken, or null. It
+ * cannot tell a history rewritten with recomputed hashes; `verifyAudit` (verify.ts) checks the
+ * MACs, checkpoints and anchors too.
+ */
 export async function verifyChain(db: Kysely<Database>, tenantId: string): Promise<number | null> {
   const rows = await db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId).orderBy('seq').execute();
   let prev = GENESIS;

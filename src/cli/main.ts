@@ -13,11 +13,14 @@ import { registerConnectionCommands } from './commands/connections.js';
 import { registerContinuityCommands } from './commands/continuity.js';
 import { registerDirectoryCommands } from './commands/directory.js';
 import { registerFailoverCommands, registerSandboxMailCommands } from './commands/failover.js';
+import { registerKeyCommands } from './commands/keys.js';
+import { registerAuditCommands } from './commands/audit.js';
 
 /**
  * The `syncwarden` command. Settings come from the environment (12-factor): PORT (8080),
  * SYNCWARDEN_DATA (./data), DATABASE_URL (PostgreSQL; embedded SQLite when unset),
- * SYNCWARDEN_SANDBOX_PORT (8090, first of nine), SYNCWARDEN_MASTER_KEY, HOST (127.0.0.1).
+ * SYNCWARDEN_SANDBOX_PORT (8090, first of nine), SYNCWARDEN_MASTER_KEY or SYNCWARDEN_MASTER_KEY_FILE
+ * (the master keyring), SYNCWARDEN_AUDIT_ANCHOR_FILE, HOST (127.0.0.1).
  * Each area registers its own command group from commands/.
  */
 export function buildProgram(
@@ -65,6 +68,8 @@ export function buildProgram(
   registerDirectoryCommands(program, cli);
   registerFailoverCommands(program, cli);
   registerSandboxMailCommands(program, cli);
+  registerKeyCommands(program, cli);
+  registerAuditCommands(program, cli);
   return program;
 }
 

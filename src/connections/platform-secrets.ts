@@ -7,8 +7,11 @@ import { nowIso } from '../model/ids.js';
  */
 export type PlatformSecretName = 'google_token_provider_key';
 
+/** What a platform secret is sealed for (src/keys/sealed-columns.ts re-encrypts it on rotation). */
+export const platformSecretAad = (tenantId: string, name: string): string => `${tenantId}/platform/${name}`;
+
 export async function setPlatformSecret(rt: Runtime, tenantId: string, name: PlatformSecretName, value: string): Promise<void> {
-  const ciphertext = rt.secrets.seal(value, `${tenantId}/platform/${name}`);
+  const ciphertext = rt.secrets.seal(value, platformSecretAad(tenantId, name));
   await rt.store.db
     .insertInto('secrets')
     .values({ tenant_id: tenantId, name, ciphertext, updated_at: nowIso(rt.now()) })
@@ -19,5 +22,5 @@ export async function setPlatformSecret(rt: Runtime, tenantId: string, name: Pla
 export async function getPlatformSecret(rt: Runtime, tenantId: string, name: PlatformSecretName): Promise<string | null> {
   const row = await rt.store.db.selectFrom('secrets').select('ciphertext').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
   if (!row) return null;
-  return rt.secrets.open(row.ciphertext, `${tenantId}/platform/${name}`);
+  return rt.secrets.open(row.ciphertext, platformSecretAad(tenantId, name));
 }

@@ -19,6 +19,8 @@ import { awsErrors } from './catalogue/aws.js';
 import { scimErrors } from './catalogue/scim.js';
 import { connectionErrors } from './catalogue/connections.js';
 import { failoverErrors } from './catalogue/failover.js';
+import { keyErrors } from './catalogue/keys.js';
+import { auditErrors } from './catalogue/audit.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -37,10 +39,12 @@ export const catalogue = {
   ...scimErrors,
   ...connectionErrors,
   ...failoverErrors,
+  ...keyErrors,
+  ...auditErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

@@ -68,7 +68,9 @@ export function viewChannel(row: AlertChannelRow): ChannelView {
   };
 }
 
-const aad = (tenantId: string, id: string) => `${tenantId}/alert-channel/${id}`;
+/** What a channel's secret is sealed for (src/keys/sealed-columns.ts re-encrypts it on rotation). */
+export const channelAad = (tenantId: string, id: string): string => `${tenantId}/alert-channel/${id}`;
+const aad = channelAad;
 
 export function channelSecret(rt: Runtime, tenantId: string, row: AlertChannelRow): string | null {
   if (!row.secret_ciphertext) return null;

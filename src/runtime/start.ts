@@ -1,8 +1,13 @@
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openStore } from '../store/db.js';
-import { createSecretBox } from '../connections/secret-box.js';
-import { loadMasterKey } from '../connections/master-key.js';
+import { createSecretBox } from '../keys/secret-box.js';
+import { loadKeyring } from '../keys/source.js';
+import { startKeyHolder, type HolderKind, type KeyHolder } from '../keys/holders.js';
+import { anchorLog } from '../audit/anchors.js';
+import { storeAuditMacKeys } from '../audit/sealing.js';
+import { auditHandlers, auditTasks } from '../audit/jobs.js';
 import { createRuntime, type Runtime } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
@@ -36,6 +41,8 @@ export interface StartOptions {
   readonly log?: Logger;
   /** The clock (tests move it to reach expiry dates and reminder times). */
   readonly now?: () => number;
+  /** How often this process tells the others which master keys it holds (keys/holders.ts). */
+  readonly keyHeartbeatMs?: number;
 }
 
 export interface Running {
@@ -45,6 +52,8 @@ export interface Running {
   readonly worker: Worker | undefined;
   readonly scheduler: Scheduler | undefined;
   readonly api: FastifyInstance | undefined;
+  /** This process in `key_holders`: which master keys it holds (a key rotation waits for all). */
+  readonly keyHolder: KeyHolder;
   stop(): Promise<void>;
 }
 
@@ -57,8 +66,21 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   const log = opts.log ?? createLogger();
   const dataDir = resolve(opts.dataDir);
   const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir });
-  const { key } = loadMasterKey(env, dataDir);
-  const rt = createRuntime({ store, secrets: createSecretBox(key), log, ...(opts.now ? { now: opts.now } : {}) });
+  const keyring = loadKeyring(env, dataDir, (e) => log.warn({ err: e }, 'the master keyring file could not be re-read; the keys read before stay in use'));
+  // The anchor file lives outside the database: the data folder, or a path every process of a
+  // scaled-out installation can append to (audit/anchors.ts).
+  const anchorPath = resolve(env['SYNCWARDEN_AUDIT_ANCHOR_FILE'] || join(dataDir, 'audit-anchors.jsonl'));
+  mkdirSync(dirname(anchorPath), { recursive: true });
+  const auditAnchors = anchorLog(anchorPath, (e) => log.warn({ err: e }, 'could not append to the audit anchor file'));
+  const rt = createRuntime({ store, secrets: createSecretBox(keyring), log, auditAnchors, ...(opts.now ? { now: opts.now } : {}) });
+  await storeAuditMacKeys(store.db, rt.auditSealer, rt.now());
+  const kind: HolderKind = opts.port !== undefined ? (opts.worker ? 'start' : 'serve') : opts.worker ? 'worker' : 'cli';
+  const keyHolder = await startKeyHolder(store.db, keyring, {
+    kind,
+    version: packageVersion(),
+    ...(opts.keyHeartbeatMs ? { heartbeatMs: opts.keyHeartbeatMs } : {}),
+    onError: (e) => log.warn({ err: e }, 'key holder heartbeat failed'),
+  });
 
   const tokenProviderFile = env['SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE'];
   if (tokenProviderFile) await setPlatformSecret(rt, DEFAULT_TENANT, 'google_token_provider_key', readFileSync(tokenProviderFile, 'utf8'));
@@ -74,14 +96,14 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   if (opts.worker) {
     worker = startWorker({
       store,
-      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt) },
+      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt), ...auditHandlers(rt) },
       concurrency: opts.worker.concurrency,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });
   }
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...failoverTasks(rt), ...diagnosticsTasks(rt), ...directoryTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...failoverTasks(rt), ...diagnosticsTasks(rt), ...directoryTasks(rt), ...auditTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
   }
 
   let api: FastifyInstance | undefined;
@@ -99,11 +121,14 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
     worker,
     scheduler,
     api,
+    keyHolder,
     async stop() {
       scheduler?.stop();
       await api?.close();
       await worker?.stop();
       await sandbox?.close();
+      await keyHolder.stop().catch((e: unknown) => log.warn({ err: e }, 'could not remove this process from key_holders'));
+      auditAnchors.close();
       await store.close();
     },
   };

@@ -10,7 +10,7 @@ import { dropSchema, pgUrlWithSchema } from './pg-schema.js';
  * Boots the same composition as `npm start` (store, runtime, API, optionally the sandbox,
  * worker and scheduler) on a temporary data directory and free ports.
  */
-export async function bootApp(opts: Partial<StartOptions> & { dialect?: Dialect } = {}): Promise<Running & { dataDir: string; api: (path: string, init?: RequestInit) => Promise<{ status: number; body: any; text: string }> }> {
+export async function bootApp(opts: Partial<StartOptions> & { dialect?: Dialect } = {}): Promise<Running & { dataDir: string; databaseUrl: string | undefined; api: (path: string, init?: RequestInit) => Promise<{ status: number; body: any; text: string }> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-app-'));
   let databaseUrl: string | undefined;
   let schemaToDrop: string | undefined;
@@ -36,6 +36,7 @@ export async function bootApp(opts: Partial<StartOptions> & { dialect?: Dialect 
   return {
     ...running,
     dataDir,
+    databaseUrl,
     api,
     async stop() {
       await running.stop();

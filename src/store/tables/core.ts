@@ -72,12 +72,19 @@ export interface AuditEventsTable {
   params_json: string | null;
   prev_hash: string;
   hash: string;
+  /** Canonical form of `hash`: null = the first (a fixed column list), 2 = every non-null column (src/audit/hash.ts). */
+  hash_version: number | null;
+  /** Key id (the master key's) and MAC of the chain head this entry made; null only on entries from before MACs. */
+  mac_kid: string | null;
+  mac: string | null;
 }
 
 export interface AuditHeadsTable {
   tenant_id: string;
   seq: number;
   hash: string;
+  /** Entries up to this seq may lack a MAC (written before MACs; pinned by a 'legacy' checkpoint); null until the first MACed append. */
+  legacy_seq: number | null;
 }
 
 /** Platform-level secrets (e.g. the token provider's key), encrypted like connection secrets. */

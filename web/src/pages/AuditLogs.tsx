@@ -3,7 +3,10 @@ import { api, ApiError, type AuditEvent, type RenderedError } from '../api.js';
 import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
-import { downloadCsv, toCsv } from '../csv.js';
+import { auditExportUrl } from '../audit-api.js';
+import { AuditIntegrityPanel } from './AuditIntegrity.js';
+import '../directory.css';
+import '../audit.css';
 
 export function AuditLogsPage() {
   const [severity, setSeverity] = useState('');
@@ -29,8 +32,13 @@ export function AuditLogsPage() {
     <section>
       <div className="page-header">
         <h1>Audit logs</h1>
-        <button type="button" disabled={!events?.length} onClick={() => events && downloadCsv('audit-log.csv', toCsv(['Time', 'Severity', 'Action', 'Actor', 'Target', 'Message', 'Code'], events.map((e) => [e.at, e.severity, e.action, e.actor, e.targetName ?? '', e.message, e.code ?? ''])))}>Export CSV</button>
+        <div className="actions">
+          {/* Server-side exports: every matching entry (not only the loaded page), hashes and signatures included. */}
+          <a className={`button-link${events?.length ? '' : ' disabled'}`} href={auditExportUrl('csv', { severity, action })} download aria-disabled={!events?.length}>Export CSV</a>
+          <a className={`button-link${events?.length ? '' : ' disabled'}`} href={auditExportUrl('jsonl', { severity, action })} download aria-disabled={!events?.length}>Export JSON Lines</a>
+        </div>
       </div>
+      <AuditIntegrityPanel onChecked={() => void load()} />
       <div className="filters">
         <label>Severity
           <select value={severity} onChange={(e) => setSeverity(e.target.value)}>

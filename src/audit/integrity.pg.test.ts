@@ -1,0 +1,3 @@
+import { integritySuite } from './integrity.suite.js';
+
+integritySuite('postgres', 200);

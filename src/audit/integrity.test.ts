@@ -1,0 +1,3 @@
+import { integritySuite } from './integrity.suite.js';
+
+integritySuite('sqlite', 400);

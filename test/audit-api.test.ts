@@ -1,0 +1,3 @@
+import { auditApiSuite } from './audit-api.suite.js';
+
+auditApiSuite('sqlite');

@@ -1,0 +1,3 @@
+import { keyRotationCrashSuite } from './key-rotation-crash.suite.js';
+
+keyRotationCrashSuite('postgres', 6);
