@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { bootApp } from './support/app.js';
 import { sandboxAdmin } from './support/sandbox-admin.js';
-import { awsBody, m365Body, m365SecretCredential, named, scimBody, type FindingJson } from './support/connections.js';
+import { awsBody, googleBody, m365Body, m365SecretCredential, named, scimBody, type FindingJson } from './support/connections.js';
 
 /**
  * The connection model through the REST API: kinds and roles, write-back as its own consent,
@@ -38,10 +38,15 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     expect(method.status).toBe(400);
   });
 
-  it('write-back is its own consent: refused on a continuity connection, audited and listed on a directory one', async () => {
-    const source = await app.api('/connections', { method: 'POST', body: JSON.stringify(m365Body(sandbox, { name: 'Continuity only' })) });
-    const refused = await app.api(`/connections/${source.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
+  it('write-back is its own consent: refused where nothing is written back, audited and listed on a directory one', async () => {
+    // The Google destination has no write-back (recovery writes into Microsoft 365, the source).
+    const destination = await app.api('/connections', { method: 'POST', body: JSON.stringify(googleBody(sandbox, { name: 'Standby' })) });
+    expect(destination.status, destination.text).toBe(201);
+    const refused = await app.api(`/connections/${destination.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
     expect(refused.status).toBe(400);
+    // The Microsoft 365 source offers it for recovery, with the mail-writing permission only.
+    const source = await app.api('/connections', { method: 'POST', body: JSON.stringify(m365Body(sandbox, { name: 'Continuity source' })) });
+    expect(source.body.writeBack).toMatchObject({ enabled: false, available: true, permissions: ['Mail.ReadWrite'] });
     const dir = await app.api('/connections', { method: 'POST', body: JSON.stringify({ ...m365Body(sandbox, { name: 'Entra directory', credential: m365SecretCredential(sandbox) }), role: 'directory' }) });
     expect(dir.status, dir.text).toBe(201);
     expect(dir.body.writeBack.enabled).toBe(false);
