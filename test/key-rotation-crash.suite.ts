@@ -109,8 +109,11 @@ export function keyRotationCrashSuite(dialect: Dialect, trials: number): void {
             if (++i % 40 === 0) {
               const c = channels[Math.floor(rand() * channels.length)]!;
               const secret = `whsec-edited-${i}-${rand().toString(36)}-long`;
+              // Checked concurrently: until the edit returns, either value is the right one.
+              c.pending = secret;
               await editChannel(product.rt, 'default', c.id, { secret });
               c.value = secret;
+              c.pending = undefined;
             }
           } catch (err) {
             failures.push(`${e.kind} ${e.id}: ${String(err)}`);

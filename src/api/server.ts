@@ -13,6 +13,7 @@ import { diagnosticsRoutes } from './routes/diagnostics.js';
 import { directoryRoutes } from './routes/directory.js';
 import { auditRoutes } from './routes/audit.js';
 import { keyRoutes } from './routes/keys.js';
+import { registerOps } from '../ops/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -20,6 +21,8 @@ export interface ApiOptions {
   readonly version: string;
   /** Directory of the built web UI; served at / when it exists. */
   readonly webDir?: string;
+  /** Bearer token /metrics asks for (SYNCWARDEN_METRICS_TOKEN); unset = open, as Prometheus scrapes usually are. */
+  readonly metricsToken?: string | undefined;
 }
 
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
@@ -42,6 +45,7 @@ export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyIn
   });
 
   registerRoutes(app, API_PREFIX, specs);
+  registerOps(app, rt, { metricsToken: opts.metricsToken });
   const doc = openApiDocument(API_PREFIX, specs, opts.version);
   app.get(`${API_PREFIX}/openapi.json`, async () => doc);
 

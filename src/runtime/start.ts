@@ -109,7 +109,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   if (opts.port !== undefined) {
-    api = await buildApi(rt, { version: packageVersion(), webDir: webDir() });
+    api = await buildApi(rt, { version: packageVersion(), webDir: webDir(), metricsToken: env['SYNCWARDEN_METRICS_TOKEN'] || undefined });
     url = await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     log.info({ url }, 'Syncwarden is listening');
   }

@@ -116,6 +116,16 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
+/**
+ * Migrations this code knows that the database has not run (readiness: a process newer than
+ * its database must not take traffic until the migrations ran).
+ */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const schema = store.dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(store.db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: store.db, provider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
   // Migrations are independent of each other's order (each creates or alters its own tables), and
   // work on parallel branches lands in any order: a database that already ran a later-numbered

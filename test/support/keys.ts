@@ -23,6 +23,8 @@ export interface KnownSecret {
   readonly kind: 'credential' | 'channel' | 'platform';
   readonly id: string;
   value: string;
+  /** A new value being saved right now (its edit may have committed before `value` is updated). */
+  pending?: string | undefined;
 }
 
 /** Opens a known secret the way the product does (credentials, alert channels, platform secrets). */
@@ -44,7 +46,7 @@ export async function wrongSecrets(rt: Runtime, known: ReadonlyMap<string, Known
   const wrong: string[] = [];
   for (const [where, e] of known) {
     const got = await openKnown(rt, e).catch((err: unknown) => `error: ${String(err)}`);
-    if (got !== e.value) wrong.push(`${where}: ${got}`);
+    if (got !== e.value && (e.pending === undefined || got !== e.pending)) wrong.push(`${where}: ${got}`);
   }
   return wrong;
 }

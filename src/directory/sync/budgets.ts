@@ -24,7 +24,8 @@ export function graphIdentityUnits(accounts: number | null): number {
   return accounts <= 500 ? 5_000 : 8_000;
 }
 
-const BASE: Record<string, BudgetLimit> = {
+/** The directory budgets by key prefix (also read by /metrics to show use against limit). */
+export const DIRECTORY_LIMITS: Record<string, BudgetLimit> = {
   [DIRECTORY_BUDGET_PREFIX]: { amount: DIRECTORY_QUERIES_PER_MINUTE, windowMs: 60_000 },
   'aws:iam:': { amount: AWS_BUDGET.amount, windowMs: AWS_BUDGET.windowMs },
   'aws:sts:': { amount: AWS_BUDGET.amount, windowMs: AWS_BUDGET.windowMs },
@@ -49,7 +50,7 @@ export function directoryGate(rt: Runtime): Gates {
   let g = perRuntime.get(rt);
   if (!g) {
     const exact = new Map<string, BudgetLimit>();
-    const byPrefix = limitsByPrefix(BASE);
+    const byPrefix = limitsByPrefix(DIRECTORY_LIMITS);
     const limitFor: LimitFor = (key) => exact.get(key) ?? byPrefix(key);
     const shared = createDbRateGate({ db: rt.store.db, dialect: rt.store.dialect, limitFor, now: rt.now, yieldAfterMs: DIRECTORY_YIELD_AFTER_MS, maxSleepMs: 1_000 });
     const gate = reservingGate(shared, (key) => Math.max(1, Math.floor((limitFor(key)?.amount ?? 50) / 50)));
