@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { bootApp } from './support/app.js';
+import { createLogger } from '../src/runtime/logger.js';
 
 type App = Awaited<ReturnType<typeof bootApp>>;
 
@@ -108,6 +110,30 @@ describe('operability: /healthz, /readyz, /metrics', () => {
       const ok = await fetch(`${other.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-1' } });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('syncwarden_jobs');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('every answer carries a request id, found again on its JSON log line; a proxy\'s id is kept', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _enc, done) { for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } });
+    const other = await bootApp({ log: createLogger('debug', sink) });
+    try {
+      const a = await fetch(`${other.url}/api/v1/connections?search=private-term`);
+      const id = a.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const b = await fetch(`${other.url}/api/v1/connections`, { headers: { 'x-request-id': 'lb-7f3a.22' } });
+      expect(b.headers.get('x-request-id')).toBe('lb-7f3a.22');
+      // A header that is not an id (too long, odd characters) is replaced, not echoed.
+      const c = await fetch(`${other.url}/api/v1/connections`, { headers: { 'x-request-id': '<script>'.repeat(20) } });
+      expect(c.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      await new Promise((r) => setTimeout(r, 50));
+      const line = lines.find((l) => l['reqId'] === id);
+      expect(line).toMatchObject({ service: 'syncwarden', method: 'GET', path: '/api/v1/connections', status: a.status });
+      // The query (search terms) stays out of the log.
+      expect(JSON.stringify(lines)).not.toContain('private-term');
+      expect(lines.some((l) => l['reqId'] === 'lb-7f3a.22')).toBe(true);
     } finally {
       await other.stop();
     }

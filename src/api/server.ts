@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { Fastify } from './fastify.js';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -27,7 +28,26 @@ export interface ApiOptions {
 
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
   // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
-  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 10 * 1024 * 1024,
+    // A request id on every log line and answer; a proxy's id is kept when it looks like one.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // JSON log line per request: the path without its query (queries may carry search terms).
+    // Debug level: the UI polls, and a line per poll would drown the console at the default level.
+    const line = { reqId: request.id, method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 500) rt.log.warn(line, 'request failed');
+    else rt.log.debug(line, 'request');
+  });
   const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt), ...auditRoutes(rt), ...keyRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
@@ -37,7 +57,7 @@ export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyIn
     else if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
       err = new AppError('request.invalid', { detail: (error as Error).message });
     } else err = toAppError(error);
-    if (err.code === 'internal.unexpected') rt.log.error({ err: error, url: request.url }, 'unexpected error answering a request');
+    if (err.code === 'internal.unexpected') rt.log.error({ err: error, reqId: request.id, path: request.url.split('?')[0] }, 'unexpected error answering a request');
     void reply.code(catalogue[err.code].http).send({ error: renderError(err.code, err.params) });
   });
   app.setNotFoundHandler((request, reply) => {

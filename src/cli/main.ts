@@ -23,6 +23,9 @@ import { registerAuditCommands } from './commands/audit.js';
  * (the master keyring), SYNCWARDEN_AUDIT_ANCHOR_FILE, HOST (127.0.0.1).
  * Each area registers its own command group from commands/.
  */
+/** How long a SIGTERM may take before the process exits anyway (the bound: 10 s). */
+export const SHUTDOWN_MS = 9_000;
+
 export function buildProgram(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void = (l) => console.log(l),
@@ -50,8 +53,26 @@ export function buildProgram(
       }
     },
     keepRunning(running: Running): void {
-      const stop = () => {
-        void running.stop().finally(() => process.exit(0));
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        // Graceful: stop claiming, let running jobs finish their page and hand their leases
+        // back (worker.stop), close the API; an orchestrator's grace period is typically 30 s,
+        // so after SHUTDOWN_MS we exit anyway and the leases expire on their own.
+        running.rt.log.info({ signal }, 'stopping: finishing the current pages and releasing job leases');
+        const force = setTimeout(() => {
+          running.rt.log.warn({ afterMs: SHUTDOWN_MS }, 'did not stop in time; exiting (unfinished leases expire by themselves)');
+          process.exit(1);
+        }, SHUTDOWN_MS);
+        force.unref();
+        running.stop().then(
+          () => process.exit(0),
+          (e: unknown) => {
+            running.rt.log.error({ err: e }, 'error while stopping');
+            process.exit(1);
+          },
+        );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
