@@ -141,20 +141,20 @@ export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: n
     for (const [t, n] of Object.entries(await cascade(db, w, table, keys, gen))) removed(t as ObjectTable, n);
   }
   touchedPages.add(DELTA_PAGE);
-  await touchPages(db, w, [...touchedPages], gen, true);
+  await clearPageFingerprints(db, w, [...touchedPages]);
   return counts;
 }
 
 /**
- * Marks pages as written in this run (the post-sync checks look at their rows only); `clear`
- * also drops their fingerprint, since their rows no longer match it.
+ * Drops the fingerprint of pages whose rows this run changed (their rows no longer match it, so
+ * the next pass rewrites them instead of skipping them), and makes sure the delta page exists.
  */
-export async function touchPages(db: Trx, w: Where, pageKeys: readonly string[], gen: number, clear: boolean): Promise<void> {
+export async function clearPageFingerprints(db: Trx, w: Where, pageKeys: readonly string[]): Promise<void> {
   for (let i = 0; i < pageKeys.length; i += 500) {
     const part = pageKeys.slice(i, i + 500);
     await db
       .updateTable('dir_pages')
-      .set(clear ? { hash: null, touched_gen: gen } : { touched_gen: gen })
+      .set({ hash: null })
       .where('tenant_id', '=', w.tenantId)
       .where('connection_id', '=', w.connectionId)
       .where('page_key', 'in', part)
@@ -163,8 +163,8 @@ export async function touchPages(db: Trx, w: Where, pageKeys: readonly string[],
   if (pageKeys.includes(DELTA_PAGE)) {
     await db
       .insertInto('dir_pages')
-      .values({ tenant_id: w.tenantId, connection_id: w.connectionId, page_key: DELTA_PAGE, hash: null, gen: 0, kept_gen: 0, touched_gen: gen, objects: 0 })
-      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ touched_gen: gen }))
+      .values({ tenant_id: w.tenantId, connection_id: w.connectionId, page_key: DELTA_PAGE, hash: null, gen: 0, kept_gen: 0, objects: 0 })
+      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doNothing())
       .execute();
   }
 }
@@ -198,6 +198,6 @@ export async function cascade(db: Trx, w: Where, table: ObjectTable, keys: reado
     if (table === 'dir_accounts') await del('dir_credentials', 'account_id', part);
     if (table === 'dir_entitlements') await del('dir_grants', 'entitlement_id', part);
   }
-  if (pages.size > 0) await touchPages(db, w, [...pages], gen, true);
+  if (pages.size > 0) await clearPageFingerprints(db, w, [...pages]);
   return net;
 }

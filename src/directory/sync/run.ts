@@ -160,8 +160,8 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
                 counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh);
                 await trx
                   .insertInto('dir_pages')
-                  .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, touched_gen: gen, objects: page.items.length })
-                  .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, touched_gen: gen, objects: page.items.length }))
+                  .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, objects: page.items.length })
+                  .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, objects: page.items.length }))
                   .execute();
               } else {
                 counts = await writeDeltaPage(trx, w, staged!, gen, now);

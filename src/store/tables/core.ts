@@ -6,7 +6,6 @@ export interface CoreTables {
   audit_events: AuditEventsTable;
   audit_heads: AuditHeadsTable;
   secrets: SecretsTable;
-  rate_buckets: RateBucketsTable;
 }
 
 export interface TenantsTable {
@@ -93,12 +92,4 @@ export interface SecretsTable {
   name: string;
   ciphertext: string;
   updated_at: string;
-}
-
-export interface RateBucketsTable {
-  key: string;
-  tokens: number;
-  updated_ms: number;
-  /** The provider throttled this budget until then (Retry-After), epoch ms. */
-  blocked_until_ms: number;
 }

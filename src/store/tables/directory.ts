@@ -107,8 +107,6 @@ export interface DirPagesTable {
   gen: number;
   /** The last run that found the page unchanged and kept its rows without rewriting them. */
   kept_gen: number;
-  /** The last run that wrote rows of the page (a rewrite, or a delta change to one of its rows). */
-  touched_gen: number;
   objects: number;
 }
 
