@@ -29,14 +29,14 @@ export async function run(args: BenchArgs): Promise<Record<string, unknown>> {
       }
     };
     let since = new Date().toISOString();
-    await enqueue(db, DEFAULT_TENANT, cycleJob(policyId));
+    await enqueue(db, DEFAULT_TENANT, cycleJob(policyId), Date.now());
     await settle(since);
     log(`initial sync of ${users.length} users done`);
     const folders = Number((await db.selectFrom('sync_folders').select((eb) => eb.fn.countAll<number>().as('n')).where('phase', '=', 'delta').where('gone_at', 'is', null).executeTakeFirstOrThrow()).n);
     await world.admin('DELETE', '/microsoft/mail/stats');
     const g0 = await world.admin<{ unitsSpent: number; requests: Record<string, number> }>('GET', '/google/stats');
     since = new Date().toISOString();
-    await enqueue(db, DEFAULT_TENANT, cycleJob(policyId));
+    await enqueue(db, DEFAULT_TENANT, cycleJob(policyId), Date.now());
     await settle(since);
     const graph = await world.admin<{ requests: number; byMailbox: Record<string, number> }>('GET', '/microsoft/mail/stats');
     const g1 = await world.admin<{ unitsSpent: number; requests: Record<string, number> }>('GET', '/google/stats');

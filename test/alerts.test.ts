@@ -35,7 +35,7 @@ describe('alerts', () => {
     hook = await startWebhookReceiver();
     app = await bootApp({ now: () => Date.now() + offset });
     // Deliveries only (no scheduler): the test decides when reminders are looked for.
-    worker = startWorker({ store: app.rt.store, handlers: diagnosticsHandlers(app.rt), pollMs: 50 }, false);
+    worker = startWorker({ store: app.rt.store, handlers: diagnosticsHandlers(app.rt), pollMs: 50, now: app.rt.now }, false);
   });
   afterAll(async () => {
     await worker?.stop();
@@ -171,7 +171,7 @@ describe('alerts', () => {
     expect(stuck.lastError.code).toBe('alert.delivery_failed');
     hook.setStatus(200);
     // The worker retries with backoff; make the retry due now.
-    await app.rt.store.db.updateTable('jobs').set({ run_at: new Date(Date.now() - 1000).toISOString() }).where('kind', '=', 'alert.deliver').where('status', '=', 'queued').execute();
+    await app.rt.store.db.updateTable('jobs').set({ run_at: new Date(app.rt.now() - 1000).toISOString() }).where('kind', '=', 'alert.deliver').where('status', '=', 'queued').execute();
     await worker.drain();
     expect(smtp.mails.length).toBe(mailsBefore + 1);
     expect(hook.hooks.length).toBeGreaterThan(hooksBefore);

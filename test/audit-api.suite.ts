@@ -42,7 +42,7 @@ export function auditApiSuite(dialect: Dialect): void {
     const runDaily = async () => {
       clock.now += DAY + 1_000;
       await queueDueVerifications(app.rt);
-      const worker = startWorker({ store: app.rt.store, handlers: { ...auditHandlers(app.rt), ...diagnosticsHandlers(app.rt) } }, false);
+      const worker = startWorker({ store: app.rt.store, handlers: { ...auditHandlers(app.rt), ...diagnosticsHandlers(app.rt) }, now: app.rt.now }, false);
       await worker.drain();
       await worker.stop();
     };

@@ -77,7 +77,7 @@ export async function queueDueVerifications(rt: Runtime): Promise<number> {
     let claim = db.updateTable('audit_settings').set({ next_verify_at: nowIso(nowMs + DAY_MS) }).where('tenant_id', '=', t.tenant_id);
     claim = t.next_verify_at === null ? claim.where('next_verify_at', 'is', null) : claim.where('next_verify_at', '=', t.next_verify_at);
     if (Number((await claim.executeTakeFirst()).numUpdatedRows) !== 1) continue;
-    if (await enqueue(db, t.tenant_id, { kind: VERIFY_JOB, dedupeKey: 'audit.verify', payload: {} })) queued += 1;
+    if (await enqueue(db, t.tenant_id, { kind: VERIFY_JOB, dedupeKey: 'audit.verify', payload: {} }, nowMs)) queued += 1;
   }
   return queued;
 }

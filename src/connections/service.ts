@@ -53,7 +53,7 @@ export async function getConnectionView(rt: Runtime, tenantId: string, id: strin
  */
 export async function queueDoctor(rt: Runtime, tenantId: string, connectionId: string, trigger: TestTrigger): Promise<boolean> {
   const ahead = trigger === 'save' || trigger === 'manual' ? { runAt: new Date(Date.now() - AHEAD_OF_QUEUE_MS) } : {};
-  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger }, ...ahead });
+  return enqueue(rt.store.db, tenantId, { kind: DOCTOR_JOB, dedupeKey: `doctor:${connectionId}`, payload: { connectionId, trigger }, ...ahead }, rt.now());
 }
 
 const AHEAD_OF_QUEUE_MS = 60 * 60_000;

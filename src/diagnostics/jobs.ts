@@ -66,7 +66,7 @@ export async function queueDueDoctorRuns(rt: Runtime): Promise<number> {
     const won = await claim.executeTakeFirst();
     if (Number(won.numUpdatedRows) !== 1) continue;
     const trigger: TestTrigger = c.status === 'error' ? 'recheck' : 'daily';
-    if (await enqueue(rt.store.db, c.tenant_id, { kind: DOCTOR_JOB, dedupeKey: `doctor:${c.id}`, payload: { connectionId: c.id, trigger } })) queued += 1;
+    if (await enqueue(rt.store.db, c.tenant_id, { kind: DOCTOR_JOB, dedupeKey: `doctor:${c.id}`, payload: { connectionId: c.id, trigger } }, rt.now())) queued += 1;
   }
   return queued;
 }

@@ -19,18 +19,18 @@ export function jobsSuite(dialect: Dialect): void {
     });
 
     it('dedupes live jobs by key and allows a new one after completion', async () => {
-      expect(await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'same', payload: { n: 1 } })).toBe(true);
-      expect(await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'same', payload: { n: 2 } })).toBe(false);
-      expect(await enqueue(store.db, 't2', { kind: 'k', dedupeKey: 'same', payload: { n: 3 } })).toBe(true);
+      expect(await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'same', payload: { n: 1 } }, Date.now())).toBe(true);
+      expect(await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'same', payload: { n: 2 } }, Date.now())).toBe(false);
+      expect(await enqueue(store.db, 't2', { kind: 'k', dedupeKey: 'same', payload: { n: 3 } }, Date.now())).toBe(true);
       const [job] = await claim(store.db, store.dialect, 'w1', 1, 60_000);
       expect(job).toBeDefined();
       await complete(store.db, job!.id, 'w1');
-      expect(await enqueue(store.db, job!.tenant_id, { kind: 'k', dedupeKey: 'same', payload: {} })).toBe(true);
+      expect(await enqueue(store.db, job!.tenant_id, { kind: 'k', dedupeKey: 'same', payload: {} }, Date.now())).toBe(true);
       await store.db.deleteFrom('jobs').execute();
     });
 
     it('never hands one job to two claimers, and reclaims an expired lease', async () => {
-      for (let i = 0; i < 20; i++) await enqueue(store.db, 't1', { kind: 'k', dedupeKey: `j${i}`, payload: { i } });
+      for (let i = 0; i < 20; i++) await enqueue(store.db, 't1', { kind: 'k', dedupeKey: `j${i}`, payload: { i } }, Date.now());
       const [a, b] = await Promise.all([
         claim(store.db, store.dialect, 'wa', 20, 60_000),
         claim(store.db, store.dialect, 'wb', 20, 60_000),
@@ -50,7 +50,7 @@ export function jobsSuite(dialect: Dialect): void {
     });
 
     it('reschedules to a later time and prunes finished jobs', async () => {
-      await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'later', payload: {} });
+      await enqueue(store.db, 't1', { kind: 'k', dedupeKey: 'later', payload: {} }, Date.now());
       const [job] = await claim(store.db, store.dialect, 'w', 1, 60_000);
       await reschedule(store.db, job!.id, 'w', new Date(Date.now() + 60_000), { code: 'sync.rate_limited', params: {} });
       expect(await claim(store.db, store.dialect, 'w', 1, 60_000)).toHaveLength(0);
@@ -63,10 +63,10 @@ export function jobsSuite(dialect: Dialect): void {
     it('a worker runs handlers, retries transient failures and records permanent ones', async () => {
       const seen: number[] = [];
       let flaky = 0;
-      await enqueue(store.db, 't1', { kind: 'ok', dedupeKey: 'a', payload: { n: 1 } });
-      await enqueue(store.db, 't1', { kind: 'ok', dedupeKey: 'b', payload: { n: 2 } });
-      await enqueue(store.db, 't1', { kind: 'perm', dedupeKey: 'c', payload: {} });
-      await enqueue(store.db, 't1', { kind: 'flaky', dedupeKey: 'd', payload: {} });
+      await enqueue(store.db, 't1', { kind: 'ok', dedupeKey: 'a', payload: { n: 1 } }, Date.now());
+      await enqueue(store.db, 't1', { kind: 'ok', dedupeKey: 'b', payload: { n: 2 } }, Date.now());
+      await enqueue(store.db, 't1', { kind: 'perm', dedupeKey: 'c', payload: {} }, Date.now());
+      await enqueue(store.db, 't1', { kind: 'flaky', dedupeKey: 'd', payload: {} }, Date.now());
       const { AppError } = await import('../errors/index.js');
       const worker = startWorker(
         {
@@ -112,7 +112,7 @@ export function jobsSuite(dialect: Dialect): void {
         await new Promise((r) => setTimeout(r, 2));
         return { type: 'done' as const };
       };
-      for (let n = 0; n < 120; n++) await enqueue(store.db, 't1', { kind: 'work', dedupeKey: `w${n}`, payload: { n } });
+      for (let n = 0; n < 120; n++) await enqueue(store.db, 't1', { kind: 'work', dedupeKey: `w${n}`, payload: { n } }, Date.now());
       const a = startWorker({ store, handlers: { work: handler('a') }, concurrency: 4, pollMs: 20 });
       const b = startWorker({ store: second, handlers: { work: handler('b') }, concurrency: 4, pollMs: 20 });
       const deadline = Date.now() + 30_000;

@@ -21,7 +21,7 @@ export interface EnqueueInput {
 }
 
 /** Returns true when a job was queued, false when a live job with that key already exists. */
-export async function enqueue(db: Kysely<Database>, tenantId: string, input: EnqueueInput, nowMs = Date.now()): Promise<boolean> {
+export async function enqueue(db: Kysely<Database>, tenantId: string, input: EnqueueInput, nowMs: number): Promise<boolean> {
   const now = nowIso(nowMs);
   const r = await db
     .insertInto('jobs')

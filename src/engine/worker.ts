@@ -26,6 +26,8 @@ export interface WorkerOptions {
   readonly pollMs?: number;
   readonly leaseMs?: number;
   readonly onError?: (job: JobRow, error: unknown) => void;
+  /** The runtime's clock: jobs are enqueued on it, so they must be claimed and leased on it too. */
+  readonly now?: () => number;
 }
 
 export interface Worker {
@@ -41,6 +43,7 @@ export function startWorker(opts: WorkerOptions, autoPoll = true): Worker {
   const concurrency = opts.concurrency ?? 4;
   const pollMs = opts.pollMs ?? 500;
   const leaseMs = opts.leaseMs ?? 60_000;
+  const now = opts.now ?? Date.now;
   const running = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -53,7 +56,7 @@ export function startWorker(opts: WorkerOptions, autoPoll = true): Worker {
     const onStop = () => lease.abort();
     stopController.signal.addEventListener('abort', onStop);
     const beat = setInterval(() => {
-      heartbeat(opts.store.db, job.id, id, leaseMs)
+      heartbeat(opts.store.db, job.id, id, leaseMs, now())
         .then((ok) => {
           if (!ok) lease.abort();
         })
@@ -63,14 +66,14 @@ export function startWorker(opts: WorkerOptions, autoPoll = true): Worker {
       const handler = opts.handlers[job.kind];
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       const outcome = await handler({ tenantId: job.tenant_id, job, signal: lease.signal }, JSON.parse(job.payload_json));
-      if (outcome.type === 'done') await complete(opts.store.db, job.id, id);
-      else await reschedule(opts.store.db, job.id, id, outcome.runAt, null);
+      if (outcome.type === 'done') await complete(opts.store.db, job.id, id, now());
+      else await reschedule(opts.store.db, job.id, id, outcome.runAt, null, now());
     } catch (e) {
       const err = toAppError(e);
       opts.onError?.(job, err);
       const decision = retryDecision(err.code, job.attempts, err.retryAfterMs);
-      if (decision.retry) await reschedule(opts.store.db, job.id, id, new Date(Date.now() + decision.delayMs), err.toJSON());
-      else await fail(opts.store.db, job.id, id, err.toJSON());
+      if (decision.retry) await reschedule(opts.store.db, job.id, id, new Date(now() + decision.delayMs), err.toJSON(), now());
+      else await fail(opts.store.db, job.id, id, err.toJSON(), now());
     } finally {
       clearInterval(beat);
       stopController.signal.removeEventListener('abort', onStop);
@@ -80,7 +83,7 @@ export function startWorker(opts: WorkerOptions, autoPoll = true): Worker {
   async function tick(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0 || stopped) return 0;
-    const jobs = await claim(opts.store.db, opts.store.dialect, id, free, leaseMs);
+    const jobs = await claim(opts.store.db, opts.store.dialect, id, free, leaseMs, now());
     for (const job of jobs) {
       const p = runJob(job).finally(() => running.delete(p));
       running.add(p);

@@ -46,7 +46,7 @@ export async function queueAlert(rt: Runtime, tenantId: string, dedupeKey: strin
     updated_at: now,
   });
   // Jobs are scheduled on the wall clock the workers claim by (not rt.now()).
-  if (inserted) await enqueue(rt.store.db, tenantId, { kind: DELIVER_JOB, dedupeKey: `alert:${id}`, payload: { alertId: id } });
+  if (inserted) await enqueue(rt.store.db, tenantId, { kind: DELIVER_JOB, dedupeKey: `alert:${id}`, payload: { alertId: id } }, rt.now());
   return inserted;
 }
 
@@ -172,7 +172,7 @@ export async function listAlertViews(rt: Runtime, tenantId: string, limit = 100)
 export async function requeueStaleAlerts(rt: Runtime): Promise<number> {
   let n = 0;
   for (const a of await staleQueuedAlerts(rt.store.db, nowIso(rt.now() - 60_000))) {
-    if (await enqueue(rt.store.db, a.tenant_id, { kind: DELIVER_JOB, dedupeKey: `alert:${a.id}`, payload: { alertId: a.id } })) n += 1;
+    if (await enqueue(rt.store.db, a.tenant_id, { kind: DELIVER_JOB, dedupeKey: `alert:${a.id}`, payload: { alertId: a.id } }, rt.now())) n += 1;
   }
   return n;
 }

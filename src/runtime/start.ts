@@ -98,6 +98,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
       store,
       handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt), ...auditHandlers(rt) },
       concurrency: opts.worker.concurrency,
+      now: rt.now,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });
   }

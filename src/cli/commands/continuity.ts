@@ -33,7 +33,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
       await cli.withRuntime(
         async ({ rt, worker }) => {
           const policies = (await listPolicyViews(rt, T)).filter((p) => (o.policy ? p.id === o.policy : p.enabled));
-          for (const p of policies) await enqueue(rt.store.db, T, cycleJob(p.id));
+          for (const p of policies) await enqueue(rt.store.db, T, cycleJob(p.id), rt.now());
           await worker!.drain();
           const d = await dashboard(rt, T);
           if (o.json) return cli.out(JSON.stringify({ policiesRun: policies.length, ...d }));

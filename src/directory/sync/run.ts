@@ -104,7 +104,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         const first = await nextParent(rt, w, gen, null, source.streams);
         if (first === null) {
           advanceStream(cp);
-          await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+          await saveCheckpoint(rt.store.db, w, run.id, rt.now(), cp, null, 0);
           continue;
         }
         cp.parent = first;
@@ -129,7 +129,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
               // The change feed expired: this stream is read in full in this run instead.
               cp.full.push(stream.name);
               Object.assign(cp, { cursor: null, page: 0 });
-              await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+              await saveCheckpoint(rt.store.db, w, run.id, rt.now(), cp, null, 0);
               await rt.store.db.updateTable('dir_runs').set({ trigger: 'delta_expired' }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
               break;
             }
@@ -177,14 +177,14 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
             if (keptKeys.length > 0) {
               await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', 'in', keptKeys).execute();
             }
-            await saveCheckpoint(trx, w, run.id, cp, total, objects, kept, prepared.length);
+            await saveCheckpoint(trx, w, run.id, rt.now(), cp, total, objects, kept, prepared.length);
           });
           for (const p of prepared) if (!p.unchanged && p.fingerprint) fingerprints.set(p.pageKey, p.fingerprint);
           if (after === 'next_parent') {
             const next = await nextParent(rt, w, gen, cp.parent, source.streams);
             if (next === null) advanceStream(cp);
             else Object.assign(cp, { parent: next, cursor: null, page: 0 });
-            await saveCheckpoint(rt.store.db, w, run.id, cp, null, 0);
+            await saveCheckpoint(rt.store.db, w, run.id, rt.now(), cp, null, 0);
           }
         }
       } finally {
@@ -224,7 +224,7 @@ function advanceStream(cp: Checkpoint): void {
   Object.assign(cp, { i: cp.i + 1, cursor: null, parent: null, page: 0 });
 }
 
-async function saveCheckpoint(db: Trx, w: Where, runId: string, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = 0, pages = counts ? 1 : 0): Promise<void> {
+async function saveCheckpoint(db: Trx, w: Where, runId: string, nowMs: number, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = 0, pages = counts ? 1 : 0): Promise<void> {
   await db
     .updateTable('dir_runs')
     .set({
@@ -235,7 +235,7 @@ async function saveCheckpoint(db: Trx, w: Where, runId: string, cp: Checkpoint, 
       added: sql`added + ${counts?.added ?? 0}`,
       changed: sql`changed + ${counts?.changed ?? 0}`,
       removed: sql`removed + ${counts?.removed ?? 0}`,
-      updated_at: new Date().toISOString(),
+      updated_at: new Date(nowMs).toISOString(),
     })
     .where('tenant_id', '=', w.tenantId)
     .where('id', '=', runId)
