@@ -245,30 +245,23 @@ async function saveCheckpoint(db: Trx, w: Where, runId: string, nowMs: number, c
 /** The next group (by id) whose members a per-group stream reads: groups this pass has seen. */
 async function nextParent(rt: Runtime, w: Where, gen: number, after: string | null, streams: readonly DirectoryStream[]): Promise<string | null> {
   const listing = streams.filter((s) => !s.perGroup && s.yields.includes('group')).map((s) => s.name);
-  let from = after;
-  for (;;) {
-    let q = rt.store.db
-      .selectFrom('dir_groups')
-      .select(['external_id', 'page_key', 'gen'])
-      .where('tenant_id', '=', w.tenantId)
-      .where('connection_id', '=', w.connectionId)
-      .orderBy('external_id')
-      .limit(200);
-    if (from !== null) q = q.where('external_id', '>', from);
-    const rows = await q.execute();
-    if (rows.length === 0) return null;
-    for (const r of rows) {
-      const stream = r.page_key.split(/[#/]/)[0]!;
-      if (!listing.includes(stream)) continue;
-      if (Number(r.gen) === gen || (await keptThisRun(rt, w, r.page_key, gen))) return r.external_id;
-    }
-    from = rows[rows.length - 1]!.external_id;
-  }
-}
-
-async function keptThisRun(rt: Runtime, w: Where, pageKey: string, gen: number): Promise<boolean> {
-  const p = await rt.store.db.selectFrom('dir_pages').select('kept_gen').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('page_key', '=', pageKey).executeTakeFirst();
-  return Number(p?.kept_gen ?? -1) === gen;
+  if (listing.length === 0) return null;
+  // One query: the first group after `after` that a listing stream of this pass wrote (its row
+  // has this generation) or kept (its page was found unchanged in this run). A page key is the
+  // stream's name, alone or followed by '#' or '/'.
+  const pageKey = sql.ref('g.page_key');
+  let q = rt.store.db
+    .selectFrom('dir_groups as g')
+    .leftJoin('dir_pages as p', (j) => j.onRef('p.tenant_id', '=', 'g.tenant_id').onRef('p.connection_id', '=', 'g.connection_id').onRef('p.page_key', '=', 'g.page_key'))
+    .select('g.external_id')
+    .where('g.tenant_id', '=', w.tenantId)
+    .where('g.connection_id', '=', w.connectionId)
+    .where((eb) => eb.or([eb('g.gen', '=', gen), eb('p.kept_gen', '=', gen)]))
+    .where(sql<boolean>`(${sql.join(listing.map((s) => sql`${pageKey} = ${s} OR substr(${pageKey}, 1, ${sql.lit(s.length + 1)}) IN (${s + '#'}, ${s + '/'})`), sql` OR `)})`)
+    .orderBy('g.external_id')
+    .limit(1);
+  if (after !== null) q = q.where('g.external_id', '>', after);
+  return (await q.executeTakeFirst())?.external_id ?? null;
 }
 
 async function loadFingerprints(rt: Runtime, w: Where): Promise<Map<string, string>> {
