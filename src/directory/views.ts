@@ -1,3 +1,4 @@
+import { isConnectionKind, kindSpecs } from '../connections/kinds/index.js';
 import type { Selectable } from 'kysely';
 import type { Runtime } from '../runtime/context.js';
 import type { DirRunsTable } from '../store/schema.js';
@@ -53,18 +54,15 @@ export interface DirectoryStatusView {
   scope: DirectoryScope;
 }
 
-/** Stream names per kind, for progress ("stream 2 of 4") without opening a connector. */
-const STREAMS: Record<string, readonly string[]> = {
-  microsoft365: ['users', 'groups', 'directory_roles', 'app_roles'],
-  google_workspace: ['users', 'groups', 'group_members', 'admin_roles'],
-  aws_iam: ['authorization', 'access_keys'],
-  scim: ['users', 'groups'],
-};
+/** Stream names of a kind's directory source, in reading order, from the kind registry. */
+function streamNames(kind: string): string[] {
+  return (isConnectionKind(kind) ? (kindSpecs[kind].roles.directory?.streams ?? []) : []).map((s) => s.name);
+}
 
 export function toRunView(r: Selectable<DirRunsTable>, kind: string): DirRunView {
   const live = r.status === 'running' || r.status === 'throttled';
   const cp = parseCheckpoint(r.checkpoint_json);
-  const streams = STREAMS[kind] ?? [];
+  const streams = streamNames(kind);
   return {
     id: r.id,
     connectionId: r.connection_id,
@@ -136,7 +134,7 @@ async function statusOf(rt: Runtime, tenantId: string, conn: ConnectionRow): Pro
   } else if (active) {
     st = 'running';
     const cp = parseCheckpoint(active.checkpoint_json);
-    const streams = STREAMS[conn.kind] ?? [];
+    const streams = streamNames(conn.kind);
     message = `${active.mode === 'full' ? 'Full sync' : 'Reading changes'}: ${streams[cp.i] ?? 'finishing'} (${Math.min(cp.i + 1, streams.length)} of ${streams.length}), ${Number(active.objects_read).toLocaleString('en-US')} objects read`;
   } else if (queued) {
     st = 'queued';

@@ -1,3 +1,4 @@
+import { STREAMS as AWS_DIRECTORY_STREAMS } from '../../connectors/aws/directory.js';
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 import { awsConnector, isAwsThrottle, READ_ACTIONS, WRITE_ACTIONS } from '../../connectors/aws/index.js';
@@ -131,6 +132,7 @@ export const awsIamKind: KindSpec = {
   defaultRole: 'directory',
   roles: {
     directory: {
+      streams: AWS_DIRECTORY_STREAMS,
       build: (ctx, parts) => awsConnector.create(ctx, connectorConfig(parts)),
       readPermissions: READ_ACTIONS,
       writeBackPermissions: WRITE_ACTIONS,

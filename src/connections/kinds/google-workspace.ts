@@ -1,3 +1,4 @@
+import { GOOGLE_DIRECTORY_STREAMS } from '../../connectors/google/directory-source.js';
 import { z } from 'zod';
 import { AppError, toAppError } from '../../errors/index.js';
 import { googleConnector, googleDirectoryConnector, isGoogleThrottle, DIRECTORY_READ_SCOPES, DIRECTORY_WRITE_SCOPES, REQUIRED_SCOPES, type GoogleDirectorySource } from '../../connectors/google/index.js';
@@ -172,6 +173,7 @@ export const googleWorkspaceKind: KindSpec = {
       writeBackPermissions: [],
     },
     directory: {
+      streams: GOOGLE_DIRECTORY_STREAMS,
       build: (ctx, parts) => {
         const domains = googleConfigSchema.parse(parts.config).domains ?? [];
         return googleDirectoryConnector.create(ctx, { ...connectorConfig(parts), domains, writeBack: parts.writeBack });

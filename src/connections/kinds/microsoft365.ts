@@ -1,3 +1,4 @@
+import { MICROSOFT_DIRECTORY_STREAMS } from '../../connectors/microsoft/directory.js';
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 import { adminConsentUrl, microsoftConnector, microsoftDirectoryConnector, CONTINUITY_PERMISSIONS, MICROSOFT_PERMISSIONS } from '../../connectors/microsoft/index.js';
@@ -138,6 +139,7 @@ export const microsoft365Kind: KindSpec = {
       writeBackHowTo: 'Reverse recovery writes the mail of a Microsoft 365 outage back into the mailboxes. In Entra ID open App registrations > your app > API permissions > Add a permission > Microsoft Graph > Application permissions, add Mail.ReadWrite, then grant admin consent with the link below (it grants every permission configured on the app).',
     },
     directory: {
+      streams: MICROSOFT_DIRECTORY_STREAMS,
       displayName: 'Microsoft Entra ID',
       // The connector checks each permission twice (in the token's roles, then by calling an
       // endpoint that needs it), the write-back one only with consent.

@@ -1,3 +1,4 @@
+import { SCIM_STREAMS } from '../../connectors/scim/source.js';
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 import { scimConnector } from '../../connectors/scim/index.js';
@@ -60,6 +61,7 @@ export const scimKind: KindSpec = {
   defaultRole: 'directory',
   roles: {
     directory: {
+      streams: SCIM_STREAMS,
       build: (ctx, parts) => scimConnector.create(ctx, connectorConfig(parts)),
       readPermissions: ['GET /Users', 'GET /Groups'],
       writeBackPermissions: ['PATCH /Groups'],

@@ -1,3 +1,4 @@
+import type { DirectoryStream } from '../../connectors/sdk/directory.js';
 import type { ZodType } from 'zod';
 import type { ErrorCode } from '../../errors/index.js';
 import type { CheckResult, ConnectorContext, DirectoryScope, DirectorySource, HttpResponse, MailDestination, MailSource } from '../../connectors/sdk/index.js';
@@ -78,6 +79,8 @@ export interface RoleSpec<Instance extends Checkable> {
   readonly build: ((ctx: ConnectorContext, parts: ConnectorParts) => Instance) | null;
   /** Provider permissions (Graph app roles, OAuth scopes, IAM actions) read-only work needs. */
   readonly readPermissions: readonly string[];
+  /** Directory role: the source's streams in reading order (progress "stream 2 of 4" without building a connector). */
+  readonly streams?: readonly DirectoryStream[];
   /** The extra permissions write-back needs; empty when the role never writes back. */
   readonly writeBackPermissions: readonly string[];
   /** For an admin turning write-back on: where the extra permissions are granted (exact console path). */
