@@ -6,6 +6,7 @@
  *
  * The registry is a plain map: a benchmark is a file exporting `run(args)`.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { run as mailThroughput } from './mail-throughput.js';
 import { run as mailIdleCycle } from './mail-idle-cycle.js';
 import { run as mailCrash } from './mail-crash.js';
@@ -27,6 +28,8 @@ const benchmarks: Record<string, Benchmark> = {
   'directory-crash': directoryCrash,
   'audit-integrity': auditIntegrity,
 };
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 function parseArgs(argv: readonly string[]): { name: string | undefined; args: Record<string, string> } {
   const args: Record<string, string> = {};
@@ -52,9 +55,13 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  // The machine's 1-minute load average at start and end, with its core count: a figure taken
+  // on a busy machine says so on its own line (targets are for a quiet run).
+  const loadStart = round2(loadavg()[0]!);
   const figures = await benchmarks[name]!(args);
+  const machine = { load_start: loadStart, load_end: round2(loadavg()[0]!), cpus: availableParallelism() };
   for (const f of Array.isArray(figures) ? figures : [figures]) {
-    process.stdout.write(`${JSON.stringify({ bench: name, ...f, seconds: Math.round((Date.now() - started) / 1000) })}\n`);
+    process.stdout.write(`${JSON.stringify({ bench: name, ...f, seconds: Math.round((Date.now() - started) / 1000), ...machine })}\n`);
   }
 }
 
