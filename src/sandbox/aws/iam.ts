@@ -1,4 +1,5 @@
 import type { ActionSpec, Call } from './call.js';
+import { credentialReportActions } from './credential-report.js';
 import { evaluate } from './policy.js';
 import { encodeDocument, pageOf, pageOfArray, type PageResult } from './query.js';
 import { groupArn, NAME_RE, type GroupRec, type PrincipalKind, userArn, type UserRec } from './records.js';
@@ -138,6 +139,7 @@ function simulatePrincipalPolicy(call: Call): XmlNode {
 }
 
 export const iamActions: Readonly<Record<string, ActionSpec>> = {
+  ...credentialReportActions,
   ListUsers: {
     permission: 'iam:ListUsers',
     resource: (c) => `arn:aws:iam::${acct(c)}:user${c.params.get('PathPrefix') ?? '/'}`,

@@ -121,7 +121,7 @@ export function awsManagedPolicies(): ManagedPolicy[] {
 export const DIRECTORY_READ_ACTIONS = [
   'iam:ListUsers', 'iam:GetUser', 'iam:ListGroups', 'iam:GetGroup', 'iam:ListGroupsForUser',
   'iam:ListAttachedUserPolicies', 'iam:ListUserPolicies', 'iam:GetUserPolicy', 'iam:ListAttachedGroupPolicies',
-  'iam:ListGroupPolicies', 'iam:ListPolicies', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed',
+  'iam:ListGroupPolicies', 'iam:ListPolicies', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GenerateCredentialReport', 'iam:GetCredentialReport',
   'iam:GetAccountAuthorizationDetails', 'iam:SimulatePrincipalPolicy', 'iam:GetRole',
 ] as const;
 export const WRITE_BACK_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy', 'iam:DeleteGroupPolicy'] as const;

@@ -1,4 +1,6 @@
 import {
+  GenerateCredentialReportCommand,
+  GetCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
   GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
@@ -119,6 +121,35 @@ describe('AWS SDK v3 against the IAM/STS simulator', () => {
     const used = await client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: sb.demo.aws.accessKeyId }));
     expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 'iam', Region: 'us-east-1' });
     expect(used.AccessKeyLastUsed!.LastUsedDate).toBeInstanceOf(Date);
+  });
+
+  it('the credential report, as the official client reads it: generation states, then the CSV with every user and key slot', async () => {
+    const client = iam();
+    // Before any generation: 410 ReportNotPresent (the SDK's CredentialReportNotPresentException).
+    await expect(client.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({ name: 'CredentialReportNotPresentException', $metadata: { httpStatusCode: 410 } });
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('STARTED');
+    expect((await client.send(new GenerateCredentialReportCommand({}))).State).toBe('INPROGRESS');
+    await expect(client.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({ name: 'CredentialReportNotReadyException', $metadata: { httpStatusCode: 404 } });
+    let state: string | undefined;
+    for (let i = 0; i < 50 && state !== 'COMPLETE'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await client.send(new GenerateCredentialReportCommand({}))).State;
+    }
+    expect(state).toBe('COMPLETE');
+    const report = await client.send(new GetCredentialReportCommand({}));
+    expect(report.ReportFormat).toBe('text/csv');
+    expect(report.GeneratedTime).toBeInstanceOf(Date);
+    const rows = Buffer.from(report.Content!).toString('utf8').trim().split('\n').map((l) => l.split(','));
+    expect(rows[0]!.slice(0, 4)).toEqual(['user', 'arn', 'user_creation_time', 'password_enabled']);
+    expect(rows[0]).toContain('access_key_2_last_used_service');
+    expect(rows[1]![0]).toBe('<root_account>');
+    const users = await client.send(new ListUsersCommand({ MaxItems: 1000 }));
+    expect(rows.length - 2).toBe(users.Users!.length);
+    const col = (name: string) => rows[0]!.indexOf(name);
+    const backup = rows.find((r) => r[0] === 'backup-agent')!;
+    expect(backup[col('access_key_1_active')]).toBe('true');
+    expect(backup[col('access_key_1_last_used_date')]).toBe('N/A');
+    expect(backup[col('access_key_2_active')]).toBe('false');
   });
 
   it('AssumeRole with the external id, then IAM calls with the temporary credentials act as the role', async () => {
