@@ -289,7 +289,8 @@ describe('directory connections: scope, write-back and credential dates', () => 
     await app.api(`/connections/${role}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
     const r = await test(role);
     expect(named(r.findings)).toEqual([]);
-    expect(r.findings.filter((f) => f.check.startsWith('action:iam:') && f.status === 'pass').length).toBe(9);
+    // Seven reads (listing, authorization details, keys, key use, the credential report) and four writes.
+    expect(r.findings.filter((f) => f.check.startsWith('action:iam:') && f.status === 'pass').length).toBe(11);
   });
 
   it('an AWS access key 80 days old: its age comes from IAM, the card counts down to the 90-day policy, and the 14-day reminder is due', async () => {

@@ -1,8 +1,8 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult } from '../sdk/index.js';
 import { nameOfArn } from './config.js';
-import { principalPath } from './errors.js';
-import { getAccessKeyLastUsed, getCallerIdentity, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, simulatePrincipalPolicy } from './iam.js';
+import { AwsCallError, principalPath } from './errors.js';
+import { generateCredentialReport, getAccessKeyLastUsed, getCallerIdentity, getCredentialReport, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, simulatePrincipalPolicy } from './iam.js';
 import type { AwsSession } from './session.js';
 
 /**
@@ -11,7 +11,7 @@ import type { AwsSession } from './session.js';
  * so exactly the broken link shows. Nothing is written: write-back permissions are checked
  * with iam:SimulatePrincipalPolicy.
  */
-export const READ_ACTIONS = ['iam:ListUsers', 'iam:ListGroups', 'iam:GetAccountAuthorizationDetails', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'] as const;
+export const READ_ACTIONS = ['iam:ListUsers', 'iam:ListGroups', 'iam:GetAccountAuthorizationDetails', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GenerateCredentialReport', 'iam:GetCredentialReport'] as const;
 export const WRITE_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy'] as const;
 export const CHECK_IDS = ['credential', 'clock', 'role_trust', 'role_session', 'access_key_age', ...READ_ACTIONS.map((a) => `action:${a}`), ...WRITE_ACTIONS.map((a) => `action:${a}`)];
 
@@ -111,6 +111,12 @@ export async function runChecks(s: AwsSession): Promise<CheckResult[]> {
     'iam:GetAccountAuthorizationDetails': () => getAccountAuthorizationDetails(s, ['User'], 1, undefined),
     'iam:ListAccessKeys': () => listAccessKeys(s, baseUser, 1, undefined),
     'iam:GetAccessKeyLastUsed': () => getAccessKeyLastUsed(s, auth.accessKeyId),
+    // Generating is what the sync does first; a report not there yet still proves the permission.
+    'iam:GenerateCredentialReport': () => generateCredentialReport(s),
+    'iam:GetCredentialReport': () => getCredentialReport(s).catch((e: unknown) => {
+      if (e instanceof AwsCallError && ['ReportNotPresent', 'ReportInProgress', 'ReportExpired'].includes(e.code)) return null;
+      throw e;
+    }),
   };
   for (const action of READ_ACTIONS) {
     try {

@@ -135,6 +135,30 @@ describe('AWS IAM directory: reading', () => {
     expect([...gate.keys].sort()).toEqual([`aws:iam:${sb.demo.aws.accountId}`, `aws:sts:key:${sb.demo.aws.accessKeyId}`]);
   });
 
+  it('key and password last use come from the credential report (no call per key); without its permission, key by key', async () => {
+    const want = await expectedWorld();
+    await admin('DELETE', '/aws/stats');
+    const { source } = connector('access_key');
+    const accounts = of((await readAll(source, 'authorization')).items, 'account');
+    // The accounts' last sign-in is the report's password last use (GetAccountAuthorizationDetails has none).
+    for (const a of accounts) expect(a.lastSignInAt, a.userName).toBe(want.users.find((u) => u.arn === a.externalId).passwordLastUsed);
+    expect(accounts.filter((a) => a.lastSignInAt !== null).length).toBeGreaterThan(0);
+    const keys = of((await readAll(source, 'access_keys')).items, 'credential');
+    expect(keys.length).toBe(want.keys.length);
+    const stats = (await admin('GET', '/aws/stats')).stats as { requests: Record<string, number> };
+    expect(stats.requests['GetAccessKeyLastUsed'] ?? 0).toBe(0);
+    expect(stats.requests['GetCredentialReport']).toBe(1);
+
+    // A policy without iam:GenerateCredentialReport: the same figures, read key by key.
+    sb.faults.set(sb.demo.aws.accountId, 'aws.action_denied', { action: 'iam:GenerateCredentialReport' });
+    await admin('DELETE', '/aws/stats');
+    const slow = of((await readAll(connector('access_key').source, 'access_keys')).items, 'credential');
+    const figures = (ks: typeof keys) => ks.filter((k) => k.externalId !== sb.demo.aws.accessKeyId).map((k) => `${k.externalId} ${k.lastUsedAt} ${k.attributes['lastUsedService']}`).sort();
+    expect(figures(slow)).toEqual(figures(keys));
+    const perKey = (await admin('GET', '/aws/stats')).stats as { requests: Record<string, number> };
+    expect(perKey.requests['GetAccessKeyLastUsed']).toBe(want.keys.length);
+  });
+
   it('pages through truncated (and short) pages to the same records', async () => {
     const whole = await readAll(connector('access_key').source, 'authorization');
     const paged = await readAll(connector('access_key', { pageSize: 3 }).source, 'authorization');

@@ -3,6 +3,7 @@ import type { DirectoryRecord, DirectoryStream, Page, RevokeOutcome, RevokeTarge
 import { nameOfArn } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AwsCallError } from './errors.js';
+import { readCredentialReport, type CredentialReport } from './credential-report.js';
 import { getAccessKeyLastUsed, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, write, type GaadFilter, type GroupDetail, type PolicyDetail, type UserDetail } from './iam.js';
 import { isPrivilegedDocument, isPrivilegedPolicy } from './privileged.js';
 import type { AwsSession } from './session.js';
@@ -22,7 +23,11 @@ import type { AwsSession } from './session.js';
  *   phases: groups (with their policies), managed policies (entitlements), users (with
  *   group names, attached and inline policies). Groups come first so a user's group names
  *   resolve to group ARNs.
- * - `access_keys`: ListUsers, then per user ListAccessKeys and per key GetAccessKeyLastUsed.
+ * - `access_keys`: ListUsers, then per user ListAccessKeys; last use from the credential report
+ *   (credential-report.ts: a few calls for the whole account), key by key with
+ *   GetAccessKeyLastUsed only for keys the report does not cover (created since, or no report
+ *   permission).
+ * Password last use (the accounts' last sign-in) comes from the report too.
  */
 export const STREAMS: readonly DirectoryStream[] = [
   { name: 'authorization', yields: ['group', 'entitlement', 'grant', 'account', 'membership'], incremental: false },
@@ -35,7 +40,7 @@ const PHASE_FILTERS: Record<'groups' | 'policies' | 'users', readonly GaadFilter
   users: ['User'],
 };
 const NEXT_PHASE = { groups: 'policies', policies: 'users', users: null } as const;
-/** Users per access_keys page: each costs one ListAccessKeys and one GetAccessKeyLastUsed per key. */
+/** Users per access_keys page: each costs one ListAccessKeys. */
 const KEY_PAGE_USERS = 25;
 
 const decodeDoc = (encoded: string | undefined): string | null => {
@@ -56,6 +61,12 @@ export function createDirectory(s: AwsSession): AwsDirectory {
   /** Group name → ARN, filled by the groups phase (or by ListGroups after a restart). */
   const groupArns = new Map<string, string>();
   let groupsComplete = false;
+  /** The credential report of this pass: undefined = not read yet, null = unavailable. */
+  let report: CredentialReport | null | undefined;
+  async function credentialReport(): Promise<CredentialReport | null> {
+    if (report === undefined) report = await readCredentialReport(s);
+    return report;
+  }
 
   async function loadGroupArns(): Promise<void> {
     groupArns.clear();
@@ -130,8 +141,8 @@ export function createDirectory(s: AwsSession): AwsDirectory {
         enabled: true,
         external: false,
         createdAt: u.CreateDate,
-        // GetAccountAuthorizationDetails has no PasswordLastUsed (ListUsers has).
-        lastSignInAt: null,
+        // GetAccountAuthorizationDetails has no PasswordLastUsed: the credential report has it.
+        lastSignInAt: report?.users.get(u.Arn)?.passwordLastUsedAt ?? null,
         attributes: { userId: u.UserId, path: u.Path, permissionsBoundary: u.PermissionsBoundary?.PermissionsBoundaryArn ?? null },
       },
     ];
@@ -157,8 +168,10 @@ export function createDirectory(s: AwsSession): AwsDirectory {
     if (phase === 'groups' && c.marker === null) {
       groupArns.clear();
       groupsComplete = false;
+      report = undefined;
     }
     if (phase === 'users' && !groupsComplete) await loadGroupArns();
+    if (phase === 'users') await credentialReport();
     const page = await getAccountAuthorizationDetails(s, PHASE_FILTERS[phase], s.config.pageSize, c.marker ?? undefined);
     const v = page.value;
     const items: DirectoryRecord[] = [];
@@ -178,6 +191,7 @@ export function createDirectory(s: AwsSession): AwsDirectory {
 
   async function readAccessKeys(cursor: string | null): Promise<Page<DirectoryRecord>> {
     const c = cursor ? decodeCursor('access_keys', cursor) : { marker: null };
+    const fromReport = await credentialReport();
     const page = await listUsers(s, Math.min(KEY_PAGE_USERS, s.config.pageSize), c.marker ?? undefined);
     const items: DirectoryRecord[] = [];
     for (const u of page.value.Users) {
@@ -191,13 +205,19 @@ export function createDirectory(s: AwsSession): AwsDirectory {
           if (e instanceof AwsCallError && e.code === 'NoSuchEntity') break;
           throw e;
         }
+        const reported = fromReport?.users.get(u.Arn)?.keys ?? [];
         for (const k of keys.value.AccessKeyMetadata) {
           let last: { LastUsedDate?: string | undefined; ServiceName: string; Region: string } | null = null;
-          try {
-            last = (await getAccessKeyLastUsed(s, k.AccessKeyId)).value.AccessKeyLastUsed;
-          } catch (e) {
-            if (!(e instanceof AwsCallError && e.code === 'NoSuchEntity')) throw e;
-            continue;
+          // The report knows keys by slot; a key is its slot's when the creation times agree.
+          const slot = reported.find((r) => r.lastRotated !== null && sameSecond(r.lastRotated, k.CreateDate));
+          if (slot) last = { ...(slot.lastUsedAt ? { LastUsedDate: slot.lastUsedAt } : {}), ServiceName: slot.service ?? 'N/A', Region: slot.region ?? 'N/A' };
+          else {
+            try {
+              last = (await getAccessKeyLastUsed(s, k.AccessKeyId)).value.AccessKeyLastUsed;
+            } catch (e) {
+              if (!(e instanceof AwsCallError && e.code === 'NoSuchEntity')) throw e;
+              continue;
+            }
           }
           // Never used: ServiceName and Region are "N/A" and there is no date.
           const used = last.ServiceName !== 'N/A';
@@ -260,4 +280,11 @@ export function createDirectory(s: AwsSession): AwsDirectory {
       }
     },
   };
+}
+
+/** Two timestamps of the same second (the report and ListAccessKeys write dates differently). */
+function sameSecond(a: string, b: string): boolean {
+  const x = Date.parse(a);
+  const y = Date.parse(b);
+  return !Number.isNaN(x) && Math.floor(x / 1000) === Math.floor(y / 1000);
 }

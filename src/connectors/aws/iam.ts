@@ -86,6 +86,16 @@ export async function getAccessKeyLastUsed(s: AwsSession, accessKeyId: string) {
   );
 }
 
+/** Starts (or finds) the credential report: State STARTED, INPROGRESS or COMPLETE. */
+export async function generateCredentialReport(s: AwsSession) {
+  return s.call('iam', 'GenerateCredentialReport', {}, z.object({ State: xmlStr, Description: xmlOptStr }));
+}
+
+/** The report's CSV (base64); ReportNotPresent, ReportInProgress and ReportExpired come back as AwsCallError. */
+export async function getCredentialReport(s: AwsSession) {
+  return s.call('iam', 'GetCredentialReport', {}, z.object({ Content: xmlStr, ReportFormat: xmlOptStr, GeneratedTime: xmlOptStr }), { pass: ['ReportNotPresent', 'ReportInProgress', 'ReportExpired'] });
+}
+
 export async function simulatePrincipalPolicy(s: AwsSession, sourceArn: string, actions: readonly string[]) {
   return s.call(
     'iam',

@@ -2,7 +2,7 @@ import type { ConnectorContext, HttpResponse } from '../sdk/index.js';
 import type { AwsConfig, AwsEndpoints } from './config.js';
 import { parseAwsError } from './errors.js';
 import { signRequest, uriEncode, type AwsCredentials } from './sigv4.js';
-import { badResponse, parseXml } from './xml.js';
+import { badResponse, parseXml, REPORT_MAX_BODY_BYTES } from './xml.js';
 
 /**
  * One query-protocol call (providers.md §4.1): `POST /` with a form body
@@ -60,7 +60,7 @@ export async function query(deps: QueryDeps, call: QueryCall): Promise<QueryAnsw
   });
   const res: HttpResponse = await deps.ctx.http.request({ method: 'POST', url, headers: signed.headers, body, budgets: [{ key: call.budgetKey, cost: 1 }], idempotent: call.idempotent ?? true });
   if (res.status !== 200) throw parseAwsError(call.action, res);
-  const doc = parseXml(res.body, call.action);
+  const doc = parseXml(res.body, call.action, call.action === 'GetCredentialReport' ? REPORT_MAX_BODY_BYTES : undefined);
   const root = doc[`${call.action}Response`];
   if (root === undefined || root === null || typeof root !== 'object' && root !== '') {
     throw badResponse(`${call.action} answered <${Object.keys(doc).filter((k) => k !== '?xml')[0] ?? '?'}> instead of <${call.action}Response>`);

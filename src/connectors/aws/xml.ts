@@ -24,8 +24,11 @@ export function badResponse(detail: string): AppError {
   return new AppError('provider.bad_response', { provider: PROVIDER, detail });
 }
 
-export function parseXml(body: Buffer, what: string): Record<string, unknown> {
-  if (body.length > MAX_BODY_BYTES) throw badResponse(`${what} answered ${body.length} bytes, more than the ${MAX_BODY_BYTES} bytes an IAM page can be`);
+/** GetCredentialReport carries the whole account (base64 CSV, ~330 bytes a user): 64 MB is ~150,000 users. */
+export const REPORT_MAX_BODY_BYTES = 64 << 20;
+
+export function parseXml(body: Buffer, what: string, maxBytes = MAX_BODY_BYTES): Record<string, unknown> {
+  if (body.length > maxBytes) throw badResponse(`${what} answered ${body.length} bytes, more than the ${maxBytes} bytes it can be`);
   const text = body.toString('utf8');
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw badResponse(`${what} answered XML with a document type declaration`);
   const valid = XMLValidator.validate(text);
