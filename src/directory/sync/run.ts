@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Runtime } from '../../runtime/context.js';
-import type { DirectoryRecord, DirectorySource, DirectoryStream, HttpClientOptions, Page } from '../../connectors/sdk/index.js';
+import { checkNoDuplicates, defaultPagingLimits, PassTracker, type DirectoryRecord, type DirectorySource, type DirectoryStream, type HttpClientOptions, type Page, type PagingLimits } from '../../connectors/sdk/index.js';
 import { AppError, catalogue, toAppError, type StoredError } from '../../errors/index.js';
 import { directoryScopeOf, openDirectorySource, recordScopeExclusions, requireConnection } from '../../connections/service.js';
 import type { ConnectionRow } from '../../store/connections-repo.js';
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Extra HTTP options (benchmarks lift nothing here; tests may shorten waits). */
   readonly http?: Partial<HttpClientOptions>;
+  /** Bounds of a pass (tests lower them to drive an endless listing into the bound). */
+  readonly limits?: Partial<PagingLimits>;
 }
 
 export type StepOutcome =
@@ -92,6 +94,8 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
   const stateDeltas = fromJson<Record<string, string>>(state.delta_json, {});
   const fingerprints = await loadFingerprints(rt, w);
   const cp: Checkpoint = parseCheckpoint(run.checkpoint_json);
+  const provider = providerLabel(row.kind);
+  const limits: PagingLimits = { ...defaultPagingLimits, ...opts.limits };
   let freshRecords = 0;
 
   try {
@@ -117,6 +121,9 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         continue;
       }
       const parent = cp.parent;
+      // Every page is checked as it is read, before anything of it is written (sdk/paging.ts).
+      const tracker = new PassTracker(provider, stream.name, limits, cp.page);
+      let used = cursor;
       const reader = readAhead((c) => source.read(stream.name, c, parent ?? undefined), cursor, READ_AHEAD);
       try {
         for (;;) {
@@ -136,6 +143,12 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
             throw e;
           }
           if (batch === null) break;
+          for (const [k, page] of batch.entries()) {
+            const label = `${stream.name} page ${cp.page + k + 1}${parent === null ? '' : ` of group ${parent}`}`;
+            tracker.accept(label, page.items.length, used, page.next);
+            if (!stream.repeatsAcrossPages) checkNoDuplicates(provider, label, page.items);
+            used = page.next;
+          }
           const now = nowIso(rt.now());
           const prepared = batch.map((page, k) => {
             const pageKey = pageKeyOf(stream.name, parent, cp.page + k);
@@ -157,7 +170,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
               let counts: PageCounts = emptyCounts();
               if (unchanged) keptKeys.push(pageKey);
               else if (full) {
-                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh);
+                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh, stream.repeatsAcrossPages ? null : { provider, label: pageLabelOf(stream.name, parent, pageKey) });
                 await trx
                   .insertInto('dir_pages')
                   .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, touched_gen: gen, objects: page.items.length })
@@ -197,6 +210,28 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
     if (catalogue[err.code].kind === 'throttle') return throttled(rt, w, run.id, err);
     return fail(rt, w, row, run.id, err);
   }
+}
+
+/** The provider's name in paging errors raised by the engine itself. */
+function providerLabel(kind: string): string {
+  switch (kind) {
+    case 'microsoft365':
+      return 'Microsoft Graph';
+    case 'google_workspace':
+      return 'Google Directory API';
+    case 'aws_iam':
+      return 'AWS IAM';
+    case 'scim':
+      return 'SCIM app';
+    default:
+      return kind;
+  }
+}
+
+/** "users page 3" (or "… of group g1") from a page key "users#2" / "members/g1#2". */
+function pageLabelOf(stream: string, parent: string | null, pageKey: string): string {
+  const n = Number(pageKey.slice(pageKey.lastIndexOf('#') + 1));
+  return `${stream} page ${n + 1}${parent === null ? '' : ` of group ${parent}`}`;
 }
 
 function chooseMode(requested: SyncMode, streams: readonly DirectoryStream[], state: DirStateRow): 'full' | 'delta' {
