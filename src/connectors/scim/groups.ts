@@ -24,7 +24,7 @@ export async function readGroups(deps: ScimDeps, cursor: string | null): Promise
   const res = await scimCall(deps, 'GET', '/Groups', { query: { startIndex: start, count: deps.config.pageSize } });
   if (res.status !== 200) throw failure(deps, res, 'groups', 'GET /Groups');
   const list = parseBody(deps, res, listResponse, 'GET /Groups');
-  checkIndexPage(PROVIDER, `GET /Groups?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, count: deps.config.pageSize, received: list.resources.length, totalResults: list.totalResults });
+  checkIndexPage(PROVIDER, `GET /Groups?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, received: list.resources.length, totalResults: list.totalResults });
   const items: DirectoryRecord[] = [];
   for (const [i, raw] of list.resources.entries()) {
     const r = scimGroup.safeParse(raw);

@@ -15,7 +15,7 @@ export async function readUsers(deps: ScimDeps, cursor: string | null): Promise<
   const res = await scimCall(deps, 'GET', '/Users', { query: { startIndex: start, count: deps.config.pageSize, excludedAttributes: 'groups' } });
   if (res.status !== 200) throw failure(deps, res, 'users', 'GET /Users');
   const list = parseBody(deps, res, listResponse, 'GET /Users');
-  checkIndexPage(PROVIDER, `GET /Users?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, count: deps.config.pageSize, received: list.resources.length, totalResults: list.totalResults });
+  checkIndexPage(PROVIDER, `GET /Users?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, received: list.resources.length, totalResults: list.totalResults });
   const items = list.resources.map((raw, i) => {
     const r = scimUser.safeParse(raw);
     if (!r.success) throw badResponse(`GET /Users answered a user without ${r.error.issues[0]?.path.join('.') || 'a valid shape'} (item ${start + i})`);

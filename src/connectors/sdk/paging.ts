@@ -76,16 +76,19 @@ export function checkCursorAdvances(provider: string, page: string, used: string
 
 /**
  * SCIM index paging (RFC 7644 §3.4.2.4): the server must answer the 1-based startIndex it was
- * asked, at most `count` resources, and never list more than the totalResults it declares.
+ * asked and never list more than the totalResults it declares (nor more than the ceiling).
  */
-export function checkIndexPage(provider: string, page: string, p: { askedStart: number; answeredStart: number | null; count: number; received: number; totalResults: number }, limits: PagingLimits = defaultPagingLimits): void {
+export function checkIndexPage(provider: string, page: string, p: { askedStart: number; answeredStart: number | null; received: number; totalResults: number }, limits: PagingLimits = defaultPagingLimits): void {
   if (p.answeredStart !== null && p.answeredStart !== p.askedStart) {
     throw pagingInconsistent(provider, page, `it answered startIndex ${p.answeredStart} to a request for startIndex ${p.askedStart}`);
   }
   if (p.totalResults > limits.maxDeclaredTotal) {
     throw passTooLong(provider, page, `${limits.maxDeclaredTotal} objects`, `it declared totalResults ${p.totalResults}`);
   }
-  checkPageSize(provider, page, p.received, p.count, limits);
+  // More than `count` is tolerated (servers that ignore count answer everything at once, and
+  // RFC 7644 makes count a request, not a contract): the declared total and the absolute
+  // ceiling bound the page instead.
+  checkPageSize(provider, page, p.received, null, limits);
   if (p.askedStart - 1 + p.received > p.totalResults) {
     throw pagingInconsistent(provider, page, `it listed ${p.askedStart - 1 + p.received} records so far where it declared totalResults ${p.totalResults}`);
   }

@@ -56,7 +56,8 @@ function streamHuge(res: ServerResponse, mb: number): void {
   const tail = Buffer.from('"}]}');
   const chunk = Buffer.alloc(256 * 1024, 'a');
   let left = total - head.length - tail.length;
-  res.writeHead(200, { 'content-type': SCIM_CONTENT_TYPE, 'content-length': String(total) });
+  // Chunked, with no Content-Length: a client learns the size only by reading.
+  res.writeHead(200, { 'content-type': SCIM_CONTENT_TYPE });
   res.write(head);
   const pump = (): void => {
     while (left > 0) {
