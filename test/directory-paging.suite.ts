@@ -62,6 +62,26 @@ export function directoryPagingSuite(dialect: Dialect): void {
       expect(ok.removed).toBe(0);
     });
 
+    it('the doctor reads page 2: a healthy app passes, one ignoring startIndex fails the paging finding naming the page', async () => {
+      const test = async () => {
+        const r = await world.app.api(`/connections/${scim}/test`, { method: 'POST' });
+        expect(r.status, r.text).toBe(200);
+        const f = (r.body.findings as { check: string; status: string; error?: { code: string; message?: string } | null; detail?: string | null }[]).find((x) => x.check === 'paging');
+        expect(f, JSON.stringify(r.body)).toBeDefined();
+        return f!;
+      };
+      const ok = await test();
+      expect(ok.status, JSON.stringify(ok)).toBe('pass');
+      expect(ok.detail).toMatch(/pages 1 and 2/);
+      for (const params of [{}, { echoStartIndex: true }]) {
+        await setFault(world.sandbox, 'scim.ignore_start_index', '*', params);
+        const bad = await test();
+        expect(bad.status, JSON.stringify(bad)).toBe('fail');
+        expect(bad.error?.code).toBe('directory.paging_inconsistent');
+        expect(JSON.stringify(bad.error)).toMatch(/startIndex|page 2/);
+      }
+    });
+
     it('a declared total past the ceiling (totalResults 1e12) stops on the first page, writing nothing', async () => {
       await setFault(world.sandbox, 'scim.endless_paging', '*', { newIds: true });
       const r = await expectRefused(scim, 'directory.pass_too_long');
