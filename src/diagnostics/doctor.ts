@@ -9,6 +9,7 @@ import { PREFLIGHT, type Checkable, type ConnectorParts, type CredentialMeta, ty
 import { connectorParts } from '../connections/credentials.js';
 import { firstFailure, mergeFindings } from './merge.js';
 import { scopeFinding } from './scope-finding.js';
+import { pagingFinding } from './paging-check.js';
 
 /**
  * The connection doctor: one finding per prerequisite, each pass / fail / warning with a
@@ -104,6 +105,11 @@ async function diagnose(rt: Runtime, tenantId: string, connection: ConnectionRow
   const mayPropagate = (f: CheckResult) => f.status === 'fail' && f.error !== undefined && isErrorCode(f.error.code) && propagating.includes(f.error.code as ErrorCode);
   if (runs[0]!.some(mayPropagate)) {
     for (let i = 0; i < PROPAGATION_RERUNS; i++) runs.push(await run());
+  }
+  // A directory connection's listing, past page 1, when the provider checks let it be read.
+  if (connection.role === 'directory' && first && !runs[0]!.some((f) => f.status === 'fail')) {
+    const paging = await pagingFinding(first, spec.http.provider);
+    if (paging) runs[0] = [...runs[0]!, paging];
   }
   const learned = first ? await learn(role, first, runs[0]!, spec, credential.method, parts.meta) : null;
   if (learned) {

@@ -11,13 +11,14 @@ import type { Counts, Excluded } from './sync/finalize.js';
 import type { Checks } from './sync/checks.js';
 import { parseCheckpoint } from './sync/checkpoint.js';
 import { ensureState } from './sync/state.js';
+import { describeHeld, parseHeld, type HeldRemovals } from './sync/guard.js';
 
 export interface DirRunView {
   id: string;
   connectionId: string;
   mode: 'full' | 'delta';
   trigger: string;
-  status: 'running' | 'throttled' | 'succeeded' | 'warning' | 'failed';
+  status: 'running' | 'throttled' | 'held' | 'succeeded' | 'warning' | 'failed';
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
@@ -33,9 +34,11 @@ export interface DirRunView {
   error: RenderedError | null;
   resumeAt: string | null;
   progress: { stream: string; streamIndex: number; streams: number; page: number } | null;
+  /** Held by the mass-removal guard (or approved from there): what it would remove, and a sample. */
+  held: HeldRemovals | null;
 }
 
-export type DirectoryState = 'never_synced' | 'queued' | 'running' | 'throttled' | 'succeeded' | 'warning' | 'failed';
+export type DirectoryState = 'never_synced' | 'queued' | 'running' | 'throttled' | 'held' | 'succeeded' | 'warning' | 'failed';
 
 export interface DirectoryStatusView {
   connectionId: string;
@@ -83,6 +86,7 @@ export function toRunView(r: Selectable<DirRunsTable>, kind: string): DirRunView
     checks: fromJson<Checks | null>(r.checks_json, null),
     error: renderStored(parseStoredError(fromJson<unknown>(r.error_json, null))),
     resumeAt: r.resume_at,
+    held: parseHeld(r.held_json),
     progress: live ? { stream: streams[cp.i] ?? 'finishing', streamIndex: Math.min(cp.i + 1, Math.max(streams.length, 1)), streams: streams.length, page: cp.page + 1 } : null,
   };
 }
@@ -128,7 +132,11 @@ async function statusOf(rt: Runtime, tenantId: string, conn: ConnectionRow): Pro
     .executeTakeFirst();
   let st: DirectoryState;
   let message: string;
-  if (active?.status === 'throttled') {
+  if (active?.status === 'held') {
+    st = 'held';
+    const h = parseHeld(active.held_json);
+    message = `Removals held for approval: ${h ? describeHeld(h) : 'more than the connection allows'}`;
+  } else if (active?.status === 'throttled') {
     st = 'throttled';
     message = `Throttled, resumes at ${hhmm(active.resume_at ?? state.throttled_until ?? new Date(rt.now()).toISOString())}`;
   } else if (active) {

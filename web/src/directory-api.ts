@@ -2,7 +2,7 @@
 import { call, type RenderedError } from './api.js';
 import type { Kind, Scope } from './api-connections.js';
 
-export type RunStatus = 'running' | 'throttled' | 'succeeded' | 'warning' | 'failed';
+export type RunStatus = 'running' | 'throttled' | 'held' | 'succeeded' | 'warning' | 'failed';
 export type DirectoryState = 'never_synced' | 'queued' | RunStatus;
 export type SyncMode = 'auto' | 'full' | 'delta';
 
@@ -20,6 +20,16 @@ export interface DirRunView {
   error: RenderedError | null;
   resumeAt: string | null;
   progress: { stream: string; streamIndex: number; streams: number; page: number } | null;
+  /** Removals the mass-removal guard held (status 'held'), with the numbers and a sample. */
+  held: HeldRemovals | null;
+}
+
+export interface HeldRemovals {
+  threshold: number;
+  kinds: { kind: 'accounts' | 'groups' | 'memberships'; before: number; removed: number; percent: number }[];
+  sample: string[];
+  heldAt: string;
+  approved: { by: string; at: string } | null;
 }
 
 export interface DirectoryStatusView {
@@ -107,12 +117,14 @@ export const directoryApi = {
     call<{ queued: boolean; status: DirectoryStatusView }>('POST', `/connections/${enc(connectionId)}/directory/sync`, { mode }),
   runs: (connectionId: string, limit = 50) => call<{ items: DirRunView[] }>('GET', `/connections/${enc(connectionId)}/directory/runs?limit=${limit}`),
   run: (runId: string) => call<DirRunView>('GET', `/directory/runs/${enc(runId)}`),
+  approveRemovals: (connectionId: string) => call<DirectoryStatusView>('POST', `/connections/${enc(connectionId)}/directory/held-removals/approve`),
+  rejectRemovals: (connectionId: string) => call<DirectoryStatusView>('POST', `/connections/${enc(connectionId)}/directory/held-removals/reject`),
 };
 
 export const TYPE_LABELS: Record<IdentityType, string> = { person: 'Person', guest: 'Guest', service: 'Service account' };
 export const RULE_LABELS: Record<string, string> = { email: 'Email', user_name: 'User name', employee_id: 'Employee ID' };
 export const STATE_LABELS: Record<DirectoryState, string> = {
-  never_synced: 'Never synced', queued: 'Queued', running: 'Running', throttled: 'Throttled',
+  never_synced: 'Never synced', queued: 'Queued', running: 'Running', throttled: 'Throttled', held: 'Removals held',
   succeeded: 'Synced', warning: 'Synced with warnings', failed: 'Failed',
 };
 export const REASON_LABELS: Record<string, string> = { guest: 'guest', external: 'external identity', disabled: 'disabled account' };

@@ -7,6 +7,7 @@ import { explainIdentity } from '../../directory/correlation/explain.js';
 import { loadCorrelationSettings, saveCorrelationRules, updateRulesSchema } from '../../directory/correlation/rules.js';
 import { directoryStatus, getRun, listDirectoryStatuses, listRuns } from '../../directory/views.js';
 import { queueDirectorySync } from '../../directory/jobs.js';
+import { approveHeldRemovals, rejectHeldRemovals } from '../../directory/sync/guard.js';
 import { invalidInput } from '../../connections/credentials.js';
 
 const idParams = z.object({ id: z.string().min(1) });
@@ -45,6 +46,20 @@ export function directoryRoutes(rt: Runtime): RouteSpec[] {
         await directoryStatus(rt, tenantId, params['id']!); // not found / not a directory connection → its error
         const queued = await queueDirectorySync(rt, tenantId, params['id']!, mode, 'manual');
         return { queued, status: await directoryStatus(rt, tenantId, params['id']!) };
+      },
+    },
+    {
+      method: 'POST', url: '/connections/:id/directory/held-removals/approve', tag: 'Directory', summary: 'Approve the removals the mass-removal guard held (the held run finishes and removes them; audited)', params: idParams,
+      handler: async ({ tenantId, params }) => {
+        await approveHeldRemovals(rt, tenantId, params['id']!);
+        return directoryStatus(rt, tenantId, params['id']!);
+      },
+    },
+    {
+      method: 'POST', url: '/connections/:id/directory/held-removals/reject', tag: 'Directory', summary: 'Reject the held removals (the held run ends removing nothing; audited)', params: idParams,
+      handler: async ({ tenantId, params }) => {
+        await rejectHeldRemovals(rt, tenantId, params['id']!);
+        return directoryStatus(rt, tenantId, params['id']!);
       },
     },
     { method: 'GET', url: '/connections/:id/directory/runs', tag: 'Directory', summary: 'Sync history of a directory connection, newest first', params: idParams, query: runsQuery, handler: async ({ tenantId, params, query }) => ({ items: await listRuns(rt, tenantId, params['id']!, { limit: Number(query['limit']) }) }) },

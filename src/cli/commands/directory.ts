@@ -10,6 +10,7 @@ import { explainIdentity } from '../../directory/correlation/explain.js';
 import { describeRules, loadCorrelationSettings, ruleAttributes, saveCorrelationRules, type RuleAttribute } from '../../directory/correlation/rules.js';
 import { directoryStatus, listDirectoryStatuses, listRuns } from '../../directory/views.js';
 import { queueDirectorySync } from '../../directory/jobs.js';
+import { approveHeldRemovals, rejectHeldRemovals } from '../../directory/sync/guard.js';
 import { table } from '../table.js';
 
 const T = DEFAULT_TENANT;
@@ -132,6 +133,22 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
         o.wait ? { worker: { concurrency: 2 } } : {},
       );
     });
+
+  for (const [name, fn, verb] of [['approve-removals', approveHeldRemovals, 'approved'], ['reject-removals', rejectHeldRemovals, 'rejected']] as const) {
+    directory
+      .command(`${name} <connection>`)
+      .description(`${name.split('-')[0]} the removals the mass-removal guard held for a directory connection (id or name)`)
+      .option('--json', 'JSON output')
+      .action(async (key: string, o: { json?: boolean }) => {
+        await cli.withRuntime(async ({ rt }) => {
+          const id = await connectionId(rt, key);
+          const out = await fn(rt, T, id, 'cli');
+          const status = await directoryStatus(rt, T, id);
+          if (o.json) return cli.out(JSON.stringify({ runId: out.runId, status }, null, 2));
+          cli.out(`Held removals of ${status.connectionName} ${verb}.${verb === 'approved' ? ' The sync finishes and removes them when a Syncwarden worker runs it.' : ' Nothing was removed.'}`);
+        });
+      });
+  }
 
   directory
     .command('history <connection>')

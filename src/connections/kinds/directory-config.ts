@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { directoryScopeSchema, scopeExclusionsSchema } from './scope.js';
 
 /**
@@ -7,6 +8,11 @@ import { directoryScopeSchema, scopeExclusionsSchema } from './scope.js';
  */
 export const directoryConfigFields = {
   scope: directoryScopeSchema.optional(),
+  /**
+   * The mass-removal guard: a sync that would remove more than this share (%) of the
+   * connection's accounts, groups or memberships waits for an admin's approval. 0 = off.
+   */
+  massRemovalPercent: z.number().int().min(0).max(100).optional(),
   scopeExcluded: scopeExclusionsSchema.optional(),
 };
 

@@ -58,7 +58,7 @@ export async function query(deps: QueryDeps, call: QueryCall): Promise<QueryAnsw
     credentials: call.credentials,
     now: deps.ctx.now(),
   });
-  const res: HttpResponse = await deps.ctx.http.request({ method: 'POST', url, headers: signed.headers, body, budgets: [{ key: call.budgetKey, cost: 1 }], idempotent: call.idempotent ?? true });
+  const res: HttpResponse = await deps.ctx.http.request({ method: 'POST', url, headers: signed.headers, body, budgets: [{ key: call.budgetKey, cost: 1 }], idempotent: call.idempotent ?? true, ...(call.action === 'GetCredentialReport' ? { maxResponseBytes: REPORT_MAX_BODY_BYTES } : {}) });
   if (res.status !== 200) throw parseAwsError(call.action, res);
   const doc = parseXml(res.body, call.action, call.action === 'GetCredentialReport' ? REPORT_MAX_BODY_BYTES : undefined);
   const root = doc[`${call.action}Response`];

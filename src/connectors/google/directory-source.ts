@@ -21,8 +21,9 @@ export interface GoogleDirectorySource extends DirectorySource {
 export const GOOGLE_DIRECTORY_STREAMS: readonly DirectoryStream[] = [
   { name: 'users', yields: ['account'], incremental: false },
   { name: 'groups', yields: ['group'], incremental: false },
-  // Outsiders and the customer-wide member appear only here, so the page carries their records too.
-  { name: 'group_members', yields: ['membership', 'account', 'group'], perGroup: true, incremental: false },
+  // Outsiders and the customer-wide member appear only here, so the page carries their records
+  // too (one outsider in several groups is listed once per group: repeats are by design).
+  { name: 'group_members', yields: ['membership', 'account', 'group'], perGroup: true, incremental: false, repeatsAcrossPages: true },
   { name: 'admin_roles', yields: ['entitlement', 'grant'], incremental: false },
 ];
 

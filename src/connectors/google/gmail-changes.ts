@@ -89,7 +89,8 @@ export function createGmailChangeReader(deps: GoogleDeps): MailboxChangeReader {
     },
 
     async readMessage(email, id): Promise<MailboxMessage | null> {
-      const res = await call(deps, email, UNITS.get, { method: 'GET', url: `${users(deps, email)}/messages/${encodeURIComponent(id)}?format=raw` });
+      // A whole message (base64url in JSON) may exceed a listing page's cap: allow Gmail's 150 MB limit encoded.
+      const res = await call(deps, email, UNITS.get, { method: 'GET', url: `${users(deps, email)}/messages/${encodeURIComponent(id)}?format=raw`, maxResponseBytes: 220 * 1024 * 1024 });
       if (res.status === 404) return null;
       if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`messages.get answered ${describe(parseGoogleError(res), res)}`);
       const m = rawMessage.safeParse(res.json());

@@ -116,7 +116,7 @@ function decodeCursor(stream: string, cursor: string): Cursor {
 
 export const MICROSOFT_DIRECTORY_STREAMS: readonly DirectoryStream[] = [
   { name: 'users', yields: ['account', 'removed'], incremental: true },
-  { name: 'groups', yields: ['group', 'membership', 'removed'], incremental: true },
+  { name: 'groups', yields: ['group', 'membership', 'removed'], incremental: true, repeatsAcrossPages: true },
   { name: 'directory_roles', yields: ['entitlement', 'grant'] },
   { name: 'app_roles', yields: ['entitlement', 'grant'] },
 ];

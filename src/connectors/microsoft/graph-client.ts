@@ -25,6 +25,8 @@ export interface GraphCall {
   readonly body?: string;
   /** Statuses returned to the caller as answers instead of being classified as errors. */
   readonly accept?: readonly number[];
+  /** Largest body read (a message's MIME may exceed a listing page's cap). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface GraphClient {
@@ -41,7 +43,7 @@ export function createGraphClient(http: HttpClient, config: MicrosoftConnectorCo
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.get();
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}), ...call.headers };
-      const res = await http.request({ method: call.method ?? 'GET', url, headers, body: call.body, budgets: call.budgets });
+      const res = await http.request({ method: call.method ?? 'GET', url, headers, body: call.body, budgets: call.budgets, ...(call.maxResponseBytes ? { maxResponseBytes: call.maxResponseBytes } : {}) });
       if ((res.status >= 200 && res.status < 300) || call.accept?.includes(res.status)) return res;
       const code = graphErrorBody.safeParse(res.json()).data?.error.code ?? '';
       if (res.status === 401 && attempt === 0) {

@@ -186,7 +186,7 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
 
     async readMessage(accountId, messageId) {
       try {
-        const res = await graph.get({ path: `/users/${accountId}/messages/${encodeURIComponent(messageId)}/$value`, permission: 'Mail.Read', budgets: mailboxBudget(accountId), headers: { prefer: IMMUTABLE }, notFoundIsNull: true });
+        const res = await graph.get({ path: `/users/${accountId}/messages/${encodeURIComponent(messageId)}/$value`, permission: 'Mail.Read', budgets: mailboxBudget(accountId), headers: { prefer: IMMUTABLE }, notFoundIsNull: true, maxResponseBytes: 160 * 1024 * 1024 });
         return res!.body;
       } catch (e) {
         // Deleted between listing and download: an item-level outcome, not a failed user.

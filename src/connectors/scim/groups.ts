@@ -1,6 +1,7 @@
 import type { DirectoryGroup, DirectoryMembership, DirectoryRecord, Page } from '../sdk/index.js';
 import { decodeGroupsCursor, encodeGroupsCursor, type GroupsCursor } from './cursor.js';
-import { badResponse, failure, parseBody, scimCall, type ScimDeps } from './http.js';
+import { checkIndexPage } from '../sdk/index.js';
+import { badResponse, failure, parseBody, PROVIDER, scimCall, type ScimDeps } from './http.js';
 import { listResponse, scimGroup, scimGroupMembers, type ScimGroup, type ScimMember } from './wire.js';
 
 /**
@@ -23,6 +24,7 @@ export async function readGroups(deps: ScimDeps, cursor: string | null): Promise
   const res = await scimCall(deps, 'GET', '/Groups', { query: { startIndex: start, count: deps.config.pageSize } });
   if (res.status !== 200) throw failure(deps, res, 'groups', 'GET /Groups');
   const list = parseBody(deps, res, listResponse, 'GET /Groups');
+  checkIndexPage(PROVIDER, `GET /Groups?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, received: list.resources.length, totalResults: list.totalResults });
   const items: DirectoryRecord[] = [];
   for (const [i, raw] of list.resources.entries()) {
     const r = scimGroup.safeParse(raw);

@@ -1,6 +1,7 @@
 import type { DirectoryAccount, DirectoryRecord, Page } from '../sdk/index.js';
 import { decodeUsersCursor, encodeUsersCursor } from './cursor.js';
-import { badResponse, failure, parseBody, scimCall, type ScimDeps } from './http.js';
+import { checkIndexPage } from '../sdk/index.js';
+import { badResponse, failure, parseBody, PROVIDER, scimCall, type ScimDeps } from './http.js';
 import { ENTERPRISE_USER, listResponse, scimUser, type ScimUser } from './wire.js';
 
 /**
@@ -14,6 +15,7 @@ export async function readUsers(deps: ScimDeps, cursor: string | null): Promise<
   const res = await scimCall(deps, 'GET', '/Users', { query: { startIndex: start, count: deps.config.pageSize, excludedAttributes: 'groups' } });
   if (res.status !== 200) throw failure(deps, res, 'users', 'GET /Users');
   const list = parseBody(deps, res, listResponse, 'GET /Users');
+  checkIndexPage(PROVIDER, `GET /Users?startIndex=${start}&count=${deps.config.pageSize}`, { askedStart: start, answeredStart: list.startIndex, received: list.resources.length, totalResults: list.totalResults });
   const items = list.resources.map((raw, i) => {
     const r = scimUser.safeParse(raw);
     if (!r.success) throw badResponse(`GET /Users answered a user without ${r.error.issues[0]?.path.join('.') || 'a valid shape'} (item ${start + i})`);

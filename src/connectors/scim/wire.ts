@@ -78,7 +78,9 @@ export const listResponse = z
     // Not RFC, but seen: a lower-case key.
     resources: z.array(z.unknown()).nullish(),
   })
-  .transform((l) => ({ totalResults: l.totalResults, resources: l.Resources ?? l.resources ?? [] }));
+  // The startIndex the server answered is kept: a server answering another page than the one
+  // asked (or ignoring startIndex) is caught by the paging checker, not read as the next page.
+  .transform((l) => ({ totalResults: l.totalResults, startIndex: l.startIndex ?? null, itemsPerPage: l.itemsPerPage ?? null, resources: l.Resources ?? l.resources ?? [] }));
 
 export const serviceProviderConfig = z.object({
   schemas: z.array(z.string()).nullish(),

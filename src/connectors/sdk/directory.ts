@@ -117,6 +117,12 @@ export interface DirectoryStream {
    * AppError 'directory.delta_expired': the engine then re-reads the stream in full.
    */
   readonly incremental?: boolean;
+  /**
+   * The provider may list one object on several pages of a pass by design (Graph's groups
+   * delta repeats a large group with the next slice of its members). Otherwise an object
+   * listed twice in one pass means the paging is broken, and the engine ends the pass.
+   */
+  readonly repeatsAcrossPages?: boolean;
 }
 
 /** What a certification decision revokes. Idempotent: already gone is an outcome, not an error. */

@@ -21,6 +21,8 @@ export interface HttpRequest {
    * the provider did not act on a throttled request.
    */
   readonly idempotent?: boolean;
+  /** Largest body read for this request (a whole message's MIME may exceed a page's cap). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface RateCost {
@@ -77,6 +79,17 @@ export interface HttpClientOptions {
    */
   readonly isThrottle?: (res: HttpResponse) => boolean;
   readonly fetch?: typeof fetch;
+  /**
+   * Largest response body read, counted while it streams (a hostile or broken provider can
+   * send gigabytes; reading it whole once took a server from 286 MB to 1.6 GB). Default 50 MB,
+   * far above any page of a listing.
+   */
+  readonly maxResponseBytes?: number;
+  /**
+   * Time one request may take in all, tries and waits included, so a silent endpoint frees
+   * the worker slot (5 tries × 60 s was ~305 s). Default 120 s.
+   */
+  readonly budgetMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -89,21 +102,24 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const doFetch = opts.fetch ?? fetch;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = opts.random ?? Math.random;
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   const stats: HttpStats = { requests: 0, throttled: 0, retries: 0 };
 
-  async function once(req: HttpRequest): Promise<HttpResponse> {
+  async function once(req: HttpRequest, remainingMs: number): Promise<HttpResponse> {
     const budgets = req.budgets?.length ? req.budgets : undefined;
     if (budgets) await gate.acquire(budgets);
     try {
       stats.requests += 1;
+      // The signal covers the body too: a body that trickles in ends with the attempt.
       const res = await doFetch(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, Math.min(req.timeoutMs ?? timeoutMs, remainingMs))),
         redirect: 'manual',
       });
-      const body = Buffer.from(await res.arrayBuffer());
+      const body = await readCapped(res, req.maxResponseBytes ?? maxResponseBytes, opts.provider, `${req.method} ${redactUrl(req.url).split('?')[0]}`);
       return toResponse(res.status, res.headers, body);
     } finally {
       if (budgets) gate.release?.(budgets);
@@ -112,17 +128,25 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
   async function request(req: HttpRequest): Promise<HttpResponse> {
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
+    const deadline = Date.now() + budgetMs;
+    const overBudget = (e?: unknown) =>
+      new AppError('provider.time_budget_exceeded', { provider: opts.provider, what: `${req.method} ${redactUrl(req.url).split('?')[0]}`, seconds: Math.round(budgetMs / 1000) }, e === undefined ? {} : { cause: e });
     let attempt = 0;
     for (;;) {
       let res: HttpResponse;
       try {
-        res = await once(req);
+        if (deadline - Date.now() <= 0) throw overBudget();
+        res = await once(req, deadline - Date.now());
       } catch (e) {
         if (e instanceof AppError) throw e;
+        // The attempt was cut short by what was left of the request's budget.
+        if (deadline - Date.now() <= 0) throw overBudget(e);
         if (idempotent && attempt < maxRetries) {
           attempt += 1;
           stats.retries += 1;
-          await sleep(fullJitter(attempt, 250, 10_000, random));
+          const wait = fullJitter(attempt, 250, 10_000, random);
+          if (wait >= deadline - Date.now()) throw overBudget(e);
+          await sleep(wait);
           continue;
         }
         throw new AppError(
@@ -141,7 +165,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       }
       const canRetry = attempt < maxRetries && (throttled || idempotent);
       const delay = retryAfterMs ?? fullJitter(attempt + 1, 500, 20_000, random);
-      if (!canRetry || delay > maxInlineWaitMs) return res;
+      // A wait the budget cannot cover surfaces the answer as it is (the engine reschedules).
+      if (!canRetry || delay > maxInlineWaitMs || delay >= deadline - Date.now()) return res;
       attempt += 1;
       stats.retries += 1;
       await sleep(delay);
@@ -149,6 +174,37 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   }
 
   return { request, stats };
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_BUDGET_MS = 120_000;
+
+/**
+ * Reads a body, counting bytes as they arrive and stopping (cancelling the stream) at the cap:
+ * an oversized body is never held, whatever its Content-Length says (it may say nothing).
+ */
+async function readCapped(res: Response, limit: number, provider: string, what: string): Promise<Buffer> {
+  const tooLarge = () => new AppError('provider.response_too_large', { provider, what, limit: `${Math.round(limit / 1024 / 1024)} MB` });
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function toResponse(status: number, headers: Headers, body: Buffer): HttpResponse {

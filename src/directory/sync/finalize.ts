@@ -39,9 +39,9 @@ function inStreams(streams: readonly string[] | null) {
  * run, where rows a delta added outside any page go too unless re-read. What leaves with a
  * removed account or group (its memberships, grants, keys) goes too.
  */
-export async function removeUnseen(db: Trx, w: Where, gen: number, streams: readonly string[] | null): Promise<{ removed: number; net: Net }> {
+export async function removeUnseen(db: Trx, w: Where, gen: number, streams: readonly string[] | null): Promise<{ removed: number; net: Net; sample: string[] }> {
   const net: Net = {};
-  if (streams !== null && streams.length === 0) return { removed: 0, net };
+  if (streams !== null && streams.length === 0) return { removed: 0, net, sample: [] };
   const pages = (
     await db.selectFrom('dir_pages').select('page_key').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('kept_gen', '<>', gen).where(inStreams(streams)).execute()
   ).map((p) => p.page_key);
@@ -70,7 +70,9 @@ export async function removeUnseen(db: Trx, w: Where, gen: number, streams: read
   }
   await db.deleteFrom('dir_pages').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('gen', '<', gen).where('kept_gen', '<>', gen).where(inStreams(streams)).execute();
   const removed = Object.entries(net).filter(([t]) => t !== 'dir_excluded').reduce((a, [, n]) => a - (n ?? 0), 0);
-  return { removed, net };
+  // What the mass-removal guard shows an admin: a few of the accounts and groups that would go.
+  const sample = [...(gone.dir_accounts ?? []).slice(0, 5).map((k) => `account ${k}`), ...(gone.dir_groups ?? []).slice(0, 5).map((k) => `group ${k}`)];
+  return { removed, net, sample };
 }
 
 export async function countObjects(db: Trx, w: Where): Promise<Counts> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { DirectoryRecord, DirectoryScope } from '../../connectors/sdk/index.js';
-import { isRemoval, OBJECT_TABLES, stage, type ObjectTable, type Removal, type StagedRow } from '../records.js';
+import { pagingInconsistent, type DirectoryRecord, type DirectoryScope } from '../../connectors/sdk/index.js';
+import { isRemoval, KEY_COLUMNS, OBJECT_TABLES, stage, type ObjectTable, type Removal, type StagedRow } from '../records.js';
 import { lookup, removeKeys, upsert, type Existing, type Trx, type Where } from './rows.js';
 
 /** Net rows added (+) or removed (−) per table, so totals need no count over a million rows. */
@@ -82,20 +82,59 @@ const counted = (t: ObjectTable) => t !== 'dir_excluded';
  * `fresh`: the connection held nothing when the run began, so there is nothing to compare
  * with (totals are counted once at the end instead).
  */
-export async function writeFullPage(db: Trx, w: Where, page: StagedPage, gen: number, pageKey: string, now: string, fresh: boolean): Promise<PageCounts> {
+export async function writeFullPage(db: Trx, w: Where, page: StagedPage, gen: number, pageKey: string, now: string, fresh: boolean, repeats: RepeatCheck | null = null): Promise<PageCounts> {
   const counts = emptyCounts();
   for (const [table, rows] of page.rows) {
+    const single = KEY_COLUMNS[table].length === 1;
     if (!fresh) {
       const d = await diff(db, w, table, rows);
+      if (repeats && single) await checkNotReadBefore(db, w, table, d.existing, gen, pageKey, repeats);
       addNet(counts.net, table, d.added);
       if (counted(table)) {
         counts.added += d.added;
         counts.changed += d.changed;
       }
+    } else if (repeats && single) {
+      // A fresh pass has nothing stored from before it: any row already there came from an
+      // earlier page of this same pass.
+      await checkNotReadBefore(db, w, table, await lookup(db, w, table, rows.map((r) => r.key)), gen, pageKey, repeats);
     }
     await upsert(db, w, table, rows, gen, pageKey, now, false);
   }
   return counts;
+}
+
+/** Who is asking, to name the page in the error. */
+export interface RepeatCheck {
+  readonly provider: string;
+  readonly label: string;
+}
+
+/**
+ * An object this page lists that an earlier page of the same pass already listed: the paging
+ * repeats (a server ignoring startIndex, a cursor that loops), and the pass cannot be complete.
+ * Earlier pages of this pass are those written in this run (the row's gen) and those kept
+ * unchanged in this run (their page's kept_gen): a kept page's rows keep an older gen.
+ */
+async function checkNotReadBefore(db: Trx, w: Where, table: ObjectTable, existing: ReadonlyMap<string, Existing>, gen: number, pageKey: string, who: RepeatCheck): Promise<void> {
+  const elsewhere = [...existing.entries()].filter(([, e]) => e.pageKey !== pageKey && e.pageKey !== DELTA_PAGE);
+  if (elsewhere.length === 0) return;
+  const repeated = elsewhere.find(([, e]) => e.gen === gen);
+  if (repeated) throw repeatError(table, repeated[0], repeated[1].pageKey, who);
+  const pageKeys = [...new Set(elsewhere.map(([, e]) => e.pageKey))];
+  const kept = new Set<string>();
+  for (let i = 0; i < pageKeys.length; i += 500) {
+    const part = pageKeys.slice(i, i + 500);
+    for (const r of await db.selectFrom('dir_pages').select('page_key').where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('page_key', 'in', part).where('kept_gen', '=', gen).execute()) kept.add(r.page_key);
+  }
+  const again = elsewhere.find(([, e]) => kept.has(e.pageKey));
+  if (again) throw repeatError(table, again[0], again[1].pageKey, who);
+}
+
+function repeatError(table: ObjectTable, key: string, firstPageKey: string, who: RepeatCheck) {
+  const what = table === 'dir_groups' ? 'group' : table === 'dir_entitlements' ? 'entitlement' : table === 'dir_credentials' ? 'credential' : 'account';
+  const n = Number(firstPageKey.slice(firstPageKey.lastIndexOf('#') + 1));
+  return pagingInconsistent(who.provider, who.label, `the ${what} ${JSON.stringify(key.slice(0, 80))} was already listed on page ${n + 1} of this pass`);
 }
 
 /**

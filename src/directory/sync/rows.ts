@@ -34,6 +34,8 @@ function hashColumnOf(table: ObjectTable): string | null {
 export interface Existing {
   readonly hash: string;
   readonly pageKey: string;
+  /** The generation (run) that last wrote the row. */
+  readonly gen: number;
 }
 
 /** Both engines take ~32k bound parameters per statement; stay well under. */
@@ -53,15 +55,15 @@ export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readon
   const cols = KEY_COLUMNS[table];
   const hashCol = hashColumnOf(table);
   if (w.raw) {
-    const s = stmt(w.raw, `SELECT ${hashCol ?? "''"} AS h, page_key FROM ${table} WHERE tenant_id = ? AND connection_id = ? AND ${cols.map((c) => `${c} = ?`).join(' AND ')}`);
+    const s = stmt(w.raw, `SELECT ${hashCol ?? "''"} AS h, page_key, gen FROM ${table} WHERE tenant_id = ? AND connection_id = ? AND ${cols.map((c) => `${c} = ?`).join(' AND ')}`);
     for (const key of keys) {
-      const r = (cols.length === 1 ? s.get(w.tenantId, w.connectionId, key) : s.get(w.tenantId, w.connectionId, ...splitKey(key))) as { h: string | null; page_key: string } | undefined;
-      if (r) out.set(key, { hash: r.h ?? '', pageKey: r.page_key });
+      const r = (cols.length === 1 ? s.get(w.tenantId, w.connectionId, key) : s.get(w.tenantId, w.connectionId, ...splitKey(key))) as { h: string | null; page_key: string; gen: number } | undefined;
+      if (r) out.set(key, { hash: r.h ?? '', pageKey: r.page_key, gen: Number(r.gen) });
     }
     return out;
   }
   for (const part of chunks(keys, cols.length === 1 ? 2_000 : 500)) {
-    let query = q.selectFrom(table).select([...cols, 'page_key', ...(hashCol ? [hashCol] : [])]).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
+    let query = q.selectFrom(table).select([...cols, 'page_key', 'gen', ...(hashCol ? [hashCol] : [])]).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);
     if (cols.length === 1) query = query.where(cols[0]!, 'in', part);
     else {
       // (key = … AND a = ? AND b = ?) OR …, each arm the whole primary key: PostgreSQL turns
@@ -71,7 +73,7 @@ export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readon
     }
     for (const r of (await query.execute()) as Record<string, string | null>[]) {
       const key = cols.length === 1 ? r[cols[0]!]! : pairKey(r[cols[0]!]!, r[cols[1]!]!);
-      out.set(key, { hash: hashCol ? (r[hashCol] ?? '') : '', pageKey: r['page_key']! });
+      out.set(key, { hash: hashCol ? (r[hashCol] ?? '') : '', pageKey: r['page_key']!, gen: Number(r['gen']) });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Runtime } from '../../runtime/context.js';
-import type { DirectoryRecord, DirectorySource, DirectoryStream, HttpClientOptions, Page } from '../../connectors/sdk/index.js';
+import { checkNoDuplicates, defaultPagingLimits, PassTracker, type DirectoryRecord, type DirectorySource, type DirectoryStream, type HttpClientOptions, type Page, type PagingLimits } from '../../connectors/sdk/index.js';
 import { AppError, catalogue, toAppError, type StoredError } from '../../errors/index.js';
 import { directoryScopeOf, openDirectorySource, recordScopeExclusions, requireConnection } from '../../connections/service.js';
 import type { ConnectionRow } from '../../store/connections-repo.js';
@@ -20,6 +20,7 @@ import { readAhead } from './read-ahead.js';
 import { quotaKeyOf } from './quota-key.js';
 import type { Trx, Where } from './rows.js';
 import { getRun, type DirRunView } from '../views.js';
+import { describeHeld, forgetPagesOf, heldParams, HoldRemovals, judgeRemovals, massRemovalPercentOf, parseHeld, type HeldRemovals } from './guard.js';
 
 export type SyncMode = 'auto' | 'full' | 'delta';
 export type SyncTrigger = 'manual' | 'schedule';
@@ -31,10 +32,12 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Extra HTTP options (benchmarks lift nothing here; tests may shorten waits). */
   readonly http?: Partial<HttpClientOptions>;
+  /** Bounds of a pass (tests lower them to drive an endless listing into the bound). */
+  readonly limits?: Partial<PagingLimits>;
 }
 
 export type StepOutcome =
-  | { readonly runId: string; readonly status: 'succeeded' | 'warning' | 'failed' }
+  | { readonly runId: string; readonly status: 'succeeded' | 'warning' | 'failed' | 'held' }
   | { readonly runId: string; readonly status: 'throttled'; readonly resumeAt: Date }
   | { readonly runId: string; readonly status: 'interrupted' };
 
@@ -74,6 +77,11 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
   if (row.role !== 'directory') throw new AppError('directory.not_directory', { name: row.name, role: row.role.replace(/_/g, ' ') });
   const w: Where = { tenantId, connectionId, raw: rt.store.sqlite };
   const state = await ensureState(rt, tenantId, connectionId);
+  if (state.active_run_id) {
+    // A run held by the mass-removal guard waits for an admin; no other run starts meanwhile.
+    const active = await rt.store.db.selectFrom('dir_runs').select('status').where('tenant_id', '=', tenantId).where('id', '=', state.active_run_id).executeTakeFirst();
+    if (active?.status === 'held') return { runId: state.active_run_id, status: 'held' };
+  }
   let run = state.active_run_id ? await runRow(rt, tenantId, state.active_run_id) : undefined;
   let source: DirectorySource;
   try {
@@ -92,6 +100,8 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
   const stateDeltas = fromJson<Record<string, string>>(state.delta_json, {});
   const fingerprints = await loadFingerprints(rt, w);
   const cp: Checkpoint = parseCheckpoint(run.checkpoint_json);
+  const provider = providerLabel(row.kind);
+  const limits: PagingLimits = { ...defaultPagingLimits, ...opts.limits };
   let freshRecords = 0;
 
   try {
@@ -117,6 +127,9 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
         continue;
       }
       const parent = cp.parent;
+      // Every page is checked as it is read, before anything of it is written (sdk/paging.ts).
+      const tracker = new PassTracker(provider, stream.name, limits, cp.page);
+      let used = cursor;
       const reader = readAhead((c) => source.read(stream.name, c, parent ?? undefined), cursor, READ_AHEAD);
       try {
         for (;;) {
@@ -136,6 +149,12 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
             throw e;
           }
           if (batch === null) break;
+          for (const [k, page] of batch.entries()) {
+            const label = `${stream.name} page ${cp.page + k + 1}${parent === null ? '' : ` of group ${parent}`}`;
+            tracker.accept(label, page.items.length, used, page.next);
+            if (!stream.repeatsAcrossPages) checkNoDuplicates(provider, label, page.items);
+            used = page.next;
+          }
           const now = nowIso(rt.now());
           const prepared = batch.map((page, k) => {
             const pageKey = pageKeyOf(stream.name, parent, cp.page + k);
@@ -157,7 +176,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
               let counts: PageCounts = emptyCounts();
               if (unchanged) keptKeys.push(pageKey);
               else if (full) {
-                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh);
+                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh, stream.repeatsAcrossPages ? null : { provider, label: pageLabelOf(stream.name, parent, pageKey) });
                 await trx
                   .insertInto('dir_pages')
                   .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, objects: page.items.length })
@@ -197,6 +216,28 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
     if (catalogue[err.code].kind === 'throttle') return throttled(rt, w, run.id, err);
     return fail(rt, w, row, run.id, err);
   }
+}
+
+/** The provider's name in paging errors raised by the engine itself. */
+function providerLabel(kind: string): string {
+  switch (kind) {
+    case 'microsoft365':
+      return 'Microsoft Graph';
+    case 'google_workspace':
+      return 'Google Directory API';
+    case 'aws_iam':
+      return 'AWS IAM';
+    case 'scim':
+      return 'SCIM app';
+    default:
+      return kind;
+  }
+}
+
+/** "users page 3" (or "… of group g1") from a page key "users#2" / "members/g1#2". */
+function pageLabelOf(stream: string, parent: string | null, pageKey: string): string {
+  const n = Number(pageKey.slice(pageKey.lastIndexOf('#') + 1));
+  return `${stream} page ${n + 1}${parent === null ? '' : ` of group ${parent}`}`;
 }
 
 function chooseMode(requested: SyncMode, streams: readonly DirectoryStream[], state: DirStateRow): 'full' | 'delta' {
@@ -301,59 +342,74 @@ async function startRun(rt: Runtime, w: Where, state: DirStateRow, mode: 'full' 
 async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, gen: number, mode: 'full' | 'delta', cp: Checkpoint, streams: readonly DirectoryStream[], state: DirStateRow): Promise<StepOutcome> {
   const now = nowIso(rt.now());
   const fullStreams = mode === 'full' ? null : cp.full;
-  const result = await rt.store.db.transaction().execute(async (trx) => {
-    const t0 = performance.now();
-    if (cp.fresh && w.raw) {
-      w.raw.exec(MEMBER_INDEX_SQL);
-      // Statistics for the planner: without them SQLite may walk a million memberships by
-      // their primary key to find one member's groups, as both indexes start alike.
-      w.raw.exec('ANALYZE dir_memberships; ANALYZE dir_grants; ANALYZE dir_accounts');
-    } else if (cp.fresh) {
-      // PostgreSQL: autovacuum analyses a table some time after a bulk load; until then the
-      // planner believes it empty and scans a million memberships to find one.
-      await sql`ANALYZE dir_memberships, dir_grants, dir_accounts`.execute(trx);
-    }
-    const unseen = cp.fresh ? { removed: 0, net: {} } : await removeUnseen(trx, w, gen, fullStreams);
-    const t1 = performance.now();
-    for (const [t, n] of Object.entries(unseen.net)) addNet(cp.net, t as never, n ?? 0);
-    const removed = unseen.removed;
-    const r = await trx.selectFrom('dir_runs').select(['added', 'changed', 'removed']).where('tenant_id', '=', w.tenantId).where('id', '=', runId).executeTakeFirstOrThrow();
-    const wrote = Number(r.added) + Number(r.changed) + Number(r.removed) + removed > 0 || Object.values(cp.net).some((n) => n !== 0);
-    const previous = state.last_run_id ? await trx.selectFrom('dir_runs').select(['counts_json', 'checks_json', 'status']).where('tenant_id', '=', w.tenantId).where('id', '=', state.last_run_id).executeTakeFirst() : undefined;
-    const prevOk = previous && (previous.status === 'succeeded' || previous.status === 'warning') && previous.counts_json && previous.checks_json ? previous : undefined;
-    const prevCounts = prevOk ? fromJson<Counts | null>(prevOk.counts_json, null) : null;
-    const prevChecks = prevOk ? fromJson<{ danglingMemberships: number; danglingGrants: number } | null>(prevOk.checks_json, null) : null;
-    // Totals: counted once when there is nothing to add to; afterwards moved by net changes.
-    const counts: Counts = cp.fresh || !prevCounts ? await countObjects(trx, w) : applyNet(prevCounts, cp.net);
-    // Checks: everything when the last run found something (or there is no last run); else
-    // only what this run wrote; nothing when it wrote nothing.
-    const clean = prevChecks && prevChecks.danglingMemberships + prevChecks.danglingGrants === 0;
-    const checks = cp.fresh || !clean ? await danglingReferences(trx, w) : wrote ? await danglingReferences(trx, w, gen) : { danglingMemberships: 0, danglingGrants: 0, samples: [] };
-    const excluded = await countExcluded(trx, w);
-    const added = cp.fresh ? Object.values(counts).reduce((a, n) => a + n, 0) : null;
-    const changedAnything = wrote || cp.fresh;
-    rt.log.debug({ connection: w.connectionId, removeMs: Math.round(t1 - t0), checkMs: Math.round(performance.now() - t1) }, 'directory sync finalized');
-    const status = checks.danglingMemberships + checks.danglingGrants > 0 ? 'warning' : 'succeeded';
-    const error: StoredError | null = status === 'warning' ? { code: 'directory.dangling_reference', params: { count: checks.danglingMemberships + checks.danglingGrants, sample: checks.samples[0] ?? '' } } : null;
-    await trx
-      .updateTable('dir_runs')
-      .set({ status, ...(added !== null ? { added } : {}), removed: sql`removed + ${removed}`, counts_json: toJson(counts), checks_json: toJson(checks), excluded_json: toJson(excluded), error_json: error ? toJson(error) : null, checkpoint_json: JSON.stringify(cp), finished_at: now, updated_at: now })
-      .where('tenant_id', '=', w.tenantId)
-      .where('id', '=', runId)
-      .execute();
-    const deltas = mode === 'full' ? cp.deltas : { ...fromJson<Record<string, string>>(state.delta_json, {}), ...cp.deltas };
-    const incremental = streams.some((s) => s.incremental);
-    await trx
-      .updateTable('dir_state')
-      .set({
-        delta_json: toJson(deltas), active_run_id: null, last_run_id: runId, last_success_at: now, throttled_until: null, throttle_json: null, updated_at: now,
-        ...planAfterRun(rt.now(), { full: mode === 'full', incremental, state }),
-      })
-      .where('tenant_id', '=', w.tenantId)
-      .where('connection_id', '=', w.connectionId)
-      .execute();
-    return { status, counts, excluded, error, changedAnything };
-  });
+  let result;
+  try {
+    result = await rt.store.db.transaction().execute(async (trx) => {
+      const t0 = performance.now();
+      if (cp.fresh && w.raw) {
+        w.raw.exec(MEMBER_INDEX_SQL);
+        // Statistics for the planner: without them SQLite may walk a million memberships by
+        // their primary key to find one member's groups, as both indexes start alike.
+        w.raw.exec('ANALYZE dir_memberships; ANALYZE dir_grants; ANALYZE dir_accounts');
+      } else if (cp.fresh) {
+        // PostgreSQL: autovacuum analyses a table some time after a bulk load; until then the
+        // planner believes it empty and scans a million memberships to find one.
+        await sql`ANALYZE dir_memberships, dir_grants, dir_accounts`.execute(trx);
+      }
+      const previous = state.last_run_id ? await trx.selectFrom('dir_runs').select(['counts_json', 'checks_json', 'status']).where('tenant_id', '=', w.tenantId).where('id', '=', state.last_run_id).executeTakeFirst() : undefined;
+      const prevOk = previous && (previous.status === 'succeeded' || previous.status === 'warning') && previous.counts_json && previous.checks_json ? previous : undefined;
+      const prevCounts = prevOk ? fromJson<Counts | null>(prevOk.counts_json, null) : null;
+      const r = await trx.selectFrom('dir_runs').select(['added', 'changed', 'removed', 'held_json']).where('tenant_id', '=', w.tenantId).where('id', '=', runId).executeTakeFirstOrThrow();
+      const threshold = massRemovalPercentOf(row);
+      const approved = parseHeld(r.held_json)?.approved ?? null;
+      // What the connection held before this run's removals, for the guard's shares.
+      const before = cp.fresh || threshold <= 0 || approved ? null : (prevCounts ?? (await countObjects(trx, w)));
+      const unseen = cp.fresh ? { removed: 0, net: {}, sample: [] } : await removeUnseen(trx, w, gen, fullStreams);
+      const t1 = performance.now();
+      if (before) {
+        const held = judgeRemovals(threshold, before, unseen.net, unseen.sample, now);
+        // Rolls back this transaction: nothing is removed while the run waits for an admin.
+        if (held) throw new HoldRemovals(held);
+      }
+      for (const [t, n] of Object.entries(unseen.net)) addNet(cp.net, t as never, n ?? 0);
+      const removed = unseen.removed;
+      const wrote = Number(r.added) + Number(r.changed) + Number(r.removed) + removed > 0 || Object.values(cp.net).some((n) => n !== 0);
+      const prevChecks = prevOk ? fromJson<{ danglingMemberships: number; danglingGrants: number } | null>(prevOk.checks_json, null) : null;
+      // Totals: counted once when there is nothing to add to; afterwards moved by net changes.
+      const counts: Counts = cp.fresh || !prevCounts ? await countObjects(trx, w) : applyNet(prevCounts, cp.net);
+      // Checks: everything when the last run found something (or there is no last run); else
+      // only what this run wrote; nothing when it wrote nothing.
+      const clean = prevChecks && prevChecks.danglingMemberships + prevChecks.danglingGrants === 0;
+      const checks = cp.fresh || !clean ? await danglingReferences(trx, w) : wrote ? await danglingReferences(trx, w, gen) : { danglingMemberships: 0, danglingGrants: 0, samples: [] };
+      const excluded = await countExcluded(trx, w);
+      const added = cp.fresh ? Object.values(counts).reduce((a, n) => a + n, 0) : null;
+      const changedAnything = wrote || cp.fresh;
+      rt.log.debug({ connection: w.connectionId, removeMs: Math.round(t1 - t0), checkMs: Math.round(performance.now() - t1) }, 'directory sync finalized');
+      const status = checks.danglingMemberships + checks.danglingGrants > 0 ? 'warning' : 'succeeded';
+      const error: StoredError | null = status === 'warning' ? { code: 'directory.dangling_reference', params: { count: checks.danglingMemberships + checks.danglingGrants, sample: checks.samples[0] ?? '' } } : null;
+      await trx
+        .updateTable('dir_runs')
+        .set({ status, ...(added !== null ? { added } : {}), removed: sql`removed + ${removed}`, counts_json: toJson(counts), checks_json: toJson(checks), excluded_json: toJson(excluded), error_json: error ? toJson(error) : null, checkpoint_json: JSON.stringify(cp), finished_at: now, updated_at: now })
+        .where('tenant_id', '=', w.tenantId)
+        .where('id', '=', runId)
+        .execute();
+      const deltas = mode === 'full' ? cp.deltas : { ...fromJson<Record<string, string>>(state.delta_json, {}), ...cp.deltas };
+      const incremental = streams.some((s) => s.incremental);
+      await trx
+        .updateTable('dir_state')
+        .set({
+          delta_json: toJson(deltas), active_run_id: null, last_run_id: runId, last_success_at: now, throttled_until: null, throttle_json: null, updated_at: now,
+          ...planAfterRun(rt.now(), { full: mode === 'full', incremental, state }),
+        })
+        .where('tenant_id', '=', w.tenantId)
+        .where('connection_id', '=', w.connectionId)
+        .execute();
+      return { status, counts, excluded, error, changedAnything };
+    });
+  } catch (e) {
+    if (e instanceof HoldRemovals) return hold(rt, w, row, runId, e.held);
+    throw e;
+  }
   if (row.kind === 'microsoft365') learnGraphTier(rt, quotaKeyOf(row), result.counts.accounts);
   if (mode === 'full' || cp.full.length > 0) await recordScopeExclusions(rt, w.tenantId, w.connectionId, result.excluded);
   if (result.changedAnything) await enqueue(rt.store.db, w.tenantId, { kind: CORRELATE_JOB, dedupeKey: 'directory:correlate', payload: {} }, rt.now());
@@ -365,6 +421,22 @@ async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, 
     }, rt.now());
   }
   return { runId, status: result.status as 'succeeded' | 'warning' };
+}
+
+/**
+ * The run's removals wait for an admin (guard.ts): the run stays the connection's active run
+ * in status 'held', so no other run starts and the removals it found are not lost. Audited.
+ */
+async function hold(rt: Runtime, w: Where, row: ConnectionRow, runId: string, held: HeldRemovals): Promise<StepOutcome> {
+  const now = nowIso(rt.now());
+  const stored: StoredError = { code: 'directory.removals_held', params: heldParams(held) };
+  await rt.store.db.updateTable('dir_runs').set({ status: 'held', held_json: toJson(held), error_json: toJson(stored), updated_at: now }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).execute();
+  await recordAudit(rt.store.db, rt.store.dialect, w.tenantId, {
+    severity: 'warning', action: 'directory.removals_held', actor: 'system', target: { type: 'connection', id: w.connectionId, name: row.name },
+    message: `Directory sync of "${row.name}" held its removals for approval: ${describeHeld(held)} (more than ${held.threshold}%)`,
+    code: stored.code, params: stored.params,
+  }, rt.now());
+  return { runId, status: 'held' };
 }
 
 async function throttled(rt: Runtime, w: Where, runId: string, err: AppError): Promise<StepOutcome> {
@@ -386,6 +458,9 @@ async function fail(rt: Runtime, w: Where, row: ConnectionRow, runId: string, er
   const now = nowIso(rt.now());
   if (err.code === 'internal.unexpected') rt.log.error({ err: err.cause ?? err, connection: w.connectionId }, 'directory sync failed unexpectedly');
   await rt.store.db.updateTable('dir_runs').set({ status: 'failed', error_json: toJson(err.toJSON()), finished_at: now, updated_at: now }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).execute();
+  // The pass did not complete: the next one re-reads what this one rewrote (see forgetPagesOf).
+  const g = await rt.store.db.selectFrom('dir_runs').select('gen').where('tenant_id', '=', w.tenantId).where('id', '=', runId).executeTakeFirst();
+  if (g) await forgetPagesOf(rt.store.db, w, Number(g.gen));
   const state = await ensureState(rt, w.tenantId, w.connectionId);
   await rt.store.db
     .updateTable('dir_state')

@@ -49,4 +49,28 @@ export const directoryErrors = {
     resolution: 'Remove the access in the provider\'s admin console, then mark the decision as remediated manually.',
     scope: 'item', kind: 'configuration', retry: 'never', http: 422,
   },
+  'directory.paging_inconsistent': {
+    title: 'The provider listed its objects inconsistently',
+    cause: '{provider} answered {page} in a way that cannot be part of one complete listing: {problem}. A pass that is not provably complete could remove objects that still exist, so this sync removed nothing and kept the inventory as it was.',
+    resolution: 'No action needed if it clears on the next sync (objects changing during the read can cause it). If it persists, the provider\'s paging is broken: report it to the provider with the page named here, and test the connection (the doctor reads past the first page and shows the same problem).',
+    scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 502,
+  },
+  'directory.pass_too_long': {
+    title: 'The listing exceeded its bound',
+    cause: '{provider} kept listing {stream} past {limit} ({detail}). Syncwarden stops a listing that goes beyond what the provider declared or beyond a sane ceiling, writing nothing past the bound and removing nothing.',
+    resolution: 'If the directory really is this large, raise the connection\'s bound (contact support); otherwise the provider is paging without end: report it to the provider.',
+    scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 502,
+  },
+  'directory.removals_held': {
+    title: 'Removals held for approval',
+    cause: 'The sync would remove {detail}, more than the {threshold}% this connection allows in one run (for example {sample}). A mass removal is more often a provider or scope problem than real departures, so the removals wait for an admin.',
+    resolution: 'Open the connection\'s Directory page and check the numbers and the sample: approve to apply the removals, or reject to keep the inventory as it is (the next sync asks again if the objects are still missing). The threshold is a setting of the connection.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
+  },
+  'directory.no_held_removals': {
+    title: 'No removals are waiting',
+    cause: 'The connection {name} has no sync run whose removals wait for approval.',
+    resolution: 'Refresh the connection\'s Directory page: another admin may have approved or rejected them, or a later sync superseded them.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 409,
+  },
 } as const satisfies Record<string, ErrorDefinition>;

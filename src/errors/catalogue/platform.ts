@@ -14,6 +14,18 @@ export const platformErrors = {
     resolution: 'Syncwarden retries on the next cycle. If it persists, download a support bundle and contact support.',
     scope: 'user', kind: 'transient', retry: 'next_cycle', http: 502,
   },
+  'provider.response_too_large': {
+    title: 'Provider response too large',
+    cause: '{provider} sent a response larger than {limit} for {what}; Syncwarden stopped reading it there, so nothing from it was used.',
+    resolution: 'A page of a listing is never this large from a healthy provider: check the endpoint (a wrong URL or a proxy can stream anything), then report it to the provider if it persists.',
+    scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 502,
+  },
+  'provider.time_budget_exceeded': {
+    title: 'Provider did not answer in time',
+    cause: '{provider} did not complete {what} within {seconds} seconds, retries included. Syncwarden gives up then so the worker is free for other work.',
+    resolution: 'No action needed if it clears on the next cycle. If the provider is always this slow, check its service health and the network path from Syncwarden to it.',
+    scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 504,
+  },
   'provider.unauthenticated': {
     title: 'Access token rejected',
     cause: '{provider} rejected the access token Syncwarden presented.',

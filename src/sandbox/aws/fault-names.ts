@@ -10,6 +10,7 @@ export const awsFaultNames = [
   'aws.action_denied', // params: { action: 'iam:ListUsers' } no identity policy allows it: AccessDenied 403
   'aws.trust_broken', // the role's trust policy no longer names the caller: AccessDenied on sts:AssumeRole
   'aws.external_id_mismatch', // the role's trust policy expects another sts:ExternalId: AccessDenied on sts:AssumeRole
+  'aws.repeat_marker', // GetAccountAuthorizationDetails / ListUsers never advance: IsTruncated true, and the Marker of the page just read (a first page: a Marker back to its own start)
   'aws.throttle', // params: { everyNth? } Throttling 400 "Rate exceeded"
   'aws.clock_skew', // params: { seconds } the server clock runs this far ahead (negative: behind)
   'aws.bad_response', // params: { kind: 'truncated' | 'wrong_root' | 'huge' | 'not_xml', everyNth? } a broken 200 answer

@@ -1,7 +1,7 @@
 import type { ActionSpec, Call } from './call.js';
 import { credentialReportActions } from './credential-report.js';
 import { evaluate } from './policy.js';
-import { encodeDocument, pageOf, pageOfArray, type PageResult } from './query.js';
+import { encodeDocument, markerAt, pageOf, pageOfArray, type PageResult } from './query.js';
 import { groupArn, NAME_RE, type GroupRec, type PrincipalKind, userArn, type UserRec } from './records.js';
 import { attachedXml, groupDetailXml, groupXml, policyDetailXml, policyXml, roleDetailXml, roleXml, userDetailXml, userXml } from './render.js';
 import { callerArn } from './sim.js';
@@ -76,6 +76,15 @@ function listInlineNames(call: Call, kind: PrincipalKind, name: string): XmlNode
   return paged('PolicyNames', page);
 }
 
+/**
+ * aws.repeat_marker: the listing never advances. A page read with a Marker answers that same
+ * Marker; a first page says IsTruncated with a Marker back to its own start.
+ */
+function repeatMarker<T>(call: Call, page: PageResult<T>, listing: string): PageResult<T> {
+  if (!call.sim.fault('aws.repeat_marker')) return page;
+  return { ...page, isTruncated: true, marker: call.params.get('Marker') ?? markerAt(listing, 0) };
+}
+
 /** GetAccountAuthorizationDetails: one Marker across users, groups, roles and policies, in that order. */
 function accountAuthorizationDetails(call: Call): XmlNode {
   const w = call.world;
@@ -110,7 +119,7 @@ function accountAuthorizationDetails(call: Call): XmlNode {
     }
     return undefined;
   };
-  const page = pageOf(total, at, call.params, `gaad:${filter.join(',')}`);
+  const page = repeatMarker(call, pageOf(total, at, call.params, `gaad:${filter.join(',')}`), `gaad:${filter.join(',')}`);
   const pick = (l: Entry['list']): XmlNode => members(page.items.filter((e) => e.list === l).map((e) => e.node));
   return { UserDetailList: pick('u'), GroupDetailList: pick('g'), RoleDetailList: pick('r'), Policies: pick('p'), IsTruncated: page.isTruncated, Marker: page.marker };
 }
@@ -145,7 +154,7 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
     resource: (c) => `arn:aws:iam::${acct(c)}:user${c.params.get('PathPrefix') ?? '/'}`,
     handler: (c) => {
       const f = pathPrefixFilter<UserRec>(c);
-      return paged('Users', pageOf(c.world.userPositions(), (i) => { const u = f(c.world.userAtPosition(i)); return u && userXml(u); }, c.params, `users:${c.params.get('PathPrefix') ?? '/'}`));
+      return paged('Users', repeatMarker(c, pageOf(c.world.userPositions(), (i) => { const u = f(c.world.userAtPosition(i)); return u && userXml(u); }, c.params, `users:${c.params.get('PathPrefix') ?? '/'}`), `users:${c.params.get('PathPrefix') ?? '/'}`));
     },
   },
   GetUser: { permission: 'iam:GetUser', resource: userResource, handler: (c) => ({ User: userXml(userOrCaller(c)) }) },

@@ -86,6 +86,11 @@ export function pageOfArray<T>(all: readonly T[], params: Params, listing: strin
   return pageOf(all.length, (i) => all[i], params, listing);
 }
 
+/** The Marker of position `pos` of a listing (faults that page wrongly on purpose use it). */
+export function markerAt(listing: string, pos: number): string {
+  return encodeMarker(listing, pos);
+}
+
 function encodeMarker(listing: string, pos: number): string {
   return Buffer.from(`m1|${listing}|${pos}`, 'utf8').toString('base64');
 }

@@ -84,6 +84,9 @@ export async function jsonBody(call: ApiCall): Promise<Record<string, unknown> |
 
 /** Sends a resource, trimmed to `fields=` when the caller asked for a partial response. */
 export function sendResource(call: ApiCall, status: number, body: Record<string, unknown>): void {
+  // google.repeat_page_token: a list page read with a pageToken hands the same token back.
+  const asked = call.url.searchParams.get('pageToken');
+  if (asked && typeof body['nextPageToken'] === 'string' && call.customer && call.sim.fault('google.repeat_page_token', call.customer)) body = { ...body, nextPageToken: asked };
   const spec = call.url.searchParams.get('fields');
   if (!spec) return sendJson(call.res, status, body);
   const mask = parseFields(spec);

@@ -11,6 +11,7 @@ export const googleFaultNames = [
   'google.admin_not_admin',
   'google.clock_skew', // params: { seconds?: number } Google's clock runs ahead (default 600 s)
   'google.directory_throttle', // params: { everyNth?: number, reason?: 'userRateLimitExceeded' | 'quotaExceeded' }
+  'google.repeat_page_token', // users.list / groups.list: a page read with a pageToken answers that same token as nextPageToken (never advances)
   'google.key_expired', // the customer's user-managed key expired (org policy): JWTs it signs are rejected
   'gmail.throttle', // params: { everyNth?: number }
   'gmail.reject_import', // params: { everyNth?: number }

@@ -17,5 +17,6 @@ export const microsoftFaultNames = [
   'm365.consent_denied', // the admin cancels on the admin consent page
   'graph.directory_delta_expired', // users/groups delta: every $deltatoken/$skiptoken use answers 410 Gone + Location
   'graph.identity_throttle', // params: { retryAfterSeconds?: number, everyNth?: number } identity & access 429
+  'graph.repeat_next_link', // users/groups delta: a page read from a $skiptoken answers that same link as its @odata.nextLink (the listing never advances)
   'graph.membership_write_denied', // DELETE/POST …/members/$ref answers 403 even with the permission (e.g. a role-assignable group)
 ] as const;

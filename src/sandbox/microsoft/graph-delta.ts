@@ -89,7 +89,9 @@ export function createGraphDelta(ctx: SandboxContext) {
 
   function finish(res: ServerResponse, link: string, kind: 'u' | 'g', st: DeltaState, value: unknown[], next: DeltaState | null, headers: Record<string, string>): void {
     const body: Record<string, unknown> = { '@odata.context': `${base()}/$metadata#${kind === 'u' ? 'users' : 'groups'}${st.s ? `(${st.s})` : ''}` };
-    if (next) body['@odata.nextLink'] = `${link}?$skiptoken=${encodeToken(next)}`;
+    // graph.repeat_next_link: the page points at the state it was served from, so from the
+    // second page on the same $skiptoken comes back for ever.
+    if (next) body['@odata.nextLink'] = `${link}?$skiptoken=${encodeToken(ctx.faults.get(st.t, 'graph.repeat_next_link') && st.o > 0 ? st : next)}`;
     else body['@odata.deltaLink'] = `${link}?$deltatoken=${encodeToken({ ...st, o: 0, m: 0, a: undefined } satisfies DeltaState)}`;
     body['value'] = value;
     sendJson(res, 200, body, { ...headers, 'preference-applied': `odata.maxpagesize=${st.n}` });

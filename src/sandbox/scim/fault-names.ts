@@ -11,4 +11,9 @@ export const scimFaultNames = [
   'scim.unavailable', // 503 with a SCIM error body
   'scim.not_scim', // the base URL answers an HTML page, as a wrong URL would
   'scim.patch_unsupported', // ServiceProviderConfig patch.supported=false and PATCH → 501
+  // Broken paging (issue 10): lists that a client must not read as a complete pass.
+  'scim.ignore_start_index', // params: { echoStartIndex?: boolean } every list answers page 1 with the true totalResults (startIndex 1, or the asked one when echoStartIndex)
+  'scim.endless_paging', // params: { total?: number (default 1e12), newIds?: boolean } totalResults as given; the same page forever, or new ids on every page
+  'scim.duplicate_ids', // the last resource of every list page repeats the first one's id
+  'scim.huge_response', // params: { mb?: number (default 200) } list answers stream a body of that size, generated lazily
 ] as const;

@@ -8,6 +8,7 @@ import { bad, notFound, ScimError, sendError, sendScim } from './errors.js';
 import { deleteResource, saveResource } from './mutations.js';
 import { applyPatch } from './patch.js';
 import { output, queryFromSearch, queryFromUrl, runList } from './query.js';
+import { sendList } from './paging-faults.js';
 import { etagOf, render, type RenderContext } from './render.js';
 import type { Json, Stored } from './store.js';
 import { findToken, takeToken, type ScimToken, type Tenant } from './tenant.js';
@@ -110,7 +111,7 @@ export function createScimListener(sim: ScimSim): RequestListener {
     const id = segs[1];
 
     if (id === undefined) {
-      if (method === 'GET') return sendScim(res, 200, runList(rc, rt, q));
+      if (method === 'GET') return sendList(ctx, rc, rt, q, res, (body) => sendScim(res, 200, body));
       if (method === 'POST') {
         const data = normalizeBody(rt, await jsonBody(req));
         validateResource(dir, rt, null, data);

@@ -133,6 +133,8 @@ export interface DirRunsTable {
   started_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** A run held by the mass-removal guard: what it would remove (migration 0006). */
+  held_json: string | null;
 }
 
 export interface DirStateTable {

@@ -53,10 +53,44 @@ function ScopeFact({ s }: { s: DirectoryStatusView }) {
   );
 }
 
+/** The mass-removal guard's banner: what the held run would remove, and the admin's two choices. */
+function HeldRemovalsBanner({ s, onChanged }: { s: DirectoryStatusView; onChanged: () => void }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const held = s.activeRun?.held;
+  if (s.state !== 'held' || !held) return null;
+  const over = held.kinds.filter((k) => k.removed > 0);
+  async function decide(approve: boolean) {
+    setBusy(true);
+    try {
+      await (approve ? directoryApi.approveRemovals(s.connectionId) : directoryApi.rejectRemovals(s.connectionId));
+      toast('success', approve ? `Removals approved: "${s.connectionName}" finishes its sync` : `Removals rejected: nothing was removed from "${s.connectionName}"`);
+      onChanged();
+    } catch (e) {
+      toast('error', e instanceof ApiError ? `${e.error.title}: ${e.error.message}` : 'Could not record the decision');
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="held-banner" role="alert" data-testid="held-removals">
+      <div>
+        <strong>Removals held for approval.</strong> This sync would remove {over.map((k) => `${formatCount(k.removed)} of ${formatCount(k.before)} ${k.kind} (${k.percent}%)`).join(', ')} — above the {held.threshold}% this connection allows in one run. Nothing is removed until you decide.
+        {held.sample.length > 0 && <details><summary>Some of what would be removed</summary><ul>{held.sample.map((x) => <li key={x}><code>{x}</code></li>)}</ul></details>}
+      </div>
+      <div className="actions">
+        <button type="button" className="danger" disabled={busy} onClick={() => void decide(true)}>Approve removals</button>
+        <button type="button" disabled={busy} onClick={() => void decide(false)}>Reject</button>
+      </div>
+    </div>
+  );
+}
+
 function DirectoryCard({ s, onChanged, onHistory, showingHistory }: { s: DirectoryStatusView; onChanged: () => void; onHistory: () => void; showingHistory: boolean }) {
   const toast = useToast();
   const [busy, setBusy] = useState(false);
-  const active = s.state === 'running' || s.state === 'queued';
+  // A held run stays the connection's run until an admin decides: no other sync starts meanwhile.
+  const active = s.state === 'running' || s.state === 'queued' || s.state === 'held';
   const failed = s.state === 'failed' ? s.lastRun?.error ?? null : null;
 
   async function sync(mode: SyncMode) {
@@ -85,6 +119,7 @@ function DirectoryCard({ s, onChanged, onHistory, showingHistory }: { s: Directo
         ? <div className="muted state-message" title={s.message}>The provider asked Syncwarden to slow down; the sync carries on by itself {relativeTime(s.throttledUntil)}.</div>
         : s.message && <div className="muted state-message">{s.message}</div>}
       {s.state === 'running' && s.activeRun && <RunProgress run={s.activeRun} />}
+      <HeldRemovalsBanner s={s} onChanged={onChanged} />
       {failed && <ErrorBox error={failed} />}
       {s.state === 'warning' && s.lastRun?.checks && (
         <div className="warn-text state-message">

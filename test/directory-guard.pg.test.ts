@@ -1,0 +1,3 @@
+import { directoryGuardSuite } from './directory-guard.suite.js';
+
+directoryGuardSuite('postgres');

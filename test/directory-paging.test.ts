@@ -1,0 +1,3 @@
+import { directoryPagingSuite } from './directory-paging.suite.js';
+
+directoryPagingSuite('sqlite');
