@@ -136,6 +136,9 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     if (toJson(before ?? null) !== toJson(after ?? null)) changed.push(`scope: ${describeScope(scopeOf(parsed))}`);
     if (toJson(restBefore) !== toJson(restAfter)) changed.push('settings');
   }
+  if (patch.config_json !== undefined) {
+    await requireSecretForBoundChange(rt, tenantId, id, spec, fromJson<Record<string, unknown>>(row.config_json, {}), fromJson<Record<string, unknown>>(patch.config_json, {}), input.credential);
+  }
   let prepared = null;
   if (input.credential && Object.keys(input.credential).length > 0) {
     const current = await credentialInState(rt.store.db, tenantId, id, 'current');
@@ -171,6 +174,43 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
   // A scope change re-runs the doctor too, so its scope finding says what is now read.
   if (changed.some((c) => c !== 'name')) await queueDoctor(rt, tenantId, id, 'save');
   return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
+}
+
+/**
+ * Credentials stay bound to where they were given: a change to a field that decides where the
+ * secret goes (endpoint, base URL, tenant, account) must come with the secret entered again
+ * in the same edit. Otherwise anyone allowed to edit settings could send the stored secret to
+ * a host of their choosing without ever having seen it. Keyless methods hold no secret.
+ */
+async function requireSecretForBoundChange(
+  rt: Runtime,
+  tenantId: string,
+  id: string,
+  spec: ReturnType<typeof kindSpec>,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  credential: Record<string, unknown> | undefined,
+): Promise<void> {
+  const changed = spec.boundFields.filter((path) => toJson(valueAt(before, path) ?? null) !== toJson(valueAt(after, path) ?? null));
+  if (changed.length === 0) return;
+  const current = await credentialInState(rt.store.db, tenantId, id, 'current');
+  if (!current) return;
+  const type = typeof credential?.['type'] === 'string' ? credential['type'] : current.method;
+  // Another sign-in method is prepared from what is given only (nothing is carried over).
+  if (type !== current.method) return;
+  const secret = openSecret(rt, tenantId, current);
+  if (!secret) return;
+  const missing = Object.entries(secret)
+    .filter(([k, v]) => v !== '' && !(typeof credential?.[k] === 'string' && (credential[k] as string).trim() !== ''))
+    .map(([k]) => `credential.${k}`);
+  if (missing.length === 0) return;
+  throw new AppError('connection.secret_required', { field: changed.map((f) => `config.${f}`).join(', '), secret: missing.join(', ') });
+}
+
+function valueAt(config: Record<string, unknown>, path: string): unknown {
+  let v: unknown = config;
+  for (const part of path.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundUrl } from '../model/url-policy.js';
 import type { Runtime } from '../runtime/context.js';
 import { AppError } from '../errors/index.js';
 import { newId, nowIso } from '../model/ids.js';
@@ -23,7 +24,8 @@ export const emailConfigSchema = z.object({
   to: emailList,
 });
 export const webhookConfigSchema = z.object({
-  url: z.url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+  // The signing secret's HMAC and the alert go here: the same URL policy as provider endpoints.
+  url: outboundUrl(),
 });
 
 export const createChannelSchema = z.discriminatedUnion('type', [

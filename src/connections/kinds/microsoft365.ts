@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outboundUrl } from '../../model/url-policy.js';
 import { AppError } from '../../errors/index.js';
 import { adminConsentUrl, microsoftConnector, microsoftDirectoryConnector, CONTINUITY_PERMISSIONS, MICROSOFT_PERMISSIONS } from '../../connectors/microsoft/index.js';
 import { openPfx } from '../../connectors/microsoft/pfx.js';
@@ -25,7 +26,7 @@ const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
 export const microsoftConfigSchema = z.object({
   tenantId: tenantRef,
   clientId: guid,
-  endpoints: z.object({ login: z.url().optional(), graph: z.url().optional() }).optional(),
+  endpoints: z.object({ login: outboundUrl().optional(), graph: outboundUrl().optional() }).optional(),
   ...directoryConfigFields,
 });
 
@@ -148,6 +149,7 @@ export const microsoft365Kind: KindSpec = {
     },
   },
   configSchema: microsoftConfigSchema,
+  boundFields: ['tenantId', 'endpoints.login', 'endpoints.graph'],
   methods: { certificate, client_secret: clientSecret },
   http: { provider: 'Microsoft 365' },
   // Entra accepts client assertions within about 5 minutes of its clock.
