@@ -11,4 +11,5 @@ export const scimFaultNames = [
   'scim.unavailable', // 503 with a SCIM error body
   'scim.not_scim', // the base URL answers an HTML page, as a wrong URL would
   'scim.patch_unsupported', // ServiceProviderConfig patch.supported=false and PATCH → 501
+  'scim.echo_authorization', // a careless gateway: 500 whose SCIM detail echoes the Authorization header and the bare token
 ] as const;
