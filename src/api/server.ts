@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { Fastify } from './fastify.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Runtime } from '../runtime/context.js';
 import { AppError, catalogue, renderError, toAppError } from '../errors/index.js';
-import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
+import { ZodError } from 'zod';
+import { invalidRequest, openApiDocument, registerRoutes, type RouteSpec } from './route.js';
 import { connectionRoutes } from './routes/connections.js';
 import { continuityRoutes } from './routes/continuity.js';
 import { failoverRoutes } from './routes/failover.js';
@@ -15,6 +16,8 @@ import { auditRoutes } from './routes/audit.js';
 import { keyRoutes } from './routes/keys.js';
 
 export const API_PREFIX = '/api/v1';
+/** PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate. */
+const BODY_LIMIT = 10 * 1024 * 1024;
 
 export interface ApiOptions {
   readonly version: string;
@@ -23,14 +26,30 @@ export interface ApiOptions {
 }
 
 export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyInstance> {
-  // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
-  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // Fastify answers a too-long path parameter (over 100 characters) or a malformed URL on
+    // its own, in its own shape; these go through the catalogue like every other error.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const code = (error as { code?: string }).code;
+      const err = code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new AppError('request.uri_too_long', { detail: 'a path parameter is over 100 characters' })
+        : new AppError('request.invalid', { detail: 'the address is not a valid URL' });
+      void reply.code(catalogue[err.code].http).send({ error: renderError(err.code, err.params) });
+    },
+  });
   const specs: RouteSpec[] = [...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt), ...auditRoutes(rt), ...keyRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
     let err: AppError;
     const fastifyStatus = (error as { statusCode?: number }).statusCode;
     if (error instanceof AppError) err = error;
+    else if (error instanceof ZodError) err = invalidRequest(error, 'request');
+    else if (fastifyStatus === 413) {
+      const size = Number(request.headers['content-length']);
+      err = new AppError('request.too_large', { size: Number.isFinite(size) ? size : 'more than the limit of', limit: BODY_LIMIT });
+    } else if (fastifyStatus === 414) err = new AppError('request.uri_too_long', { detail: 'the address is too long' });
     else if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
       err = new AppError('request.invalid', { detail: (error as Error).message });
     } else err = toAppError(error);
