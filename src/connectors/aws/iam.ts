@@ -55,6 +55,13 @@ const gaadSchema = z.object({
 
 export type GaadFilter = 'User' | 'Group' | 'LocalManagedPolicy' | 'AWSManagedPolicy' | 'Role';
 
+/** The filters of the sync's GetAccountAuthorizationDetails phases; the doctor asks with the same ones. */
+export const GAAD_PHASE_FILTERS: Readonly<Record<'groups' | 'policies' | 'users', readonly GaadFilter[]>> = {
+  groups: ['Group'],
+  policies: ['LocalManagedPolicy', 'AWSManagedPolicy'],
+  users: ['User'],
+};
+
 export async function getAccountAuthorizationDetails(s: AwsSession, filter: readonly GaadFilter[], maxItems: number, marker: string | undefined) {
   return s.call('iam', 'GetAccountAuthorizationDetails', { Filter: filter, MaxItems: maxItems, Marker: marker }, gaadSchema);
 }

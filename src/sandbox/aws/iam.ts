@@ -204,6 +204,7 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
     resource: userResource,
     handler: (c) => {
       const u = userOrCaller(c);
+      if (c.sim.fault('aws.caller_elsewhere') && u.userName === c.world.base.integration.userName) throw noSuchEntity(`The user with name ${u.userName} cannot be found.`);
       const keys = c.world.keysOf(u.userName).map((k) => ({ UserName: k.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: isoSeconds(k.createDateMs) }));
       return paged('AccessKeyMetadata', pageOfArray(keys, c.params, `keys:${u.userName.toLowerCase()}`));
     },
@@ -217,7 +218,8 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
     handler: (c) => {
       const id = c.params.required('AccessKeyId');
       const k = c.world.findKey(id);
-      if (!k) throw noSuchEntity(`The Access Key with id ${id} cannot be found`);
+      const elsewhere = c.sim.fault('aws.caller_elsewhere') && k?.userName === c.world.base.integration.userName;
+      if (!k || elsewhere) throw noSuchEntity(`The Access Key with id ${id} cannot be found`);
       // Never used (tracking began 2015-04-22): ServiceName and Region are N/A and there is no date.
       const last = k.lastUsed ? { LastUsedDate: isoSeconds(k.lastUsed.dateMs), ServiceName: k.lastUsed.service, Region: k.lastUsed.region } : { ServiceName: 'N/A', Region: 'N/A' };
       return { UserName: k.userName, AccessKeyLastUsed: last };
