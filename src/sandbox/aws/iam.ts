@@ -97,7 +97,13 @@ function accountAuthorizationDetails(call: Call): XmlNode {
         const p = policies[i]!;
         // Customer policies always; AWS-managed ones only while something uses them.
         if (p.awsManaged ? !wantAws || w.attachmentCount(p.arn) === 0 : !wantLocal) return undefined;
-        return { list: 'p', node: policyDetailXml(w, p) };
+        const node = policyDetailXml(w, p) as Record<string, unknown>;
+        // An IAM implementation that leaves out what the SDKs do not require (the name is in the ARN).
+        if (call.sim.fault('aws.gaad_sparse')) {
+          delete node['PolicyName'];
+          delete node['PolicyId'];
+        }
+        return { list: 'p', node: node as XmlNode };
       },
     });
   }
