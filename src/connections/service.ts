@@ -5,7 +5,8 @@ import { deleteConnection as deleteRow, getConnection, insertConnection, listCon
 import { credentialInState, deleteCredentialsOf, updateCredential, type CredentialRow } from '../store/credentials-repo.js';
 import { deleteIncidentsOf } from '../store/incidents-repo.js';
 import { recordAudit } from '../audit/audit.js';
-import { enqueue } from '../engine/jobs.js';
+import { cancelJobsOfConnection, enqueue } from '../engine/jobs.js';
+import { forgetConnectionInventory } from '../directory/forget.js';
 import { fromJson, toJson } from '../store/json.js';
 import type { ConnectorContext, DirectoryScope, DirectorySource, HttpClientOptions, MailDestination, MailSource } from '../connectors/sdk/index.js';
 import { runConnectionTest, type TestTrigger } from '../diagnostics/connection-test.js';
@@ -293,7 +294,18 @@ export async function retireState(rt: Runtime, db: Parameters<typeof credentialI
     .execute();
 }
 
-export async function removeConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<void> {
+export interface RemoveOptions {
+  /** Keep the connection's inventory as an archive (connection_archives) instead of removing it. */
+  readonly archive?: boolean;
+}
+
+/**
+ * Deletes a connection: its queued and running jobs are cancelled (a running sync stops before
+ * its next page is written and calls the provider no more), its credentials and incidents go,
+ * and its identity inventory is removed — or archived on request — with the identities left
+ * with no account. One transaction, then one audit event with the numbers.
+ */
+export async function removeConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin', opts: RemoveOptions = {}): Promise<void> {
   const row = await requireConnection(rt, tenantId, id);
   const inUse = await rt.store.db
     .selectFrom('policies')
@@ -304,17 +316,25 @@ export async function removeConnection(rt: Runtime, tenantId: string, id: string
   if (inUse.length > 0) {
     throw new AppError('request.invalid', { detail: `the connection is used by the policy ${inUse.map((p) => `"${p.name}"`).join(', ')}; delete or change the policy first` });
   }
-  await rt.store.db.transaction().execute(async (trx) => {
+  const archive = opts.archive === true;
+  const { jobs, forgotten } = await rt.store.db.transaction().execute(async (trx) => {
+    const jobs = await cancelJobsOfConnection(trx, tenantId, id, { code: 'connection.deleted', params: { name: row.name, actor } }, rt.now());
+    const forgotten = await forgetConnectionInventory(rt, trx, tenantId, id, { archive, actor, name: row.name, kind: row.kind });
     await deleteCredentialsOf(trx, tenantId, id);
     await deleteIncidentsOf(trx, tenantId, id);
     await deleteRow(trx, tenantId, id);
+    return { jobs, forgotten };
   });
+  const n = (t: string): number => forgotten.counts[t] ?? 0;
+  const inventory = `${n('dir_accounts')} accounts, ${n('dir_groups')} groups, ${n('dir_memberships')} memberships, ${n('dir_entitlements')} entitlements, ${n('dir_grants')} grants`;
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'warning',
     action: 'connection.deleted',
     actor,
     target: { type: 'connection', id, name: row.name },
-    message: `Connection "${row.name}" deleted with its credentials`,
+    message:
+      `Connection "${row.name}" deleted with its credentials; ${jobs} queued or running job(s) and ${forgotten.cancelledRuns} sync run(s) cancelled; ` +
+      `inventory ${archive ? `archived (${forgotten.archiveId})` : 'removed'}: ${inventory}; ${forgotten.identitiesRemoved} identities left with no account removed`,
   });
 }
 

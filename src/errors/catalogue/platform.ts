@@ -26,6 +26,12 @@ export const platformErrors = {
     resolution: 'Reload the Connections page; the connection may have been deleted.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
+  'connection.deleted': {
+    title: 'Connection deleted',
+    cause: 'The connection "{name}" was deleted by {actor} while this work was queued or running, so it was cancelled and its provider is no longer called.',
+    resolution: 'Nothing to do. To read this directory again, add the connection again under Connections.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
+  },
   'connection.not_active': {
     title: 'Connection not active',
     cause: 'The connection {name} has status {status}: it has not passed Test connection.',
