@@ -39,7 +39,15 @@ export function registerRoutes(app: FastifyInstance, prefix: string, specs: read
       handler: async (request, reply) => {
         const params = parse(spec.params, request.params, 'path') as Record<string, string>;
         const query = parse(spec.query, request.query, 'query') as Record<string, unknown>;
-        const result = await spec.handler({ tenantId: DEFAULT_TENANT, params, query, body: request.body ?? {}, request, reply });
+        let result: unknown;
+        try {
+          result = await spec.handler({ tenantId: DEFAULT_TENANT, params, query, body: request.body ?? {}, request, reply });
+        } catch (e) {
+          // A handler that parses its body with zod itself (retryBody.parse(body)) must not let
+          // the ZodError escape as a 500: it is the caller's input that is wrong.
+          if (e instanceof ZodError) throw invalidRequest(e, 'body');
+          throw e;
+        }
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();
         return reply.code(spec.status ?? 200).send(result);
@@ -53,11 +61,16 @@ function parse(schema: ZodType | undefined, value: unknown, where: string): unkn
   try {
     return schema.parse(value ?? {});
   } catch (e) {
-    if (e instanceof ZodError) {
-      throw new AppError('request.invalid', { detail: e.issues.map((i) => `${where} ${i.path.join('.')}: ${i.message}`).join('; ') });
-    }
+    if (e instanceof ZodError) throw invalidRequest(e, where);
     throw e;
   }
+}
+
+/** A zod failure as the catalogue's request.invalid, naming where and which fields (at most 5). */
+export function invalidRequest(e: ZodError, where: string): AppError {
+  const issues = e.issues.slice(0, 5).map((i) => `${where} ${i.path.join('.') || '(whole)'}: ${i.message}`);
+  if (e.issues.length > 5) issues.push(`and ${e.issues.length - 5} more`);
+  return new AppError('request.invalid', { detail: issues.join('; ') });
 }
 
 export function openApiDocument(prefix: string, specs: readonly RouteSpec[], version: string): unknown {

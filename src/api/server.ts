@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Fastify } from './fastify.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Runtime } from '../runtime/context.js';
 import { AppError, catalogue, renderError, toAppError } from '../errors/index.js';
-import { openApiDocument, registerRoutes, type RouteSpec } from './route.js';
+import { ZodError } from 'zod';
+import { invalidRequest, openApiDocument, registerRoutes, type RouteSpec } from './route.js';
 import { connectionRoutes } from './routes/connections.js';
 import { continuityRoutes } from './routes/continuity.js';
 import { failoverRoutes } from './routes/failover.js';
@@ -17,6 +18,8 @@ import { keyRoutes } from './routes/keys.js';
 import { registerOps } from '../ops/routes.js';
 
 export const API_PREFIX = '/api/v1';
+/** PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate. */
+const BODY_LIMIT = 10 * 1024 * 1024;
 
 export interface ApiOptions {
   readonly version: string;
@@ -30,12 +33,21 @@ export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyIn
   // PFX uploads arrive base64 in JSON; 10 MB is far above any real certificate.
   const app = Fastify({
     logger: false,
-    bodyLimit: 10 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     // A request id on every log line and answer; a proxy's id is kept when it looks like one.
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Fastify answers a too-long path parameter (over 100 characters) or a malformed URL on
+    // its own, in its own shape; these go through the catalogue like every other error.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const code = (error as { code?: string }).code;
+      const err = code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new AppError('request.uri_too_long', { detail: 'a path parameter is over 100 characters' })
+        : new AppError('request.invalid', { detail: 'the address is not a valid URL' });
+      void reply.code(catalogue[err.code].http).send({ error: renderError(err.code, err.params) });
     },
   });
   app.addHook('onRequest', async (request, reply) => {
@@ -54,6 +66,11 @@ export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyIn
     let err: AppError;
     const fastifyStatus = (error as { statusCode?: number }).statusCode;
     if (error instanceof AppError) err = error;
+    else if (error instanceof ZodError) err = invalidRequest(error, 'request');
+    else if (fastifyStatus === 413) {
+      const size = Number(request.headers['content-length']);
+      err = new AppError('request.too_large', { size: Number.isFinite(size) ? size : 'more than the limit of', limit: BODY_LIMIT });
+    } else if (fastifyStatus === 414) err = new AppError('request.uri_too_long', { detail: 'the address is too long' });
     else if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
       err = new AppError('request.invalid', { detail: (error as Error).message });
     } else err = toAppError(error);

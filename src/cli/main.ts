@@ -6,6 +6,7 @@ import { startSyncwarden, type Running, type StartOptions } from '../runtime/sta
 import { packageVersion } from '../runtime/paths.js';
 import { createLogger } from '../runtime/logger.js';
 import { toAppError, renderError } from '../errors/index.js';
+import { escapeTerminal } from '../model/text.js';
 import type { CliContext } from './context.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
@@ -42,7 +43,9 @@ export function buildProgram(
     port: Number(env['PORT'] ?? 8080),
     host: env['HOST'] ?? '127.0.0.1',
     sandboxPort: Number(env['SYNCWARDEN_SANDBOX_PORT'] ?? 8090),
-    out,
+    // Every line goes through one escape: names, provider text and messages may hold terminal
+    // control sequences (ESC [ …), which would otherwise move the cursor or rewrite the screen.
+    out: (line: string) => out(escapeTerminal(line)),
     setExitCode,
     async withRuntime<T>(fn: (running: Running) => Promise<T>, opts: Partial<StartOptions> = {}): Promise<T> {
       const running = await startSyncwarden({ dataDir, databaseUrl, env, log: createLogger(env['LOG_LEVEL'] ?? 'warn'), ...opts });
@@ -103,6 +106,6 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 if (invokedDirectly) runCli(process.argv).catch((e: unknown) => {
   const err = toAppError(e);
   const r = renderError(err.code, err.params);
-  globalThis.console.error(`${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`);
+  globalThis.console.error(escapeTerminal(`${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`));
   process.exit(1);
 });

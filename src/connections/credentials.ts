@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import type { Runtime } from '../runtime/context.js';
-import { AppError, parseStoredError, renderStored, type RenderedError } from '../errors/index.js';
+import { AppError, parseStoredError, rememberSecrets, renderStored, type RenderedError } from '../errors/index.js';
 import type { CheckResult } from '../connectors/sdk/index.js';
 import { newId, nowIso } from '../model/ids.js';
 import { fromJson, toJson } from '../store/json.js';
@@ -42,7 +42,9 @@ export async function prepareCredential(rt: Runtime, tenantId: string, kind: str
   if (typeof type !== 'string') throw new AppError('request.invalid', { detail: `credential.type: one of ${Object.keys(spec.methods).join(', ')}` });
   const method = methodSpec(spec, type);
   try {
-    return method.prepare(method.input.parse(input), { now: new Date(rt.now()), platform: await platformFor(rt, tenantId, type) });
+    const prepared = await method.prepare(method.input.parse(input), { now: new Date(rt.now()), platform: await platformFor(rt, tenantId, type) });
+    rememberSecrets(prepared.secret);
+    return prepared;
   } catch (e) {
     return invalidInput(e, 'credential.');
   }
@@ -85,11 +87,15 @@ export async function storeCredential(
 
 export function openSecret(rt: Runtime, tenantId: string, row: CredentialRow): Record<string, string> | null {
   if (!row.secret_ciphertext) return null;
+  let secret: Record<string, string>;
   try {
-    return JSON.parse(rt.secrets.open(row.secret_ciphertext, aadFor(tenantId, row))) as Record<string, string>;
+    secret = JSON.parse(rt.secrets.open(row.secret_ciphertext, aadFor(tenantId, row))) as Record<string, string>;
   } catch (e) {
     throw new AppError('connection.secret_unreadable', {}, { cause: e });
   }
+  // From here on, provider text that echoes one of these values is scrubbed (errors/scrub.ts).
+  rememberSecrets(secret);
+  return secret;
 }
 
 export async function currentCredential(rt: Runtime, tenantId: string, connectionId: string): Promise<CredentialRow> {

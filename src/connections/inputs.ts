@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameText } from '../model/text.js';
 import { microsoftConfigSchema, microsoftCredentialInput } from './kinds/microsoft365.js';
 import { googleConfigSchema, googleCredentialInput } from './kinds/google-workspace.js';
 import { awsConfigSchema, awsCredentialInput } from './kinds/aws-iam.js';
@@ -11,7 +12,7 @@ import { connectionRoles } from './kinds/types.js';
  * The per-kind schemas come from the kind registry's files; this union exists so the OpenAPI
  * document shows every kind's body.
  */
-const name = z.string().trim().min(1).max(120);
+const name = nameText(120);
 const role = z.enum(connectionRoles);
 
 export const createConnectionSchema = z.discriminatedUnion('kind', [

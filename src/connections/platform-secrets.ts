@@ -1,3 +1,4 @@
+import { rememberSecret } from '../errors/index.js';
 import type { Runtime } from '../runtime/context.js';
 import { nowIso } from '../model/ids.js';
 
@@ -22,5 +23,7 @@ export async function setPlatformSecret(rt: Runtime, tenantId: string, name: Pla
 export async function getPlatformSecret(rt: Runtime, tenantId: string, name: PlatformSecretName): Promise<string | null> {
   const row = await rt.store.db.selectFrom('secrets').select('ciphertext').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
   if (!row) return null;
-  return rt.secrets.open(row.ciphertext, platformSecretAad(tenantId, name));
+  const value = rt.secrets.open(row.ciphertext, platformSecretAad(tenantId, name));
+  rememberSecret(value);
+  return value;
 }

@@ -5,7 +5,8 @@ import { deleteConnection as deleteRow, getConnection, insertConnection, listCon
 import { credentialInState, deleteCredentialsOf, updateCredential, type CredentialRow } from '../store/credentials-repo.js';
 import { deleteIncidentsOf } from '../store/incidents-repo.js';
 import { recordAudit } from '../audit/audit.js';
-import { enqueue } from '../engine/jobs.js';
+import { cancelJobsOfConnection, enqueue } from '../engine/jobs.js';
+import { forgetConnectionInventory } from '../directory/forget.js';
 import { fromJson, toJson } from '../store/json.js';
 import type { ConnectorContext, DirectoryScope, DirectorySource, HttpClientOptions, MailDestination, MailSource } from '../connectors/sdk/index.js';
 import { runConnectionTest, type TestTrigger } from '../diagnostics/connection-test.js';
@@ -136,6 +137,9 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
     if (toJson(before ?? null) !== toJson(after ?? null)) changed.push(`scope: ${describeScope(scopeOf(parsed))}`);
     if (toJson(restBefore) !== toJson(restAfter)) changed.push('settings');
   }
+  if (patch.config_json !== undefined) {
+    await requireSecretForBoundChange(rt, tenantId, id, spec, fromJson<Record<string, unknown>>(row.config_json, {}), fromJson<Record<string, unknown>>(patch.config_json, {}), input.credential);
+  }
   let prepared = null;
   if (input.credential && Object.keys(input.credential).length > 0) {
     const current = await credentialInState(rt.store.db, tenantId, id, 'current');
@@ -171,6 +175,43 @@ export async function editConnection(rt: Runtime, tenantId: string, id: string, 
   // A scope change re-runs the doctor too, so its scope finding says what is now read.
   if (changed.some((c) => c !== 'name')) await queueDoctor(rt, tenantId, id, 'save');
   return viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
+}
+
+/**
+ * Credentials stay bound to where they were given: a change to a field that decides where the
+ * secret goes (endpoint, base URL, tenant, account) must come with the secret entered again
+ * in the same edit. Otherwise anyone allowed to edit settings could send the stored secret to
+ * a host of their choosing without ever having seen it. Keyless methods hold no secret.
+ */
+async function requireSecretForBoundChange(
+  rt: Runtime,
+  tenantId: string,
+  id: string,
+  spec: ReturnType<typeof kindSpec>,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  credential: Record<string, unknown> | undefined,
+): Promise<void> {
+  const changed = spec.boundFields.filter((path) => toJson(valueAt(before, path) ?? null) !== toJson(valueAt(after, path) ?? null));
+  if (changed.length === 0) return;
+  const current = await credentialInState(rt.store.db, tenantId, id, 'current');
+  if (!current) return;
+  const type = typeof credential?.['type'] === 'string' ? credential['type'] : current.method;
+  // Another sign-in method is prepared from what is given only (nothing is carried over).
+  if (type !== current.method) return;
+  const secret = openSecret(rt, tenantId, current);
+  if (!secret) return;
+  const missing = Object.entries(secret)
+    .filter(([k, v]) => v !== '' && !(typeof credential?.[k] === 'string' && (credential[k] as string).trim() !== ''))
+    .map(([k]) => `credential.${k}`);
+  if (missing.length === 0) return;
+  throw new AppError('connection.secret_required', { field: changed.map((f) => `config.${f}`).join(', '), secret: missing.join(', ') });
+}
+
+function valueAt(config: Record<string, unknown>, path: string): unknown {
+  let v: unknown = config;
+  for (const part of path.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
 }
 
 /**
@@ -253,7 +294,18 @@ export async function retireState(rt: Runtime, db: Parameters<typeof credentialI
     .execute();
 }
 
-export async function removeConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<void> {
+export interface RemoveOptions {
+  /** Keep the connection's inventory as an archive (connection_archives) instead of removing it. */
+  readonly archive?: boolean;
+}
+
+/**
+ * Deletes a connection: its queued and running jobs are cancelled (a running sync stops before
+ * its next page is written and calls the provider no more), its credentials and incidents go,
+ * and its identity inventory is removed — or archived on request — with the identities left
+ * with no account. One transaction, then one audit event with the numbers.
+ */
+export async function removeConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin', opts: RemoveOptions = {}): Promise<void> {
   const row = await requireConnection(rt, tenantId, id);
   const inUse = await rt.store.db
     .selectFrom('policies')
@@ -264,17 +316,25 @@ export async function removeConnection(rt: Runtime, tenantId: string, id: string
   if (inUse.length > 0) {
     throw new AppError('request.invalid', { detail: `the connection is used by the policy ${inUse.map((p) => `"${p.name}"`).join(', ')}; delete or change the policy first` });
   }
-  await rt.store.db.transaction().execute(async (trx) => {
+  const archive = opts.archive === true;
+  const { jobs, forgotten } = await rt.store.db.transaction().execute(async (trx) => {
+    const jobs = await cancelJobsOfConnection(trx, tenantId, id, { code: 'connection.deleted', params: { name: row.name, actor } }, rt.now());
+    const forgotten = await forgetConnectionInventory(rt, trx, tenantId, id, { archive, actor, name: row.name, kind: row.kind });
     await deleteCredentialsOf(trx, tenantId, id);
     await deleteIncidentsOf(trx, tenantId, id);
     await deleteRow(trx, tenantId, id);
+    return { jobs, forgotten };
   });
+  const n = (t: string): number => forgotten.counts[t] ?? 0;
+  const inventory = `${n('dir_accounts')} accounts, ${n('dir_groups')} groups, ${n('dir_memberships')} memberships, ${n('dir_entitlements')} entitlements, ${n('dir_grants')} grants`;
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'warning',
     action: 'connection.deleted',
     actor,
     target: { type: 'connection', id, name: row.name },
-    message: `Connection "${row.name}" deleted with its credentials`,
+    message:
+      `Connection "${row.name}" deleted with its credentials; ${jobs} queued or running job(s) and ${forgotten.cancelledRuns} sync run(s) cancelled; ` +
+      `inventory ${archive ? `archived (${forgotten.archiveId})` : 'removed'}: ${inventory}; ${forgotten.identitiesRemoved} identities left with no account removed`,
   });
 }
 

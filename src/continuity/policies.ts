@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameText } from '../model/text.js';
 import type { Runtime } from '../runtime/context.js';
 import { AppError } from '../errors/index.js';
 import { newId, nowIso } from '../model/ids.js';
@@ -11,7 +12,7 @@ import { enqueue } from '../engine/jobs.js';
 import { selectionSchema, type Selection } from './selection.js';
 
 export const createPolicySchema = z.object({
-  name: z.string().trim().min(1).max(120),
+  name: nameText(120),
   sourceConnectionId: z.string().min(1),
   destinationConnectionId: z.string().min(1),
   selection: selectionSchema.prefault({}),

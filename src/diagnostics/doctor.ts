@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime/context.js';
 import { AppError, toAppError, type ErrorCode, type StoredError } from '../errors/index.js';
-import { isErrorCode } from '../errors/index.js';
+import { isErrorCode, scrubText } from '../errors/index.js';
 import type { CheckResult, ConnectorContext, HttpClient } from '../connectors/sdk/index.js';
 import type { ConnectionRow } from '../store/connections-repo.js';
 import type { CredentialRow } from '../store/credentials-repo.js';
@@ -39,7 +39,10 @@ const PROPAGATION_RERUNS = 2;
 
 export async function runDoctor(rt: Runtime, tenantId: string, connection: ConnectionRow, credential: CredentialRow): Promise<DoctorResult> {
   const started = rt.now();
-  const { findings, learned } = await diagnose(rt, tenantId, connection, credential);
+  const diagnosed = await diagnose(rt, tenantId, connection, credential);
+  const learned = diagnosed.learned;
+  // A finding's detail may quote the provider (errors are scrubbed as they are made; details here).
+  const findings = diagnosed.findings.map((f) => (f.detail === undefined ? f : { ...f, detail: scrubText(f.detail) }));
   return { ok: !findings.some((f) => f.status === 'fail'), findings, error: firstFailure(findings), ranAt: new Date(started).toISOString(), durationMs: Math.max(0, rt.now() - started), learned };
 }
 

@@ -130,3 +130,20 @@ export async function countLive(db: Kysely<Database>, tenantId?: string): Promis
   const r = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/**
+ * Cancels every queued or running job whose payload names this connection (its syncs, its
+ * doctor runs): they end as failed with `error`. A running job's next heartbeat finds it is no
+ * longer its own and aborts its signal; its completion then changes nothing.
+ */
+export async function cancelJobsOfConnection(db: Kysely<Database>, tenantId: string, connectionId: string, error: StoredError, nowMs = Date.now()): Promise<number> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: 'failed', lease_owner: null, lease_until: null, last_error_json: JSON.stringify(error), updated_at: nowIso(nowMs) })
+    .where('tenant_id', '=', tenantId)
+    .where('status', 'in', ['queued', 'running'])
+    // Payloads are written by JSON.stringify (no spaces); connection ids hold no JSON specials.
+    .where('payload_json', 'like', `%"connectionId":"${connectionId}"%`)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

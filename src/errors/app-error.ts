@@ -1,4 +1,5 @@
 import { catalogue, isErrorCode, type ErrorCode } from './catalogue.js';
+import { scrubText } from './scrub.js';
 
 /** Values substituted into a catalogue entry's {placeholders}. Never put a secret here. */
 export type ErrorParams = Readonly<Record<string, string | number | boolean | null | undefined>>;
@@ -15,15 +16,23 @@ export class AppError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, params: ErrorParams = {}, options: { cause?: unknown; retryAfterMs?: number } = {}) {
-    super(renderText(catalogue[code].cause, params), options.cause === undefined ? undefined : { cause: options.cause });
+    // Params often carry provider text (an error body, a status line): scrubbed here, where
+    // every error is made, so no stored or shown copy can carry a secret the provider echoed.
+    super(renderText(catalogue[code].cause, scrubParams(params)), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.params = params;
+    this.params = scrubParams(params);
     this.retryAfterMs = options.retryAfterMs;
   }
 
   toJSON(): StoredError {
     return { code: this.code, params: this.params };
   }
+}
+
+function scrubParams(params: ErrorParams): ErrorParams {
+  const out: Record<string, string | number | boolean | null | undefined> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === 'string' ? scrubText(v) : v;
+  return out;
 }
 
 /** What we persist: code + params, rendered late. */
@@ -59,7 +68,8 @@ export function parseStoredError(raw: unknown): StoredError | null {
   if (typeof code !== 'string') return null;
   const safeParams = (typeof params === 'object' && params !== null ? params : {}) as ErrorParams;
   if (!isErrorCode(code)) return { code: 'internal.unexpected', params: { detail: `unknown error code ${code}` } };
-  return { code, params: safeParams };
+  // Rows written before the scrubber existed (or by an older version) are scrubbed as they are read.
+  return { code, params: scrubParams(safeParams) };
 }
 
 function safeJson(s: string): unknown {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { nameText } from '../model/text.js';
+import { outboundUrl } from '../model/url-policy.js';
 import type { Runtime } from '../runtime/context.js';
 import { AppError } from '../errors/index.js';
 import { newId, nowIso } from '../model/ids.js';
@@ -23,17 +25,18 @@ export const emailConfigSchema = z.object({
   to: emailList,
 });
 export const webhookConfigSchema = z.object({
-  url: z.url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+  // The signing secret's HMAC and the alert go here: the same URL policy as provider endpoints.
+  url: outboundUrl(),
 });
 
 export const createChannelSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('email'), name: z.string().trim().min(1).max(120), enabled: z.boolean().default(true), config: emailConfigSchema, password: z.string().optional() }),
-  z.object({ type: z.literal('webhook'), name: z.string().trim().min(1).max(120), enabled: z.boolean().default(true), config: webhookConfigSchema, secret: z.string().min(16, 'use a signing secret of at least 16 characters') }),
+  z.object({ type: z.literal('email'), name: nameText(120), enabled: z.boolean().default(true), config: emailConfigSchema, password: z.string().optional() }),
+  z.object({ type: z.literal('webhook'), name: nameText(120), enabled: z.boolean().default(true), config: webhookConfigSchema, secret: z.string().min(16, 'use a signing secret of at least 16 characters') }),
 ]);
 
 /** Edit: config merges; a blank or absent password/secret keeps the stored one. */
 export const updateChannelSchema = z.object({
-  name: z.string().trim().min(1).max(120).optional(),
+  name: nameText(120).optional(),
   enabled: z.boolean().optional(),
   config: z.record(z.string(), z.unknown()).optional(),
   password: z.string().optional(),

@@ -22,6 +22,8 @@ import { recordAudit } from '../../audit/audit.js';
 import { getConnection } from '../../store/connections-repo.js';
 
 const idParams = z.object({ id: z.string().min(1) });
+/** ?archive=true keeps the deleted connection's inventory as an archive. */
+const deleteQuery = z.object({ archive: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') });
 const credParams = z.object({ id: z.string().min(1), credentialId: z.string().min(1) });
 const consentQuery = z.object({
   state: z.string().max(100).optional(),
@@ -80,9 +82,9 @@ export function connectionRoutes(rt: Runtime, version: string): RouteSpec[] {
       handler: ({ tenantId, params, body, request }) => editConnection(rt, tenantId, params['id']!, body, 'admin', { baseUrl: baseUrlOf(request) }),
     },
     {
-      method: 'DELETE', url: '/connections/:id', tag: 'Connections', summary: 'Delete a connection and its credentials', params: idParams, status: 204,
-      handler: async ({ tenantId, params }) => {
-        await removeConnection(rt, tenantId, params['id']!);
+      method: 'DELETE', url: '/connections/:id', tag: 'Connections', summary: 'Delete a connection: cancels its jobs and runs, removes its credentials and its inventory (archived with ?archive=true) and the identities left with no account', params: idParams, query: deleteQuery, status: 204,
+      handler: async ({ tenantId, params, query }) => {
+        await removeConnection(rt, tenantId, params['id']!, 'admin', { archive: query['archive'] === true });
       },
     },
     {

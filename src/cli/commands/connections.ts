@@ -344,10 +344,12 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
 
   connections
     .command('delete <id>')
+    .description('delete a connection: cancels its syncs, removes its credentials, its inventory and the identities left with no account')
+    .option('--archive', 'keep its inventory as an archive instead of removing it')
     .option('--json', 'JSON output')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .action(async (id: string, o: { json?: boolean; archive?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        await removeConnection(rt, DEFAULT_TENANT, id, 'cli');
+        await removeConnection(rt, DEFAULT_TENANT, id, 'cli', { archive: o.archive === true });
         cli.out(o.json ? JSON.stringify({ deleted: id }) : `Deleted ${id}`);
       });
     });

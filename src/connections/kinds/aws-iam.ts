@@ -1,5 +1,6 @@
 import { STREAMS as AWS_DIRECTORY_STREAMS } from '../../connectors/aws/directory.js';
 import { z } from 'zod';
+import { outboundUrl } from '../../model/url-policy.js';
 import { AppError } from '../../errors/index.js';
 import { awsConnector, isAwsThrottle, READ_ACTIONS, WRITE_ACTIONS } from '../../connectors/aws/index.js';
 import type { CheckResult } from '../../connectors/sdk/index.js';
@@ -21,7 +22,7 @@ export const awsConfigSchema = z.object({
   /** The 12-digit account id (checked against GetCallerIdentity once the connector is wired). */
   accountId: z.string().trim().regex(/^\d{12}$/, 'must be the 12-digit AWS account ID').optional(),
   region: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
-  endpoints: z.object({ iam: z.url().optional(), sts: z.url().optional() }).optional(),
+  endpoints: z.object({ iam: outboundUrl().optional(), sts: outboundUrl().optional() }).optional(),
   ...directoryConfigFields,
 });
 
@@ -144,6 +145,7 @@ export const awsIamKind: KindSpec = {
     },
   },
   configSchema: awsConfigSchema,
+  boundFields: ['accountId', 'endpoints.iam', 'endpoints.sts'],
   methods: { access_key: accessKey, assume_role: assumeRole },
   // IAM and STS throttle with HTTP 400 Throttling ("Rate exceeded"), not 429.
   http: { provider: 'AWS IAM', isThrottle: isAwsThrottle },

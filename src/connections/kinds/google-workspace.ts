@@ -1,5 +1,6 @@
 import { GOOGLE_DIRECTORY_STREAMS } from '../../connectors/google/directory-source.js';
 import { z } from 'zod';
+import { outboundUrl } from '../../model/url-policy.js';
 import { AppError, toAppError } from '../../errors/index.js';
 import { googleConnector, googleDirectoryConnector, isGoogleThrottle, DIRECTORY_READ_SCOPES, DIRECTORY_WRITE_SCOPES, REQUIRED_SCOPES, type GoogleDirectorySource } from '../../connectors/google/index.js';
 import { parseKeyJson } from '../../connectors/google/config.js';
@@ -30,7 +31,7 @@ export const googleConfigSchema = z.object({
     .trim()
     .toLowerCase()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain like example.com'),
-  endpoints: z.object({ oauth: z.url().optional(), iam: z.url().optional(), apis: z.url().optional() }).optional(),
+  endpoints: z.object({ oauth: outboundUrl().optional(), iam: outboundUrl().optional(), apis: outboundUrl().optional() }).optional(),
   /** The customer's other verified domains (directory): group members there are its own users, not outsiders. */
   domains: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a domain like example.com')).max(600).optional(),
   ...directoryConfigFields,
@@ -193,6 +194,7 @@ export const googleWorkspaceKind: KindSpec = {
     },
   },
   configSchema: googleConfigSchema,
+  boundFields: ['endpoints.oauth', 'endpoints.iam', 'endpoints.apis'],
   methods: { impersonation, service_account_key: serviceAccountKey },
   // 429, and the 403s userRateLimitExceeded / quotaExceeded / rateLimitExceeded the Directory and Gmail throttle with.
   http: { provider: 'Google Workspace', isThrottle: isGoogleThrottle },

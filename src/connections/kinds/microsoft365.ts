@@ -1,5 +1,6 @@
 import { MICROSOFT_DIRECTORY_STREAMS } from '../../connectors/microsoft/directory.js';
 import { z } from 'zod';
+import { outboundUrl } from '../../model/url-policy.js';
 import { AppError } from '../../errors/index.js';
 import { adminConsentUrl, microsoftConnector, microsoftDirectoryConnector, CONTINUITY_PERMISSIONS, MICROSOFT_PERMISSIONS } from '../../connectors/microsoft/index.js';
 import { openPfx } from '../../connectors/microsoft/pfx.js';
@@ -26,7 +27,7 @@ const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
 export const microsoftConfigSchema = z.object({
   tenantId: tenantRef,
   clientId: guid,
-  endpoints: z.object({ login: z.url().optional(), graph: z.url().optional() }).optional(),
+  endpoints: z.object({ login: outboundUrl().optional(), graph: outboundUrl().optional() }).optional(),
   ...directoryConfigFields,
 });
 
@@ -150,6 +151,7 @@ export const microsoft365Kind: KindSpec = {
     },
   },
   configSchema: microsoftConfigSchema,
+  boundFields: ['tenantId', 'endpoints.login', 'endpoints.graph'],
   methods: { certificate, client_secret: clientSecret },
   http: { provider: 'Microsoft 365' },
   // Entra accepts client assertions within about 5 minutes of its clock.

@@ -1,5 +1,6 @@
 import { SCIM_STREAMS } from '../../connectors/scim/source.js';
 import { z } from 'zod';
+import { outboundUrl } from '../../model/url-policy.js';
 import { AppError } from '../../errors/index.js';
 import { scimConnector } from '../../connectors/scim/index.js';
 import { expiryFinding, failFinding } from '../expiry.js';
@@ -14,7 +15,8 @@ const dateInput = z.iso.date().or(z.iso.datetime({ offset: true }));
 
 export const scimConfigSchema = z.object({
   /** e.g. https://app.example.com/scim/v2 — without /Users. */
-  baseUrl: z.url().refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(u), 'must be an https:// URL'),
+  // Where the bearer token is sent: the one URL policy (https:, or http: on loopback only).
+  baseUrl: outboundUrl(),
   ...directoryConfigFields,
 });
 
@@ -69,6 +71,7 @@ export const scimKind: KindSpec = {
     },
   },
   configSchema: scimConfigSchema,
+  boundFields: ['baseUrl'],
   methods: { bearer_token: bearerToken },
   http: { provider: 'SCIM' },
   // A bearer token is not signed with the clock: a difference only skews expiry warnings.

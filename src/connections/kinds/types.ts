@@ -141,6 +141,12 @@ export interface KindSpec {
   /** Non-secret settings (ids, emails, domain, endpoints). */
   readonly configSchema: ZodType<Record<string, unknown>>;
   readonly methods: Readonly<Record<string, CredentialMethodSpec>>;
+  /**
+   * Config fields that decide where the secret (or a signed assertion) is sent, as dotted
+   * paths ('endpoints.login'). Changing one requires the secret to be entered again, so a
+   * stored credential cannot be redirected to another host by someone who never saw it.
+   */
+  readonly boundFields: readonly string[];
   /** The HTTP client's provider name and extra throttle signals. */
   readonly http: { readonly provider: string; readonly isThrottle?: (res: HttpResponse) => boolean };
   /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FaultName } from '../../sandbox/faults.js';
+import { renderError } from '../../errors/index.js';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { createHttpClient, type CheckResult } from '../sdk/index.js';
 import { awsConnector, CHECK_IDS, isAwsThrottle } from './index.js';
@@ -143,5 +144,30 @@ describe('AWS checks, configuration mistakes and warnings', () => {
     } finally {
       await admin('PATCH', `/aws/keys/${sb.demo.aws.accessKeyId}`, { createDate: original });
     }
+  });
+});
+
+describe('AWS checks, cross-account roles and wildcard trust (issue 10, finding 7)', () => {
+  it('the integration user in another account: ListAccessKeys / GetAccessKeyLastUsed never end in internal.unexpected', async () => {
+    sb.faults.set(sb.demo.aws.accountId, 'aws.caller_elsewhere');
+    for (const method of ['assume_role', 'access_key'] as const) {
+      const results = await connector(method).checks();
+      expect(results.map((r) => r.error?.code).filter((c) => c === 'internal.unexpected'), method).toEqual([]);
+      expect(failing(results), method).toEqual({});
+      for (const id of ['action:iam:ListAccessKeys', 'action:iam:GetAccessKeyLastUsed']) expect(byId(results, id).status, `${method} ${id}`).toBe('pass');
+    }
+    // The key-age check asks about the integration user itself: unknown here, said so (not a failure).
+    expect(byId(await connector('access_key').checks(), 'access_key_age')).toMatchObject({ status: 'skipped', detail: expect.stringContaining('cannot be read') });
+  });
+
+  it('a wildcard principal with an sts:ExternalId condition: a wrong external id is named as such, and the fix never copies it into the policy', async () => {
+    sb.faults.set(sb.demo.aws.accountId, 'aws.trust_wildcard');
+    // The right external id passes through the wildcard trust.
+    expect(failing(await connector('assume_role').checks())).toEqual({});
+    const wrong = byId(await connector('assume_role', { externalId: 'not-the-one' }).checks(), 'role_trust');
+    expect(wrong.error).toEqual({ code: 'aws.external_id_mismatch', params: { roleArn: sb.demo.aws.roleArn, roleName: 'SyncwardenAudit', externalId: 'not-the-one' } });
+    const fix = renderError('aws.external_id_mismatch', wrong.error!.params).resolution;
+    expect(fix).toContain('Enter the external ID the role\'s trust policy expects');
+    expect(fix).not.toContain('not-the-one');
   });
 });

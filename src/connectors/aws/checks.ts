@@ -1,8 +1,8 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult } from '../sdk/index.js';
 import { nameOfArn } from './config.js';
-import { AwsCallError, principalPath } from './errors.js';
-import { generateCredentialReport, getAccessKeyLastUsed, getCallerIdentity, getCredentialReport, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, simulatePrincipalPolicy } from './iam.js';
+import { AwsCallError, principalPath, toCatalogue } from './errors.js';
+import { GAAD_PHASE_FILTERS, generateCredentialReport, getAccessKeyLastUsed, getCallerIdentity, getCredentialReport, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, simulatePrincipalPolicy } from './iam.js';
 import type { AwsSession } from './session.js';
 
 /**
@@ -24,7 +24,13 @@ export async function runChecks(s: AwsSession): Promise<CheckResult[]> {
   const auth = s.config.auth;
   const add = (r: CheckResult): void => void out.push(r);
   const pass = (id: string, label: string, detail?: string): void => add({ id, label, status: 'pass', ...(detail ? { detail } : {}) });
-  const fail = (id: string, label: string, e: unknown): void => add({ id, label, status: 'fail', error: toAppError(e).toJSON() });
+  // Every call error is classified: an AwsCallError handed back raw (NoSuchEntity and the like,
+  // for callers that expect it) becomes its catalogue error, never internal.unexpected.
+  const classify = (e: unknown, permission: string): AppError =>
+    e instanceof AwsCallError
+      ? toCatalogue(e, { permission, accessKeyId: auth.accessKeyId, userName: 'the integration user', principal: s.roleArn ?? `the user of access key ${auth.accessKeyId}`, roleArn: s.roleArn })
+      : toAppError(e);
+  const fail = (id: string, label: string, e: unknown): void => add({ id, label, status: 'fail', error: classify(e, id.startsWith('action:') ? id.slice('action:'.length) : id).toJSON() });
   const skip = (id: string, label: string, detail: string): void => add({ id, label, status: 'skipped', detail });
   const L: Record<string, string> = {
     credential: `Sign in to AWS with access key ${auth.accessKeyId}`,
@@ -100,28 +106,65 @@ export async function runChecks(s: AwsSession): Promise<CheckResult[]> {
     }
   } catch (e) {
     // Not a prerequisite of reading: report why the age is unknown without failing.
-    skip('access_key_age', L['access_key_age']!, `cannot be read: ${toAppError(e).message}`);
+    skip('access_key_age', L['access_key_age']!, `cannot be read: ${classify(e, 'iam:ListAccessKeys').message}`);
   }
 
-  // 4. Each read action, with the credentials reads use, asking for one item.
-  const baseUser = identity.value.arn.includes(':user/') ? nameOfArn(identity.value.arn) : undefined;
-  const probes: Record<(typeof READ_ACTIONS)[number], () => Promise<unknown>> = {
-    'iam:ListUsers': () => listUsers(s, 1, undefined),
-    'iam:ListGroups': () => listGroups(s, 1, undefined),
-    'iam:GetAccountAuthorizationDetails': () => getAccountAuthorizationDetails(s, ['User'], 1, undefined),
-    'iam:ListAccessKeys': () => listAccessKeys(s, baseUser, 1, undefined),
-    'iam:GetAccessKeyLastUsed': () => getAccessKeyLastUsed(s, auth.accessKeyId),
+  // 4. Each read action, with the credentials reads use, asking for one item — the same calls
+  // the sync makes: the users and keys of the account read. With a cross-account role the
+  // integration user is not in that account, so it is not the one asked about.
+  const baseUser = auth.type === 'access_key' && identity.value.arn.includes(':user/') ? nameOfArn(identity.value.arn) : undefined;
+  let sampleUser: string | undefined;
+  let sampleKey: string | undefined;
+  // NoSuchEntity comes after the permission check: the action is allowed, the entity is gone.
+  const gone = (e: unknown): boolean => e instanceof AwsCallError && e.code === 'NoSuchEntity';
+  const probes: Record<(typeof READ_ACTIONS)[number], () => Promise<string | undefined>> = {
+    'iam:ListUsers': async () => {
+      sampleUser = (await listUsers(s, 1, undefined)).value.Users[0]?.UserName;
+      return undefined;
+    },
+    'iam:ListGroups': async () => void (await listGroups(s, 1, undefined)),
+    // Each phase's filter, read with the sync's parser: what the sync cannot parse fails here too.
+    'iam:GetAccountAuthorizationDetails': async () => {
+      for (const filter of Object.values(GAAD_PHASE_FILTERS)) await getAccountAuthorizationDetails(s, filter, 1, undefined);
+      return undefined;
+    },
+    'iam:ListAccessKeys': async () => {
+      const user = sampleUser ?? baseUser;
+      if (user === undefined) return 'not asked: the account read lists no user to ask about';
+      try {
+        sampleKey = (await listAccessKeys(s, user, 1, undefined)).value.AccessKeyMetadata[0]?.AccessKeyId;
+        return undefined;
+      } catch (e) {
+        if (gone(e)) return `allowed (the user ${user} is not in the account read)`;
+        throw e;
+      }
+    },
+    'iam:GetAccessKeyLastUsed': async () => {
+      const key = sampleKey ?? auth.accessKeyId;
+      try {
+        await getAccessKeyLastUsed(s, key);
+        return undefined;
+      } catch (e) {
+        if (gone(e)) return `allowed (the access key ${key} is not in the account read)`;
+        throw e;
+      }
+    },
     // Generating is what the sync does first; a report not there yet still proves the permission.
-    'iam:GenerateCredentialReport': () => generateCredentialReport(s),
-    'iam:GetCredentialReport': () => getCredentialReport(s).catch((e: unknown) => {
-      if (e instanceof AwsCallError && ['ReportNotPresent', 'ReportInProgress', 'ReportExpired'].includes(e.code)) return null;
-      throw e;
-    }),
+    'iam:GenerateCredentialReport': async () => void (await generateCredentialReport(s)),
+    'iam:GetCredentialReport': async () => {
+      try {
+        await getCredentialReport(s);
+      } catch (e) {
+        if (!(e instanceof AwsCallError && ['ReportNotPresent', 'ReportInProgress', 'ReportExpired'].includes(e.code))) throw e;
+      }
+      return undefined;
+    },
   };
   for (const action of READ_ACTIONS) {
     try {
-      await probes[action]();
-      pass(`action:${action}`, L[`action:${action}`]!);
+      const detail = await probes[action]();
+      if (detail?.startsWith('not asked')) skip(`action:${action}`, L[`action:${action}`]!, detail);
+      else pass(`action:${action}`, L[`action:${action}`]!, detail);
     } catch (e) {
       fail(`action:${action}`, L[`action:${action}`]!, e);
     }

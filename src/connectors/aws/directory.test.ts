@@ -265,3 +265,22 @@ describe('AWS IAM directory: write-back', () => {
     expect(e.params).toMatchObject({ action: 'iam:RemoveUserFromGroup', principal: sb.demo.aws.integrationUserArn, principalPath: `Users > ${sb.demo.aws.integrationUserName}` });
   });
 });
+
+describe('AWS IAM directory: lenient where IAM is (issue 10, finding 6)', () => {
+  it('policies without PolicyName / PolicyId are read, named from their ARN, by the sync and the doctor alike', async () => {
+    const want = await expectedWorld();
+    sb.faults.set(sb.demo.aws.accountId, 'aws.gaad_sparse');
+    try {
+      const { source } = connector('access_key');
+      const { items } = await readAll(source, 'authorization');
+      const managed = of(items, 'entitlement').filter((e) => e.entitlementType === 'policy');
+      expect(managed.length).toBeGreaterThan(3);
+      for (const e of managed) expect(e.displayName).toBe(want.policies.find((p) => p.arn === e.externalId)!.policyName);
+      expect(managed.every((e) => e.attributes['policyId'] === null)).toBe(true);
+      const checks = await source.checks();
+      expect(checks.find((c) => c.id === 'action:iam:GetAccountAuthorizationDetails')?.status).toBe('pass');
+    } finally {
+      sb.faults.clear();
+    }
+  });
+});

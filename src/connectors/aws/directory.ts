@@ -4,7 +4,7 @@ import { nameOfArn } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AwsCallError } from './errors.js';
 import { readCredentialReport, type CredentialReport } from './credential-report.js';
-import { getAccessKeyLastUsed, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, write, type GaadFilter, type GroupDetail, type PolicyDetail, type UserDetail } from './iam.js';
+import { GAAD_PHASE_FILTERS, getAccessKeyLastUsed, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, write, type GaadFilter, type GroupDetail, type PolicyDetail, type UserDetail } from './iam.js';
 import { isPrivilegedDocument, isPrivilegedPolicy } from './privileged.js';
 import type { AwsSession } from './session.js';
 
@@ -34,11 +34,7 @@ export const STREAMS: readonly DirectoryStream[] = [
   { name: 'access_keys', yields: ['credential'], incremental: false },
 ];
 
-const PHASE_FILTERS: Record<'groups' | 'policies' | 'users', readonly GaadFilter[]> = {
-  groups: ['Group'],
-  policies: ['LocalManagedPolicy', 'AWSManagedPolicy'],
-  users: ['User'],
-};
+const PHASE_FILTERS = GAAD_PHASE_FILTERS;
 const NEXT_PHASE = { groups: 'policies', policies: 'users', users: null } as const;
 /** Users per access_keys page: each costs one ListAccessKeys. */
 const KEY_PAGE_USERS = 25;

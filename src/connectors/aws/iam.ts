@@ -6,13 +6,24 @@ import { xmlBool, xmlInt, xmlList, xmlOptStr, xmlStr } from './xml.js';
  * The IAM actions the connector uses, with zod schemas of their results (botocore
  * iam/2010-05-08; providers.md §4.2). https://docs.aws.amazon.com/IAM/latest/APIReference/
  */
-const attachedPolicy = z.object({ PolicyName: xmlStr, PolicyArn: xmlStr });
+/**
+ * Lenient where IAM's model is: in botocore every member of AttachedPolicy, UserDetail,
+ * GroupDetail and ManagedPolicyDetail is optional, and implementations do leave some out.
+ * What identifies a record (its ARN) stays required; what can be derived from the ARN (a
+ * policy's name and path) is derived; the rest may be absent.
+ */
+const nameFromArn = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1) || arn;
+const pathFromArn = (arn: string): string => {
+  const m = /^arn:[^:]*:iam::[^:]*:[a-z-]+(\/.*\/)[^/]*$/.exec(arn);
+  return m?.[1] ?? '/';
+};
+const attachedPolicy = z.object({ PolicyName: xmlOptStr, PolicyArn: xmlStr }).transform((p) => ({ PolicyArn: p.PolicyArn, PolicyName: p.PolicyName ?? nameFromArn(p.PolicyArn) }));
 const inlinePolicy = z.object({ PolicyName: xmlStr, PolicyDocument: xmlStr });
 const tag = z.object({ Key: xmlStr, Value: xmlStr.optional() });
 const paging = { IsTruncated: xmlBool.default(false), Marker: xmlOptStr };
 
 export const userDetailSchema = z.object({
-  Path: xmlStr,
+  Path: xmlOptStr.transform((v) => v ?? '/'),
   UserName: xmlStr,
   UserId: xmlStr,
   Arn: xmlStr,
@@ -24,7 +35,7 @@ export const userDetailSchema = z.object({
   PermissionsBoundary: z.object({ PermissionsBoundaryArn: xmlOptStr }).optional(),
 });
 export const groupDetailSchema = z.object({
-  Path: xmlStr,
+  Path: xmlOptStr.transform((v) => v ?? '/'),
   GroupName: xmlStr,
   GroupId: xmlStr,
   Arn: xmlStr,
@@ -32,16 +43,18 @@ export const groupDetailSchema = z.object({
   GroupPolicyList: xmlList(inlinePolicy),
   AttachedManagedPolicies: xmlList(attachedPolicy),
 });
-export const policyDetailSchema = z.object({
-  PolicyName: xmlStr,
-  PolicyId: xmlStr,
-  Arn: xmlStr,
-  Path: xmlStr,
-  DefaultVersionId: xmlOptStr,
-  AttachmentCount: xmlInt.optional(),
-  Description: xmlOptStr,
-  PolicyVersionList: xmlList(z.object({ Document: xmlOptStr, VersionId: xmlStr, IsDefaultVersion: xmlBool })),
-});
+export const policyDetailSchema = z
+  .object({
+    PolicyName: xmlOptStr,
+    PolicyId: xmlOptStr,
+    Arn: xmlStr,
+    Path: xmlOptStr,
+    DefaultVersionId: xmlOptStr,
+    AttachmentCount: xmlInt.optional(),
+    Description: xmlOptStr,
+    PolicyVersionList: xmlList(z.object({ Document: xmlOptStr, VersionId: xmlStr, IsDefaultVersion: xmlBool.default(false) })),
+  })
+  .transform((p) => ({ ...p, PolicyName: p.PolicyName ?? nameFromArn(p.Arn), PolicyId: p.PolicyId ?? null, Path: p.Path ?? pathFromArn(p.Arn) }));
 export type UserDetail = z.infer<typeof userDetailSchema>;
 export type GroupDetail = z.infer<typeof groupDetailSchema>;
 export type PolicyDetail = z.infer<typeof policyDetailSchema>;
@@ -54,6 +67,13 @@ const gaadSchema = z.object({
 });
 
 export type GaadFilter = 'User' | 'Group' | 'LocalManagedPolicy' | 'AWSManagedPolicy' | 'Role';
+
+/** The filters of the sync's GetAccountAuthorizationDetails phases; the doctor asks with the same ones. */
+export const GAAD_PHASE_FILTERS: Readonly<Record<'groups' | 'policies' | 'users', readonly GaadFilter[]>> = {
+  groups: ['Group'],
+  policies: ['LocalManagedPolicy', 'AWSManagedPolicy'],
+  users: ['User'],
+};
 
 export async function getAccountAuthorizationDetails(s: AwsSession, filter: readonly GaadFilter[], maxItems: number, marker: string | undefined) {
   return s.call('iam', 'GetAccountAuthorizationDetails', { Filter: filter, MaxItems: maxItems, Marker: marker }, gaadSchema);

@@ -175,18 +175,36 @@ export function createSession(ctx: ConnectorContext, config: AwsConfig, endpoint
     }
     const statements = ((document as { Statement?: unknown }).Statement ?? []) as unknown[];
     const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-    const account = accountOfArn(auth.roleArn);
+    // The principal is trusted when named, through its own account's root (or the account id),
+    // or by a wildcard ({"AWS":"*"} or "Principal":"*" — the usual third-party form, where the
+    // sts:ExternalId condition is what keeps others out).
+    const own = accountOfArn(principal) ?? accountOfArn(auth.roleArn);
     const naming = (Array.isArray(statements) ? statements : [statements]).filter((s): s is Record<string, unknown> => {
       if (!s || typeof s !== 'object') return false;
       const st = s as Record<string, unknown>;
-      const aws = list((st['Principal'] as Record<string, unknown> | undefined)?.['AWS']);
-      return st['Effect'] === 'Allow' && list(st['Action']).some((x) => /^sts:(AssumeRole|\*)$|^\*$/i.test(x)) && aws.some((p) => p === principal || p === `arn:aws:iam::${account}:root` || p === account);
+      const aws = st['Principal'] === '*' ? ['*'] : list((st['Principal'] as Record<string, unknown> | undefined)?.['AWS']);
+      return st['Effect'] === 'Allow' && list(st['Action']).some((x) => /^sts:(AssumeRole|\*)$|^\*$/i.test(x)) && aws.some((p) => p === '*' || p === principal || p === `arn:aws:iam::${own}:root` || p === own);
     });
     if (naming.length === 0) return new AppError('aws.role_trust_denied', { ...common, detail: `The trust policy does not name ${principal}.` }, { cause: e });
-    const wanted = naming.flatMap((s) => list((s['Condition'] as Record<string, Record<string, unknown>> | undefined)?.['StringEquals']?.['sts:ExternalId']));
-    if (wanted.length > 0 && !wanted.includes(auth.externalId ?? '')) return new AppError('aws.external_id_mismatch', { roleArn: auth.roleArn, roleName, externalId: auth.externalId ?? '(none configured)' }, { cause: e });
+    // A statement with no external-id condition admits any external id; otherwise each names
+    // the ids it accepts (StringEquals exactly, StringLike with * and ? wildcards).
+    const given = auth.externalId ?? '';
+    const admits = naming.some((st) => {
+      const cond = (st['Condition'] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+      const equals = list(cond['StringEquals']?.['sts:ExternalId']);
+      const like = list(cond['StringLike']?.['sts:ExternalId']);
+      if (equals.length === 0 && like.length === 0) return true;
+      return equals.includes(given) || like.some((p) => globMatch(p, given));
+    });
+    if (!admits) return new AppError('aws.external_id_mismatch', { roleArn: auth.roleArn, roleName, externalId: auth.externalId ?? '(none configured)' }, { cause: e });
     return new AppError('aws.role_trust_denied', { ...common, detail: `The trust policy names ${principal}; check that it has a policy allowing sts:AssumeRole on the role.` }, { cause: e });
   }
 
   return session;
+}
+
+/** IAM's StringLike: * any run of characters, ? one character, everything else literal. */
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  return re.test(value);
 }

@@ -4,7 +4,7 @@ import { parseKeyJson, REQUIRED_SCOPES, ADMIN_DIRECTORY_USER, GMAIL_MODIFY } fro
 import type { GoogleDeps } from './deps.js';
 import { getUser } from './directory.js';
 import { listLabels } from './gmail.js';
-import { TOKEN_AUDIENCE, UnknownSubjectError } from './token.js';
+import { UnknownSubjectError } from './token.js';
 
 /**
  * The connection doctor: one finding per prerequisite of the Google connection, in the
@@ -64,7 +64,7 @@ export async function runChecks(deps: GoogleDeps): Promise<CheckResult[]> {
     }
     const nowS = Math.floor(deps.ctx.now().getTime() / 1000);
     try {
-      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: ADMIN_DIRECTORY_USER, aud: TOKEN_AUDIENCE, iat: nowS, exp: nowS + 3600 });
+      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: ADMIN_DIRECTORY_USER, aud: tokens.audience, iat: nowS, exp: nowS + 3600 });
       pass('api:iamcredentials', L.iamApi);
       pass('service_account', L.serviceAccount);
       pass('token_creator', L.tokenCreator);

@@ -3,7 +3,7 @@ import type { CheckResult } from '../sdk/index.js';
 import { DIRECTORY_READ_SCOPES, DIRECTORY_USER_READONLY, DIRECTORY_WRITE_SCOPES, parseKeyJson } from './config.js';
 import { getUser, type DirectoryApiDeps } from './directory-api.js';
 import { describeKeyAge, keyCertificate } from './key-age.js';
-import { TOKEN_AUDIENCE, UnknownSubjectError } from './token.js';
+import { UnknownSubjectError } from './token.js';
 
 /**
  * The doctor of a Google Workspace directory connection: one finding per prerequisite, in
@@ -103,7 +103,7 @@ export async function runDirectoryChecks(deps: DirectoryApiDeps): Promise<CheckR
     }
     const nowS = Math.floor(ctx.now().getTime() / 1000);
     try {
-      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: DIRECTORY_USER_READONLY, aud: TOKEN_AUDIENCE, iat: nowS, exp: nowS + 3600 });
+      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: DIRECTORY_USER_READONLY, aud: tokens.audience, iat: nowS, exp: nowS + 3600 });
       pass('api:iamcredentials', L.iamApi);
       pass('service_account', L.serviceAccount);
       pass('token_creator', L.tokenCreator);

@@ -15,7 +15,7 @@ import { apiDisabledError, badResponse, parseGoogleError, PROVIDER } from './err
  * https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/signJwt
  */
 
-/** The real audience, always: Google checks it, and the sandbox accepts it. */
+/** Google's token endpoint, the audience of every assertion sent to Google itself. */
 export const TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -44,6 +44,12 @@ export interface TokenSource {
   /** Impersonation: sign a JWT as the customer's service account (proves role + account). */
   signAsServiceAccount(claims: Record<string, unknown>): Promise<string>;
   readonly serviceAccountEmail: string;
+  /**
+   * The audience of the assertions: the token endpoint actually called. An assertion made for
+   * an overridden endpoint is not one Google's own endpoint would accept, so whoever runs that
+   * endpoint cannot replay it at Google.
+   */
+  readonly audience: string;
 }
 
 interface Cached {
@@ -58,6 +64,7 @@ export interface TokenSourceOptions {
 
 export function createTokenSource(ctx: ConnectorContext, config: GoogleConnectorConfig, endpoints: GoogleEndpoints, opts: TokenSourceOptions = {}): TokenSource {
   const auth = config.auth;
+  const audience = `${endpoints.oauth}/token`;
   const requiredScopes = opts.requiredScopes ?? REQUIRED_SCOPES;
   const cache = new Map<string, Cached>();
   const inFlight = new Map<string, Promise<string>>();
@@ -95,7 +102,7 @@ export function createTokenSource(ctx: ConnectorContext, config: GoogleConnector
 
   function claims(iss: string, sub: string | null, scopes: readonly string[]): Record<string, unknown> {
     const iat = Math.floor(ctx.now().getTime() / 1000);
-    return { iss, ...(sub ? { sub } : {}), scope: scopes.join(' '), aud: TOKEN_AUDIENCE, iat, exp: iat + 3600 };
+    return { iss, ...(sub ? { sub } : {}), scope: scopes.join(' '), aud: audience, iat, exp: iat + 3600 };
   }
 
   async function signLocally(key: ServiceAccountKey, c: Record<string, unknown>): Promise<string> {
@@ -232,6 +239,7 @@ export function createTokenSource(ctx: ConnectorContext, config: GoogleConnector
 
   return {
     serviceAccountEmail,
+    audience,
     forUser(email, scopes) {
       const sub = email.toLowerCase();
       return cached(`${sub}|${[...scopes].sort().join(' ')}`, async () => {

@@ -40,8 +40,9 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
   let skewMs: number | null = null;
   let pfx: OpenedPfx | null = null;
   const url = tokenUrl(config);
-  // The assertion's audience is the real token endpoint URL, also when a sandbox stands in.
-  const audience = `${DEFAULT_LOGIN}/${config.tenantId}/oauth2/v2.0/token`;
+  // The assertion's audience is the token endpoint actually called: one made for an overridden
+  // endpoint cannot be replayed at Entra ID by whoever runs that endpoint.
+  const audience = url;
 
   async function credentialParams(): Promise<Record<string, string>> {
     if (config.auth.type === 'client_secret') return { client_secret: config.auth.clientSecret };

@@ -130,7 +130,16 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
       // Every page is checked as it is read, before anything of it is written (sdk/paging.ts).
       const tracker = new PassTracker(provider, stream.name, limits, cp.page);
       let used = cursor;
-      const reader = readAhead((c) => source.read(stream.name, c, parent ?? undefined), cursor, READ_AHEAD);
+      // Each read first checks the run is still live: once the connection is deleted, no new
+      // call goes to its provider (one that was already under way finishes, unused).
+      const reader = readAhead(
+        async (c) => {
+          if (!(await runStillLive(rt.store.db, w, run.id, false))) throw new RunGone();
+          return source.read(stream.name, c, parent ?? undefined);
+        },
+        cursor,
+        READ_AHEAD,
+      );
       try {
         for (;;) {
           if (opts.signal?.aborted) return { runId: run.id, status: 'interrupted' };
@@ -138,6 +147,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
           try {
             batch = await reader.take();
           } catch (e) {
+            if (e instanceof RunGone) return { runId: run.id, status: 'interrupted' };
             if (!full && cp.page === 0 && e instanceof AppError && e.code === 'directory.delta_expired') {
               // The change feed expired: this stream is read in full in this run instead.
               cp.full.push(stream.name);
@@ -164,7 +174,11 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
           });
           let after: 'next_parent' | null = null;
           freshRecords += batch.reduce((a, p) => a + p.items.length, 0);
-          await rt.store.db.transaction().execute(async (trx) => {
+          const written = await rt.store.db.transaction().execute(async (trx) => {
+            // The connection may have been deleted while this batch was read: its run is gone
+            // then, and nothing of the batch may be written. On PostgreSQL the row lock makes
+            // the deletion and this page wait for each other instead of interleaving.
+            if (!(await runStillLive(trx, w, run.id, rt.store.dialect === 'postgres'))) return false;
             if (cp.fresh && w.raw && freshRecords > BULK_LOAD_RECORDS) dropMemberIndex(w.raw);
             // The pages of a batch and the checkpoint past the last of them commit together: a
             // crash resumes after a page whose rows are all written, never inside one.
@@ -197,7 +211,10 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
               await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', 'in', keptKeys).execute();
             }
             await saveCheckpoint(trx, w, run.id, rt.now(), cp, total, objects, kept, prepared.length);
+            return true;
           });
+          // Deleted (its jobs cancelled): stop here, without another call to the provider.
+          if (!written) return { runId: run.id, status: 'interrupted' };
           for (const p of prepared) if (!p.unchanged && p.fingerprint) fingerprints.set(p.pageKey, p.fingerprint);
           if (after === 'next_parent') {
             const next = await nextParent(rt, w, gen, cp.parent, source.streams);
@@ -238,6 +255,17 @@ function providerLabel(kind: string): string {
 function pageLabelOf(stream: string, parent: string | null, pageKey: string): string {
   const n = Number(pageKey.slice(pageKey.lastIndexOf('#') + 1));
   return `${stream} page ${n + 1}${parent === null ? '' : ` of group ${parent}`}`;
+}
+
+/** Thrown by a read when the run disappeared (its connection was deleted). */
+class RunGone extends Error {}
+
+/** The run still exists (its connection was not deleted); `lock` takes its row lock (PostgreSQL, inside the page's transaction). */
+async function runStillLive(trx: Trx, w: Where, runId: string, lock: boolean): Promise<boolean> {
+  let q = trx.selectFrom('dir_runs').select('status').where('tenant_id', '=', w.tenantId).where('id', '=', runId);
+  if (lock) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  return r !== undefined && r.status !== 'cancelled';
 }
 
 function chooseMode(requested: SyncMode, streams: readonly DirectoryStream[], state: DirStateRow): 'full' | 'delta' {

@@ -45,7 +45,9 @@ export const awsErrors = {
   'aws.external_id_mismatch': {
     title: 'External ID does not match the role',
     cause: 'The trust policy of {roleArn} requires another sts:ExternalId than the one configured on this connection ({externalId}).',
-    resolution: `Either set the external ID of the connection to the value in the role's trust policy (IAM > Roles > {roleName} > Trust relationships, the "sts:ExternalId" condition) via the ${AWS_EDIT}, or edit that condition to "sts:ExternalId": "{externalId}". Then use Test connection.`,
+    // The trust policy's external id is the one the role's owner chose to tell confused deputies
+    // apart: the fix is to enter it here, never to copy the connection's (wrong) value into it.
+    resolution: `Enter the external ID the role's trust policy expects (IAM > Roles > {roleName} > Trust relationships, the value of the "sts:ExternalId" condition; ask the role's owner if you cannot see it) via the ${AWS_EDIT}. Then use Test connection.`,
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
   },
   'aws.clock_skew': {

@@ -38,6 +38,12 @@ export const platformErrors = {
     resolution: 'Reload the Connections page; the connection may have been deleted.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
+  'connection.deleted': {
+    title: 'Connection deleted',
+    cause: 'The connection "{name}" was deleted by {actor} while this work was queued or running, so it was cancelled and its provider is no longer called.',
+    resolution: 'Nothing to do. To read this directory again, add the connection again under Connections.',
+    scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
+  },
   'connection.not_active': {
     title: 'Connection not active',
     cause: 'The connection {name} has status {status}: it has not passed Test connection.',
@@ -62,6 +68,24 @@ export const platformErrors = {
     cause: 'The request was rejected: {detail}.',
     resolution: 'Correct the highlighted fields and try again.',
     scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
+  },
+  'connection.secret_required': {
+    title: 'Enter the secret again',
+    cause: 'The change to {field} decides where the connection\'s {secret} is sent. A stored secret stays bound to the destination it was entered for, so it is not sent to the new one unless it is entered again.',
+    resolution: 'Edit the connection again with the new {field} and enter the {secret} in the same change (three-dot menu > Edit > credential), or leave {field} as it was.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
+  },
+  'request.too_large': {
+    title: 'Request too large',
+    cause: 'The request body is {size} bytes; Syncwarden accepts at most {limit} bytes in one request.',
+    resolution: 'Send less in one request: split a list into several calls (for example at most 10,000 ids at a time), or upload a smaller file.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 413,
+  },
+  'request.uri_too_long': {
+    title: 'Address too long',
+    cause: 'A part of the request address is longer than Syncwarden accepts ({detail}).',
+    resolution: 'Check the id in the address: Syncwarden\'s ids are at most 100 characters. Copy the id again from the list it appears in.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 414,
   },
   'request.not_found': {
     title: 'Not found',

@@ -11,6 +11,9 @@ export const awsFaultNames = [
   'aws.trust_broken', // the role's trust policy no longer names the caller: AccessDenied on sts:AssumeRole
   'aws.external_id_mismatch', // the role's trust policy expects another sts:ExternalId: AccessDenied on sts:AssumeRole
   'aws.repeat_marker', // GetAccountAuthorizationDetails / ListUsers never advance: IsTruncated true, and the Marker of the page just read (a first page: a Marker back to its own start)
+  'aws.caller_elsewhere', // the integration user lives in another account (cross-account assume-role): ListAccessKeys / GetAccessKeyLastUsed on it answer NoSuchEntity 404 here
+  'aws.trust_wildcard', // the role trusts {"AWS":"*"} with an sts:ExternalId condition (the usual third-party form) instead of naming the user
+  'aws.gaad_sparse', // GetAccountAuthorizationDetails leaves PolicyName and PolicyId out of Policies (optional in IAM's model; the name is in the ARN)
   'aws.throttle', // params: { everyNth? } Throttling 400 "Rate exceeded"
   'aws.clock_skew', // params: { seconds } the server clock runs this far ahead (negative: behind)
   'aws.bad_response', // params: { kind: 'truncated' | 'wrong_root' | 'huge' | 'not_xml', everyNth? } a broken 200 answer

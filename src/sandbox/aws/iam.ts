@@ -107,7 +107,13 @@ function accountAuthorizationDetails(call: Call): XmlNode {
         const p = policies[i]!;
         // Customer policies always; AWS-managed ones only while something uses them.
         if (p.awsManaged ? !wantAws || w.attachmentCount(p.arn) === 0 : !wantLocal) return undefined;
-        return { list: 'p', node: policyDetailXml(w, p) };
+        const node = policyDetailXml(w, p) as Record<string, unknown>;
+        // An IAM implementation that leaves out what the SDKs do not require (the name is in the ARN).
+        if (call.sim.fault('aws.gaad_sparse')) {
+          delete node['PolicyName'];
+          delete node['PolicyId'];
+        }
+        return { list: 'p', node: node as XmlNode };
       },
     });
   }
@@ -215,6 +221,7 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
     resource: userResource,
     handler: (c) => {
       const u = userOrCaller(c);
+      if (c.sim.fault('aws.caller_elsewhere') && u.userName === c.world.base.integration.userName) throw noSuchEntity(`The user with name ${u.userName} cannot be found.`);
       const keys = c.world.keysOf(u.userName).map((k) => ({ UserName: k.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: isoSeconds(k.createDateMs) }));
       return paged('AccessKeyMetadata', pageOfArray(keys, c.params, `keys:${u.userName.toLowerCase()}`));
     },
@@ -228,7 +235,8 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
     handler: (c) => {
       const id = c.params.required('AccessKeyId');
       const k = c.world.findKey(id);
-      if (!k) throw noSuchEntity(`The Access Key with id ${id} cannot be found`);
+      const elsewhere = c.sim.fault('aws.caller_elsewhere') && k?.userName === c.world.base.integration.userName;
+      if (!k || elsewhere) throw noSuchEntity(`The Access Key with id ${id} cannot be found`);
       // Never used (tracking began 2015-04-22): ServiceName and Region are N/A and there is no date.
       const last = k.lastUsed ? { LastUsedDate: isoSeconds(k.lastUsed.dateMs), ServiceName: k.lastUsed.service, Region: k.lastUsed.region } : { ServiceName: 'N/A', Region: 'N/A' };
       return { UserName: k.userName, AccessKeyLastUsed: last };

@@ -42,7 +42,8 @@ function assumeRole(call: Call) {
   for (const s of parsePolicy(role.trustDocument).Statement) {
     if (s.Effect !== 'Allow' || !asList(s.Action).some((a) => wildcardMatch(a, 'sts:AssumeRole', true))) continue;
     const aws = asList((s.Principal as { AWS?: unknown } | undefined)?.AWS);
-    const named = aws.some((x) => principals.includes(x));
+    // {"AWS":"*"} (or "Principal":"*") trusts any AWS principal; the condition then decides.
+    const named = aws.some((x) => x === '*' || principals.includes(x)) || s.Principal === '*';
     const viaRoot = aws.includes(root) || aws.includes(call.world.accountId);
     if (!named && !(viaRoot && call.sim.decide(caller, 'sts:AssumeRole', roleArn) === 'allowed')) continue;
     const wanted = s.Condition?.['StringEquals']?.['sts:ExternalId'];

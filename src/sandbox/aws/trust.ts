@@ -10,10 +10,12 @@ import type { AwsSim } from './sim.js';
 export function effectiveRole(sim: AwsSim, role: RoleRec): RoleRec {
   const broken = sim.fault('aws.trust_broken');
   const mismatch = sim.fault('aws.external_id_mismatch');
-  if (!broken && !mismatch) return role;
+  const wildcard = sim.fault('aws.trust_wildcard');
+  if (!broken && !mismatch && !wildcard) return role;
   const d = JSON.parse(role.trustDocument) as { Version: string; Statement: Record<string, unknown>[] };
   for (const s of d.Statement) {
     if (broken && s['Principal'] && typeof s['Principal'] === 'object') s['Principal'] = { AWS: `arn:aws:iam::${sim.world.accountId}:user/service-accounts/former-integration` };
+    else if (wildcard && s['Principal'] && typeof s['Principal'] === 'object') s['Principal'] = { AWS: '*' };
     const cond = s['Condition'] as Record<string, Record<string, string>> | undefined;
     if (mismatch && cond?.['StringEquals']?.['sts:ExternalId']) cond['StringEquals']['sts:ExternalId'] = `${cond['StringEquals']['sts:ExternalId']}-rotated`;
   }

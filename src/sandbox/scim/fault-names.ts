@@ -16,4 +16,5 @@ export const scimFaultNames = [
   'scim.endless_paging', // params: { total?: number (default 1e12), newIds?: boolean } totalResults as given; the same page forever, or new ids on every page
   'scim.duplicate_ids', // the last resource of every list page repeats the first one's id
   'scim.huge_response', // params: { mb?: number (default 200) } list answers stream a body of that size, generated lazily
+  'scim.echo_authorization', // a careless gateway: 500 whose SCIM detail echoes the Authorization header and the bare token
 ] as const;

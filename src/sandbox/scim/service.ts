@@ -62,6 +62,11 @@ export function createScimListener(sim: ScimSim): RequestListener {
     const route = `${method} ${rest.replace(/^\/(Users|Groups|ResourceTypes|Schemas)\/(?!\.search$).+$/i, (_, c: string) => `/${c}/{id}`)}`;
     tenant.stats.byRoute[route] = (tenant.stats.byRoute[route] ?? 0) + 1;
 
+    if (fires('scim.echo_authorization')) {
+      // Seen in the wild: proxies and debug builds that quote the request back in the error.
+      const auth = String(req.headers.authorization ?? '');
+      throw new ScimError(500, undefined, `token ${auth.replace(/^bearer\s+/i, '')} refused upstream; request headers: Authorization: ${auth}`);
+    }
     if (fires('scim.unavailable')) throw new ScimError(503, undefined, 'The service is temporarily unavailable. Try again later.');
     const wait = takeToken(tenant, now);
     if (wait > 0) {
