@@ -6,7 +6,7 @@ import { fromJson } from '../store/json.js';
 import { nowIso } from '../model/ids.js';
 import type { PolicyView } from './policies.js';
 import type { Ledger } from './ledger.js';
-import { categoryLabelName, messageLabelIds } from './labels.js';
+import { categoryLabelName, messageLabelIds, safeLabelSegment } from './labels.js';
 
 /** Everything one run of one user's mailbox sync works with. */
 export interface UserSync {
@@ -61,7 +61,7 @@ export function categoryLabels(rt: Runtime, tenantId: string, user: SyncUserRow,
     if (hit) return Promise.resolve(hit);
     let p = inFlight.get(name);
     if (!p) {
-      p = dest.ensureLabel(user.destination_email, categoryLabelName(name)).then((l) => {
+      p = dest.ensureLabel(user.destination_email, categoryLabelName(name), { safeSegment: safeLabelSegment }).then((l) => {
         known.set(name, l.id);
         dirty = true;
         return l.id;

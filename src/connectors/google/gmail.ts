@@ -73,8 +73,14 @@ export async function listLabels(deps: GoogleDeps, email: string): Promise<Gmail
   });
 }
 
-/** labels.create; 'conflict' when Gmail says the name exists or conflicts (409). */
-export async function createLabel(deps: GoogleDeps, email: string, name: string): Promise<GmailLabel | 'conflict'> {
+/**
+ * labels.create; 'conflict' when Gmail says the name exists or conflicts (409), 'invalid'
+ * when it refuses the name itself (400 "Invalid label name"): a reserved name — a system
+ * label, one of Gmail's own names (Drafts, Trash, Muted, archive…) or a localized form of one
+ * ("Enviado", "Da leggere"…). Gmail does not publish that list, so the caller renames on this
+ * answer rather than trusting a list of its own (shared/reference/providers.md §3.7).
+ */
+export async function createLabel(deps: GoogleDeps, email: string, name: string): Promise<GmailLabel | 'conflict' | 'invalid'> {
   const res = await call(deps, email, UNITS.labelsCreate, {
     method: 'POST',
     url: `${users(deps, email)}/labels`,
@@ -89,6 +95,7 @@ export async function createLabel(deps: GoogleDeps, email: string, name: string)
   if (res.status === 409) return 'conflict';
   const shared = gmailError(deps, email, res);
   if (shared) throw shared;
+  if (res.status === 400 && /invalid label name/i.test(parseGoogleError(res)?.message ?? '')) return 'invalid';
   if (res.status === 400) throw new AppError('item.rejected', { detail: `Gmail refused the label "${name}": ${describe(parseGoogleError(res), res)}` });
   throw badResponse(`labels.create answered ${describe(parseGoogleError(res), res)}`);
 }
@@ -148,6 +155,50 @@ async function listIds(deps: GoogleDeps, email: string, q: URLSearchParams): Pro
     return m.id;
   });
   return { ids, next: typeof b.nextPageToken === 'string' ? b.nextPageToken : null };
+}
+
+/**
+ * The RFC 822 Message-ID a Gmail message carries (messages.get, metadata format, one header),
+ * or null when the message is gone or has none. Unlike a search, exact the moment the message
+ * exists. https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/get
+ */
+export async function messageIdHeaderOf(deps: GoogleDeps, email: string, id: string): Promise<string | null> {
+  const q = new URLSearchParams({ format: 'metadata', metadataHeaders: 'Message-ID' });
+  const res = await call(deps, email, UNITS.get, { method: 'GET', url: `${users(deps, email)}/messages/${encodeURIComponent(id)}?${q.toString()}` });
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`messages.get answered ${describe(parseGoogleError(res), res)}`);
+  const b = res.json() as { payload?: { headers?: unknown } } | undefined;
+  const headers = b?.payload?.headers;
+  if (headers !== undefined && !Array.isArray(headers)) throw badResponse('messages.get answered headers that are not a list');
+  for (const h of (headers as Array<{ name?: unknown; value?: unknown }> | undefined) ?? []) {
+    if (typeof h?.name === 'string' && h.name.toLowerCase() === 'message-id' && typeof h.value === 'string') {
+      const m = /<[^<>\s]+>/.exec(h.value);
+      return m ? m[0] : `<${h.value.trim().replace(/^<|>$/g, '')}>`;
+    }
+  }
+  return null;
+}
+
+/** The draft whose message is `messageId` (drafts.list, every page), or null. */
+export async function draftOfMessage(deps: GoogleDeps, email: string, messageId: string): Promise<string | null> {
+  let token: string | null = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const q = new URLSearchParams({ maxResults: '500' });
+    if (token) q.set('pageToken', token);
+    const res = await call(deps, email, UNITS.list, { method: 'GET', url: `${users(deps, email)}/drafts?${q.toString()}` });
+    if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`drafts.list answered ${describe(parseGoogleError(res), res)}`);
+    const b = res.json() as { drafts?: Array<{ id?: unknown; message?: { id?: unknown } }>; nextPageToken?: unknown } | undefined;
+    if (!b || typeof b !== 'object' || (b.drafts !== undefined && !Array.isArray(b.drafts))) throw badResponse('drafts.list answered a body without a drafts list');
+    const hit = (b.drafts ?? []).find((d) => d?.message?.id === messageId);
+    if (hit) {
+      if (typeof hit.id !== 'string') throw badResponse('drafts.list answered a draft without an id');
+      return hit.id;
+    }
+    const next = typeof b.nextPageToken === 'string' ? b.nextPageToken : null;
+    if (next === null || next === token) return null;
+    token = next;
+  }
+  return null;
 }
 
 /** One page of the ids of messages with this label (500 per page, Gmail's maximum). */
