@@ -6,6 +6,7 @@ import { fromJson } from '../store/json.js';
 import { nowIso } from '../model/ids.js';
 import type { PolicyView } from './policies.js';
 import type { Ledger } from './ledger.js';
+import type { InDoubtFinder } from './in-doubt.js';
 import { categoryLabelName, messageLabelIds, safeLabelSegment } from './labels.js';
 
 /** Everything one run of one user's mailbox sync works with. */
@@ -28,6 +29,8 @@ export interface UserSync {
   /** Folders being synced, by source folder id. */
   readonly folders: Map<string, FolderState>;
   readonly categories: CategoryLabels;
+  /** Marks taken before writes, and the search for items left in doubt (in-doubt.ts). */
+  readonly inDoubt: InDoubtFinder;
   /** True once the run should stop starting work (lease lost, stopping, or its time slice used up). */
   stop(): boolean;
 }
