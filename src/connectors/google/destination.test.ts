@@ -81,6 +81,8 @@ describe.each(['impersonation', 'service_account_key'] as const)('Google destina
     expect(await d.findByMessageId(email, `<${msgId}>`)).toBeNull();
     expect(await d.messageIdOf(email, id)).toBe(`<${msgId}>`);
     expect(await d.messageIdOf(email, 'ffffffffffffffff')).toBeNull();
+    // Gmail refuses SENT/DRAFT changes and an empty modify (400): the connector never sends them.
+    expect(await d.modifyLabels(email, id, ['SENT'], ['DRAFT'])).toBe(true);
     offsetMs += 5_001; // the sandbox's default index lag
     expect(await d.findByMessageId(email, `<${msgId}>`)).toBe(id);
     expect(await d.findByMessageId(email, msgId)).toBe(id);

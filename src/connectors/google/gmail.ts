@@ -13,6 +13,9 @@ import type { GoogleDeps } from './deps.js';
 export const MAX_IMPORT_BYTES = 52_428_800; // messages.import maxSize (discovery: 50 MB)
 export const MAX_DRAFT_BYTES = 36_700_160; // drafts.create maxSize (discovery: 35 MB)
 
+/** System labels messages.modify refuses to add or remove (400). */
+const UNMODIFIABLE_LABELS: ReadonlySet<string> = new Set(['SENT', 'DRAFT']);
+
 export const UNITS = { labelsList: 1, labelsCreate: 5, import: 25, list: 5, get: 5, modify: 5, trash: 5, untrash: 5, draftsCreate: 10, draftsUpdate: 15, draftsDelete: 10 } as const;
 
 export interface GmailLabel {
@@ -214,7 +217,12 @@ export async function listIdsByLabel(deps: GoogleDeps, email: string, labelId: s
  * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/modify
  * False when the message no longer exists (the user deleted it in Gmail).
  */
-export async function modifyMessage(deps: GoogleDeps, email: string, id: string, add: readonly string[], remove: readonly string[]): Promise<boolean> {
+export async function modifyMessage(deps: GoogleDeps, email: string, id: string, addAll: readonly string[], removeAll: readonly string[]): Promise<boolean> {
+  // Gmail answers 400 to SENT or DRAFT in either list and to a modify with nothing in it:
+  // leave those out here too, whatever a caller passes, and send nothing when nothing is left.
+  const add = addAll.filter((l) => !UNMODIFIABLE_LABELS.has(l));
+  const remove = removeAll.filter((l) => !UNMODIFIABLE_LABELS.has(l));
+  if (add.length === 0 && remove.length === 0) return true;
   const res = await call(deps, email, UNITS.modify, {
     method: 'POST',
     url: `${users(deps, email)}/messages/${encodeURIComponent(id)}/modify`,
