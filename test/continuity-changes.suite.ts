@@ -85,7 +85,7 @@ export function continuityChangesSuite(dialect: Dialect): void {
       expect((await byMid(a, toFlag!.internetMessageId!))[0]!.labelNames).toEqual(expect.arrayContaining(['STARRED', 'Outlook categories/Red category']));
       const moved = await byMid(a, toMove!.internetMessageId!);
       expect(moved).toHaveLength(1);
-      expect(moved[0]!.labelNames).toContain('Archive');
+      expect(moved[0]!.labelNames).toContain('Archive (Outlook)');
       expect(moved[0]!.labelNames).not.toContain('INBOX');
       const deleted = await byMid(a, toDelete!.internetMessageId!);
       expect(deleted).toHaveLength(1);

@@ -127,14 +127,21 @@ export async function runCrashTrials(world: BenchWorld, opts: CrashOptions): Pro
     await expireLeases(world.running.rt.store.db);
     log(`trial ${t + 1}/${opts.trials}: killed after ${killAfter} ms`);
   }
-  // A clean run finishes everything that is left.
-  await enqueue(db, DEFAULT_TENANT, cycleJob(opts.policyId), Date.now());
+  await runClean(world, opts.policyId);
+  return { trials: opts.trials, changes, killedMidWork, ...(await compare(world, opts, deleted)) };
+}
+
+/** A clean run of a real worker process that finishes everything that is left for the policy. */
+export async function runClean(world: BenchWorld, policyId: string): Promise<void> {
+  assertFreshBuild();
+  const db = world.running.rt.store.db;
+  await enqueue(db, DEFAULT_TENANT, cycleJob(policyId), Date.now());
   const w = startWorker(world);
   await w.ready;
   const deadline = Date.now() + 300_000;
   for (;;) {
     const live = await db.selectFrom('jobs').select(['status', 'run_at']).where('status', 'in', ['queued', 'running']).execute();
-    const users = await db.selectFrom('sync_users').select(['status']).where('policy_id', '=', opts.policyId).execute();
+    const users = await db.selectFrom('sync_users').select(['status']).where('policy_id', '=', policyId).execute();
     const due = live.filter((j) => j.status === 'running' || j.run_at <= new Date(Date.now() + 1000).toISOString());
     if (due.length === 0 && users.every((u) => u.status === 'synced')) break;
     if (Date.now() > deadline) throw new Error(`the clean run did not finish: ${JSON.stringify(users)}`);
@@ -142,7 +149,6 @@ export async function runCrashTrials(world: BenchWorld, opts: CrashOptions): Pro
   }
   w.child.kill('SIGTERM');
   await w.exited;
-  return { trials: opts.trials, changes, killedMidWork, ...(await compare(world, opts, deleted)) };
 }
 
 /** Destination against source, by Message-ID, for every user of the policy. */

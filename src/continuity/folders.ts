@@ -2,7 +2,7 @@ import type { MailFolder, WellKnownFolder } from '../connectors/sdk/index.js';
 import { foldersOfUser, insertFolder, updateFolder, updateSyncUser, type SyncFolderRow } from '../store/sync-repo.js';
 import { newId, nowIso } from '../model/ids.js';
 import { fromJson, toJson } from '../store/json.js';
-import { planFolderLabels, uniqueLabelName } from './labels.js';
+import { planFolderLabels, safeLabelSegment, uniqueLabelName } from './labels.js';
 import { isIgnoredFolder, type FolderState, type UserSync } from './user-sync.js';
 
 /**
@@ -51,7 +51,13 @@ async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, ta
   let labelName: string | null = null;
   if (!ignored && plan.userLabel) {
     labelName = uniqueLabelName(plan.userLabel, taken);
-    labelIds.push((await s.dest.ensureLabel(s.email, labelName)).id);
+    const label = await s.dest.ensureLabel(s.email, labelName, { safeSegment: safeLabelSegment });
+    // Gmail may have refused a segment as reserved (a localized system name): keep the name used.
+    if (label.name.toLowerCase() !== labelName.toLowerCase()) {
+      labelName = label.name;
+      taken.add(labelName.toLowerCase());
+    }
+    labelIds.push(label.id);
   }
   let windowTotal: number | null = null;
   if (!ignored) {

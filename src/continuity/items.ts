@@ -76,13 +76,15 @@ async function importItem(s: UserSync, folder: FolderState, ref: MessageRef, row
     const { raw, messageId: mid } = await download(s, ref);
     messageId = mid;
     const folderId = folder.row.source_folder_id;
+    // Read before the write: whatever the write adds comes after this mark in the change log.
+    const mark = await s.inDoubt.mark();
     if (ref.isDraft) {
-      await recordPending(s.ledger, ref, folderId, mid, []);
+      await recordPending(s.ledger, ref, folderId, mid, [], mark);
       const d = await s.dest.createDraft(s.email, raw);
       return { kind: 'imported', ref, folderId, destinationId: d.messageId, draftId: d.draftId, labels: [], state: stateOf(ref, hashOf(raw)), bytes: raw.byteLength };
     }
     const labels = await desiredLabels(s, folder, ref);
-    await recordPending(s.ledger, ref, folderId, mid, labels);
+    await recordPending(s.ledger, ref, folderId, mid, labels, mark);
     const imported = await s.dest.importMessage(s.email, raw, { labelIds: labels });
     if (replacingDraft) await s.dest.deleteDraft(s.email, replacingDraft);
     return { kind: 'imported', ref, folderId, destinationId: imported.id, draftId: null, labels, state: stateOf(ref), bytes: raw.byteLength, ...(replacingDraft ? { replaces: true } : {}) };
@@ -93,21 +95,28 @@ async function importItem(s: UserSync, folder: FolderState, ref: MessageRef, row
 
 /**
  * An item left `pending` by a crash: the destination write may have happened. Look for its
- * Message-ID first (a destination message another ledger row already accounts for is not
- * ours: two source items can share a Message-ID); found means settled without writing again.
+ * Message-ID among the messages added since the row's change mark — exact at once, where a
+ * search may not see a just-written message for minutes — and by search (in-doubt.ts). A
+ * destination message another ledger row already accounts for is not ours (two source items
+ * can share a Message-ID); found means settled without writing again.
  */
 async function resolveInDoubt(s: UserSync, folder: FolderState, ref: MessageRef, row: ItemRow): Promise<ItemOutcome> {
   const messageId = row.internet_message_id;
   if (!messageId) return importItem(s, folder, ref, row);
   try {
     const folderId = folder.row.source_folder_id;
+    const candidates = await s.inDoubt.locate(messageId, row.change_mark);
     if (ref.isDraft) {
       const d = await s.dest.findDraft(s.email, messageId);
       if (d) return { kind: 'imported', ref, folderId, destinationId: d.messageId, draftId: d.draftId, labels: [], state: stateOf(ref), bytes: ref.size ?? 0 };
+      for (const id of candidates) {
+        const draftId = await s.dest.draftOfMessage(s.email, id);
+        if (draftId) return { kind: 'imported', ref, folderId, destinationId: id, draftId, labels: [], state: stateOf(ref), bytes: ref.size ?? 0 };
+      }
       return importItem(s, folder, ref, row);
     }
     let found: string | null = null;
-    for (const id of await s.dest.findAllByMessageId(s.email, messageId)) {
+    for (const id of candidates) {
       if (!(await destinationClaimed(s.rt.store.db, s.tenantId, s.user.id, id))) {
         found = id;
         break;

@@ -15,8 +15,12 @@ describe('folder to label mapping', () => {
       systemLabelIds: [],
       userLabel: 'Inbox (Outlook)/Projects/Apollo',
     });
-    expect(planFolderLabels({ path: ['Archive', '2025'], wellKnownName: null, parentFolderId: 'a' }).userLabel).toBe('Archive/2025');
+    expect(planFolderLabels({ path: ['Archive', '2025'], wellKnownName: null, parentFolderId: 'a' }).userLabel).toBe('Archive (Outlook)/2025');
     expect(planFolderLabels({ path: ['Starred'], wellKnownName: null, parentFolderId: null }).userLabel).toBe('Starred (Outlook)');
+    // Gmail's own names and localized system names are refused too (400 "Invalid label name").
+    for (const name of ['Muted', 'Drafts', 'Trash', 'Enviado', 'Da leggere', 'Papierkorb']) {
+      expect(planFolderLabels({ path: [name], wellKnownName: null, parentFolderId: null }).userLabel).toBe(`${name} (Outlook)`);
+    }
   });
 
   it('cleans characters Gmail rejects, including a slash inside a folder name, and keeps names within 225 characters', () => {

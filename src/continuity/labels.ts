@@ -7,9 +7,12 @@ import type { MailFolder, MessageRef } from '../connectors/sdk/index.js';
  *   Drafts are not a label: an Outlook draft becomes a Gmail draft.
  * - Every other folder becomes a user label named by its path ('Projects/Apollo'); nesting
  *   uses '/', which Gmail shows as nested labels.
- * - A path segment that Gmail reserves (e.g. 'Inbox' as the parent of 'Inbox/Projects') gets
- *   ' (Outlook)' appended: Gmail refuses user labels with system names (409 "Label name
- *   exists or conflicts"). Characters Gmail rejects become '-', and a '/' inside a folder
+ * - A path segment that Gmail reserves gets ' (Outlook)' appended: Gmail refuses user labels
+ *   named like a system label, one of its own names (Drafts, Trash, Muted, archive…) or a
+ *   localized form of one ("Enviado", "Da leggere"…) with 400 "Invalid label name". The list
+ *   below spares a round trip for the common ones; Gmail's own list is longer and
+ *   unpublished, so a segment it refuses anyway is renamed the same way when it answers
+ *   (`safeLabelSegment`, passed to the destination's ensureLabel). Characters Gmail rejects become '-', and a '/' inside a folder
  *   name too (it would nest). Two folders that end up with the same label name (Gmail
  *   compares case-insensitively) are told apart with ' (2)', ' (3)', …
  * - Unread → UNREAD, flagged → STARRED, high importance → IMPORTANT, and each Outlook
@@ -22,8 +25,31 @@ const SYSTEM_FOR_WELL_KNOWN: Readonly<Record<string, string>> = {
   junkemail: 'SPAM',
 };
 
-/** Names Gmail reserves for system labels, compared case-insensitively. */
-const RESERVED = new Set(['inbox', 'spam', 'trash', 'unread', 'starred', 'important', 'sent', 'sent mail', 'draft', 'drafts', 'chat', 'chats', 'snoozed', 'scheduled', 'all mail', 'outbox', 'category_forums', 'category_updates', 'category_personal', 'category_promotions', 'category_social']);
+/**
+ * Names Gmail refuses for user labels, compared case-insensitively: system labels, Gmail's own
+ * names and their localized forms in common interface languages
+ * (shared/reference/providers.md §3.7).
+ */
+const RESERVED = new Set([
+  'inbox', 'spam', 'trash', 'bin', 'unread', 'starred', 'important', 'sent', 'sent mail', 'draft', 'drafts', 'chat', 'chats',
+  'snoozed', 'scheduled', 'all mail', 'outbox', 'muted', 'archive',
+  'category_forums', 'category_updates', 'category_personal', 'category_promotions', 'category_social',
+  // Spanish, Portuguese
+  'recibidos', 'enviado', 'enviados', 'borradores', 'papelera', 'destacados', 'importantes', 'pospuestos', 'programados',
+  'todos', 'caixa de entrada', 'rascunhos', 'lixeira', 'com estrela', 'todos os e-mails',
+  // French
+  'boîte de réception', 'messages envoyés', 'envoyés', 'brouillons', 'corbeille', 'suivis', 'importants', 'tous les messages',
+  // German
+  'posteingang', 'gesendet', 'entwürfe', 'papierkorb', 'markiert', 'wichtig', 'alle nachrichten',
+  // Italian, Dutch
+  'posta in arrivo', 'posta inviata', 'bozze', 'cestino', 'speciali', 'importanti', 'da leggere', 'tutti i messaggi',
+  'postvak in', 'verzonden', 'concepten', 'prullenbak',
+]);
+
+/** The safe form of a label segment Gmail refused as reserved: the same text, marked as Outlook's. */
+export function safeLabelSegment(segment: string): string {
+  return `${segment} (Outlook)`;
+}
 
 /** Characters Gmail does not accept in a label name segment; replaced by '-'. */
 const INVALID = /[\u0000-\u001f\u007f"\\]/g;
@@ -55,7 +81,7 @@ export function planFolderLabels(folder: Pick<MailFolder, 'path' | 'wellKnownNam
 
 export function cleanSegment(segment: string): string {
   const s = segment.replace(INVALID, '-').replace(/\//g, '-').trim().replace(/\s+/g, ' ');
-  if (RESERVED.has(s.toLowerCase())) return `${s} (Outlook)`;
+  if (RESERVED.has(s.toLowerCase())) return safeLabelSegment(s);
   return s.slice(0, MAX_LABEL_LENGTH);
 }
 

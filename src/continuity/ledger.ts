@@ -9,9 +9,10 @@ import type { MessageRef } from '../connectors/sdk/index.js';
  * once. Two kinds of writes:
  *
  * 1. `recordPending` — committed *before* anything is written to the destination, with the
- *    RFC 822 Message-ID the destination will hold. A crash after the destination write but
- *    before step 2 leaves the row `pending` ("in doubt"); the next run asks the destination
- *    for that Message-ID before writing again.
+ *    RFC 822 Message-ID the destination will hold and a mark of the destination's change log
+ *    (in-doubt.ts). A crash after the destination write but before step 2 leaves the row
+ *    `pending` ("in doubt"); the next run looks for that Message-ID among what was added
+ *    since the mark (and by search) before writing again.
  * 2. `commitPage` — one transaction per chunk of a page that settles the outcomes of its
  *    items, their counters and the hourly activity; the page's last chunk also marks the
  *    items the source reported removed and advances the folder's checkpoint (cursor), in the
@@ -81,7 +82,7 @@ export interface Ledger {
  * back to pending with the Message-ID and labels about to be sent. Counts the item as
  * exported the first time it is seen.
  */
-export async function recordPending(l: Ledger, ref: RefFacts, folderId: string, messageId: string, labels: readonly string[]): Promise<void> {
+export async function recordPending(l: Ledger, ref: RefFacts, folderId: string, messageId: string, labels: readonly string[], changeMark: string | null): Promise<void> {
   const now = nowIso(l.now());
   await l.db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -107,6 +108,7 @@ export async function recordPending(l: Ledger, ref: RefFacts, folderId: string, 
         removed_at: null,
         deleted_at: null,
         attempts: 1,
+        change_mark: changeMark,
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
@@ -116,7 +118,7 @@ export async function recordPending(l: Ledger, ref: RefFacts, folderId: string, 
     }
     await trx
       .updateTable('items')
-      .set({ state: 'pending', internet_message_id: messageId, labels_json: JSON.stringify(labels), source_folder_id: folderId, updated_at: now, attempts: sql`attempts + 1` })
+      .set({ state: 'pending', internet_message_id: messageId, labels_json: JSON.stringify(labels), source_folder_id: folderId, updated_at: now, attempts: sql`attempts + 1`, change_mark: changeMark })
       .where('tenant_id', '=', l.tenantId)
       .where('sync_user_id', '=', l.syncUserId)
       .where('source_item_id', '=', ref.id)

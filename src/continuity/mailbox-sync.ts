@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/context.js';
+import { inDoubtFinder } from './in-doubt.js';
 import { AppError, catalogue, toAppError } from '../errors/index.js';
 import { fullJitter } from '../errors/policy.js';
 import { nowIso } from '../model/ids.js';
@@ -78,6 +79,7 @@ export async function syncMailbox(rt: Runtime, tenantId: string, syncUserId: str
       width: settings.sourceMailbox.concurrent,
       ledger: { db: rt.store.db, tenantId, syncUserId: u.id, now: rt.now },
       categories: categoryLabels(rt, tenantId, u, dest),
+      inDoubt: inDoubtFinder({ rt, tenantId, syncUserId: u.id, dest, email: u.destination_email }),
       stop: () => signal.aborted || rt.now() >= deadline,
     };
     const stale = u.folders_listed_at === null || (newCycle && Date.parse(u.folders_listed_at) < startedMs - FOLDER_REFRESH_MS);

@@ -41,7 +41,7 @@ async function deletedAtSource(s: UserSync, row: ItemRow): Promise<ItemOutcome |
   }
   if (row.state === 'pending' && row.internet_message_id) {
     // In doubt and deleted meanwhile: if the import happened, that message goes to Trash too.
-    const ids = await s.dest.findAllByMessageId(s.email, row.internet_message_id);
+    const ids = await s.inDoubt.locate(row.internet_message_id, row.change_mark);
     if (ids[0]) {
       await s.dest.trash(s.email, ids[0]);
       const ref = { id: row.source_item_id, subject: row.subject, size: row.size === null ? null : Number(row.size), receivedDateTime: row.received_at };

@@ -6,7 +6,8 @@ import { fromJson } from '../store/json.js';
 import { nowIso } from '../model/ids.js';
 import type { PolicyView } from './policies.js';
 import type { Ledger } from './ledger.js';
-import { categoryLabelName, messageLabelIds } from './labels.js';
+import type { InDoubtFinder } from './in-doubt.js';
+import { categoryLabelName, messageLabelIds, safeLabelSegment } from './labels.js';
 
 /** Everything one run of one user's mailbox sync works with. */
 export interface UserSync {
@@ -28,6 +29,8 @@ export interface UserSync {
   /** Folders being synced, by source folder id. */
   readonly folders: Map<string, FolderState>;
   readonly categories: CategoryLabels;
+  /** Marks taken before writes, and the search for items left in doubt (in-doubt.ts). */
+  readonly inDoubt: InDoubtFinder;
   /** True once the run should stop starting work (lease lost, stopping, or its time slice used up). */
   stop(): boolean;
 }
@@ -61,7 +64,7 @@ export function categoryLabels(rt: Runtime, tenantId: string, user: SyncUserRow,
     if (hit) return Promise.resolve(hit);
     let p = inFlight.get(name);
     if (!p) {
-      p = dest.ensureLabel(user.destination_email, categoryLabelName(name)).then((l) => {
+      p = dest.ensureLabel(user.destination_email, categoryLabelName(name), { safeSegment: safeLabelSegment }).then((l) => {
         known.set(name, l.id);
         dirty = true;
         return l.id;

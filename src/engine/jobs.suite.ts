@@ -100,6 +100,36 @@ export function jobsSuite(dialect: Dialect): void {
       expect(JSON.parse(rows[2]!.last_error_json!).code).toBe('m365.client_secret_invalid');
     });
 
+    it('counts failures, not time slices: a real exception after many slices is still retried', async () => {
+      await store.db.deleteFrom('jobs').execute();
+      const { AppError } = await import('../errors/index.js');
+      let slices = 0;
+      await enqueue(store.db, 't1', { kind: 'long', dedupeKey: 'long', payload: {} });
+      const worker = startWorker(
+        {
+          store,
+          handlers: {
+            // A long initial sync: ten normal time-slice yields, then a transient provider error.
+            long: async () => {
+              slices += 1;
+              if (slices <= 10) return { type: 'again', runAt: new Date(0) };
+              throw new AppError('provider.unavailable', { provider: 'x', status: 503 }, { retryAfterMs: 60_000 });
+            },
+          },
+        },
+        false,
+      );
+      await worker.drain();
+      await worker.stop();
+      expect(slices).toBe(11);
+      const row = await store.db.selectFrom('jobs').select(['status', 'attempts', 'last_error_json']).where('dedupe_key', '=', 'long').executeTakeFirstOrThrow();
+      // Retried (queued again), with one failure counted — not eleven claims.
+      expect(row.status).toBe('queued');
+      expect(Number(row.attempts)).toBe(1);
+      expect(JSON.parse(row.last_error_json!).code).toBe('provider.unavailable');
+      await store.db.deleteFrom('jobs').execute();
+    });
+
     it('two workers on separate connections (two processes) share the queue and run each job once', async () => {
       await store.db.deleteFrom('jobs').execute();
       const second = dialect === 'postgres'

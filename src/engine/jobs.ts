@@ -88,18 +88,26 @@ export async function complete(db: Kysely<Database>, jobId: string, owner: strin
     .execute();
 }
 
-/** Puts the job back in the queue to run at `runAt` (retry, or throttled until then). */
-export async function reschedule(db: Kysely<Database>, jobId: string, owner: string, runAt: Date, error: StoredError | null, nowMs = Date.now()): Promise<void> {
+/**
+ * Puts the job back in the queue to run at `runAt`. `attempts` counts failures, not slices:
+ * every claim adds one (so a worker that dies holding the lease counts as a failure), and a
+ * claim that ended in a normal yield — `failed: false`, the handler asked to run again later
+ * because its time slice ended or it is throttled — gives it back. Otherwise a long initial
+ * sync would reach the retry limit by slicing alone and its first real exception would fail
+ * the job instead of retrying it (issue 10, finding 10).
+ */
+export async function reschedule(db: Kysely<Database>, jobId: string, owner: string, runAt: Date, error: StoredError | null, nowMs = Date.now(), failed = error !== null): Promise<void> {
   await db
     .updateTable('jobs')
-    .set({
+    .set((eb) => ({
+      ...(failed ? {} : { attempts: sql<number>`CASE WHEN ${eb.ref('attempts')} > 0 THEN ${eb.ref('attempts')} - 1 ELSE 0 END` }),
       status: 'queued',
       run_at: runAt.toISOString(),
       lease_owner: null,
       lease_until: null,
       last_error_json: error ? JSON.stringify(error) : null,
       updated_at: nowIso(nowMs),
-    })
+    }))
     .where('id', '=', jobId)
     .where('lease_owner', '=', owner)
     .execute();

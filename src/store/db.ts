@@ -10,6 +10,7 @@ import * as m0003 from './migrations/0003_continuity.js';
 import * as m0004 from './migrations/0004_connections.js';
 import * as m0005 from './migrations/0005_directory.js';
 import * as m0006 from './migrations/0006_directory_removal_guard.js';
+import * as m0008 from './migrations/0008_item_change_mark.js';
 import * as m0012 from './migrations/0012_keys_audit_integrity.js';
 import * as m0007 from './migrations/0007_connection_archives.js';
 import * as m0014 from './migrations/0014_failover.js';
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0005_directory': m0005,
   '0006_directory_removal_guard': m0006,
   '0007_connection_archives': m0007,
+  '0008_item_change_mark': m0008,
   '0012_keys_audit_integrity': m0012,
   '0014_failover': m0014,
   '0015_drop_unused': m0015,

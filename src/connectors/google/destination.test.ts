@@ -77,6 +77,13 @@ describe.each(['impersonation', 'service_account_key'] as const)('Google destina
     const msgId = `import-${method}@contoso.test`;
     const { id } = await d.importMessage(email, rfc822(msgId, `Quarterly ${method}`), { labelIds: ['INBOX', 'UNREAD', 'STARRED', label.id] });
     const read = await d.importMessage(email, rfc822(`read-${method}@contoso.test`, 'Already read'), { labelIds: [label.id] });
+    // Gmail's search index lags behind the import; the message itself is exact at once.
+    expect(await d.findByMessageId(email, `<${msgId}>`)).toBeNull();
+    expect(await d.messageIdOf(email, id)).toBe(`<${msgId}>`);
+    expect(await d.messageIdOf(email, 'ffffffffffffffff')).toBeNull();
+    // Gmail refuses SENT/DRAFT changes and an empty modify (400): the connector never sends them.
+    expect(await d.modifyLabels(email, id, ['SENT'], ['DRAFT'])).toBe(true);
+    offsetMs += 5_001; // the sandbox's default index lag
     expect(await d.findByMessageId(email, `<${msgId}>`)).toBe(id);
     expect(await d.findByMessageId(email, msgId)).toBe(id);
     expect(await d.findByMessageId(email, 'never-imported@contoso.test')).toBeNull();
@@ -182,9 +189,12 @@ describe('Google destination: labels', () => {
     expect((await a.listLabels(email)).filter((l) => l.name.toLowerCase().startsWith('shared'))).toHaveLength(2);
   });
 
-  it('a user label that collides with a reserved name is refused as an item failure', async () => {
+  it('a reserved or localized name Gmail refuses (400 Invalid label name) takes the safe name the caller gives, or fails the item', async () => {
     const failure = await code(destination().ensureLabel(existing(4), 'Sent Mail'));
-    expect(failure).toMatchObject({ code: 'item.rejected', params: { detail: 'Gmail refused the label "Sent Mail": Label name exists or conflicts' } });
+    expect(failure).toMatchObject({ code: 'item.rejected', params: { detail: 'Gmail refused the label "Sent Mail": Invalid label name' } });
+    const safeSegment = (s: string): string => `${s} (Outlook)`;
+    expect((await destination().ensureLabel(existing(4), 'Muted', { safeSegment })).name).toBe('Muted (Outlook)');
+    expect((await destination().ensureLabel(existing(4), 'Enviado/2026', { safeSegment })).name).toBe('Enviado (Outlook)/2026');
     // Under a system label, a child is an ordinary user label.
     expect((await destination().ensureLabel(existing(4), 'Inbox/Receipts')).name).toBe('Inbox/Receipts');
   });
@@ -217,7 +227,7 @@ describe('Google destination: limits and faults', () => {
       await d.importMessage(existing(7), rfc822('other@contoso.test', 'other'), { labelIds: [] });
       offsetMs += failure.retryAfterMs! + 1;
       const ok = await d.importMessage(email, rfc822('q3@contoso.test', 'q3'), { labelIds: [] });
-      expect(await d.findByMessageId(email, 'q3@contoso.test')).toBe(ok.id);
+      expect(await d.messageIdOf(email, ok.id)).toBe('<q3@contoso.test>');
     } finally {
       await admin('POST', '/google/quotas', { userUnitsPerMinute: 6000 });
     }

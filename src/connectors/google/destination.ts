@@ -5,7 +5,7 @@ import { projectOfServiceAccount, resolveEndpoints, type GoogleConnectorConfig }
 import { runChecks } from './checks.js';
 import type { GoogleDeps } from './deps.js';
 import { getUser, insertUser, listUsers, type DirectoryUser } from './directory.js';
-import { createLabel, deleteDraft, findAllByRfc822Id, findByRfc822Id, findDraftByRfc822Id, importMessage, listIdsByLabel, listLabels, modifyMessage, probeMailbox, saveDraft, trashMessage } from './gmail.js';
+import { createLabel, deleteDraft, draftOfMessage, findAllByRfc822Id, findByRfc822Id, findDraftByRfc822Id, importMessage, messageIdHeaderOf, listIdsByLabel, listLabels, modifyMessage, probeMailbox, saveDraft, trashMessage } from './gmail.js';
 import { createTokenSource, UnknownSubjectError } from './token.js';
 import { deleteDirectoryUser } from './directory-delete.js';
 import { createGmailChangeReader } from './gmail-changes.js';
@@ -58,11 +58,12 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
 
     listLabels: labels,
 
-    async ensureLabel(email, name) {
+    async ensureLabel(email, name, opts) {
       let all = await labels(email);
       const system = all.find((l) => l.type === 'system' && (l.id.toLowerCase() === name.toLowerCase() || l.name.toLowerCase() === name.toLowerCase()));
       if (system) return system;
       const segments = name.split('/');
+      const renamed = new Set<number>();
       // Gmail nests labels by name; create each missing ancestor first ('A', then 'A/B').
       for (let i = 1; i <= segments.length; i++) {
         const path = segments.slice(0, i).join('/');
@@ -70,6 +71,16 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
         let found = byName(all, path);
         if (!found) {
           const made = await asMailboxUser(email, () => createLabel(deps, email, path));
+          if (made === 'invalid') {
+            // A name Gmail reserves (its list is longer than anyone's, and localized): the
+            // caller's safe form of that segment, once; then the path goes on from there.
+            const safe = renamed.has(i) ? undefined : opts?.safeSegment?.(segments[i - 1]!);
+            if (safe === undefined || safe === segments[i - 1]) throw new AppError('item.rejected', { detail: `Gmail refused the label "${path}": Invalid label name` });
+            segments[i - 1] = safe;
+            renamed.add(i);
+            i -= 1;
+            continue;
+          }
           if (made !== 'conflict') {
             found = made;
             all = [...all, made];
@@ -108,6 +119,10 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
     findDraft: (email, id) => asMailboxUser(email, () => findDraftByRfc822Id(deps, email, id)),
 
     deleteDraft: (email, draftId) => asMailboxUser(email, () => deleteDraft(deps, email, draftId)),
+
+    messageIdOf: (email, id) => asMailboxUser(email, () => messageIdHeaderOf(deps, email, id)),
+
+    draftOfMessage: (email, id) => asMailboxUser(email, () => draftOfMessage(deps, email, id)),
 
     async listMessageIds(email, labelId, cursor) {
       const page = await asMailboxUser(email, () => listIdsByLabel(deps, email, labelId, cursor));

@@ -13,6 +13,9 @@ import type { GoogleDeps } from './deps.js';
 export const MAX_IMPORT_BYTES = 52_428_800; // messages.import maxSize (discovery: 50 MB)
 export const MAX_DRAFT_BYTES = 36_700_160; // drafts.create maxSize (discovery: 35 MB)
 
+/** System labels messages.modify refuses to add or remove (400). */
+const UNMODIFIABLE_LABELS: ReadonlySet<string> = new Set(['SENT', 'DRAFT']);
+
 export const UNITS = { labelsList: 1, labelsCreate: 5, import: 25, list: 5, get: 5, modify: 5, trash: 5, untrash: 5, draftsCreate: 10, draftsUpdate: 15, draftsDelete: 10 } as const;
 
 export interface GmailLabel {
@@ -73,8 +76,14 @@ export async function listLabels(deps: GoogleDeps, email: string): Promise<Gmail
   });
 }
 
-/** labels.create; 'conflict' when Gmail says the name exists or conflicts (409). */
-export async function createLabel(deps: GoogleDeps, email: string, name: string): Promise<GmailLabel | 'conflict'> {
+/**
+ * labels.create; 'conflict' when Gmail says the name exists or conflicts (409), 'invalid'
+ * when it refuses the name itself (400 "Invalid label name"): a reserved name — a system
+ * label, one of Gmail's own names (Drafts, Trash, Muted, archive…) or a localized form of one
+ * ("Enviado", "Da leggere"…). Gmail does not publish that list, so the caller renames on this
+ * answer rather than trusting a list of its own (shared/reference/providers.md §3.7).
+ */
+export async function createLabel(deps: GoogleDeps, email: string, name: string): Promise<GmailLabel | 'conflict' | 'invalid'> {
   const res = await call(deps, email, UNITS.labelsCreate, {
     method: 'POST',
     url: `${users(deps, email)}/labels`,
@@ -89,6 +98,7 @@ export async function createLabel(deps: GoogleDeps, email: string, name: string)
   if (res.status === 409) return 'conflict';
   const shared = gmailError(deps, email, res);
   if (shared) throw shared;
+  if (res.status === 400 && /invalid label name/i.test(parseGoogleError(res)?.message ?? '')) return 'invalid';
   if (res.status === 400) throw new AppError('item.rejected', { detail: `Gmail refused the label "${name}": ${describe(parseGoogleError(res), res)}` });
   throw badResponse(`labels.create answered ${describe(parseGoogleError(res), res)}`);
 }
@@ -150,6 +160,50 @@ async function listIds(deps: GoogleDeps, email: string, q: URLSearchParams): Pro
   return { ids, next: typeof b.nextPageToken === 'string' ? b.nextPageToken : null };
 }
 
+/**
+ * The RFC 822 Message-ID a Gmail message carries (messages.get, metadata format, one header),
+ * or null when the message is gone or has none. Unlike a search, exact the moment the message
+ * exists. https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/get
+ */
+export async function messageIdHeaderOf(deps: GoogleDeps, email: string, id: string): Promise<string | null> {
+  const q = new URLSearchParams({ format: 'metadata', metadataHeaders: 'Message-ID' });
+  const res = await call(deps, email, UNITS.get, { method: 'GET', url: `${users(deps, email)}/messages/${encodeURIComponent(id)}?${q.toString()}` });
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`messages.get answered ${describe(parseGoogleError(res), res)}`);
+  const b = res.json() as { payload?: { headers?: unknown } } | undefined;
+  const headers = b?.payload?.headers;
+  if (headers !== undefined && !Array.isArray(headers)) throw badResponse('messages.get answered headers that are not a list');
+  for (const h of (headers as Array<{ name?: unknown; value?: unknown }> | undefined) ?? []) {
+    if (typeof h?.name === 'string' && h.name.toLowerCase() === 'message-id' && typeof h.value === 'string') {
+      const m = /<[^<>\s]+>/.exec(h.value);
+      return m ? m[0] : `<${h.value.trim().replace(/^<|>$/g, '')}>`;
+    }
+  }
+  return null;
+}
+
+/** The draft whose message is `messageId` (drafts.list, every page), or null. */
+export async function draftOfMessage(deps: GoogleDeps, email: string, messageId: string): Promise<string | null> {
+  let token: string | null = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const q = new URLSearchParams({ maxResults: '500' });
+    if (token) q.set('pageToken', token);
+    const res = await call(deps, email, UNITS.list, { method: 'GET', url: `${users(deps, email)}/drafts?${q.toString()}` });
+    if (res.status !== 200) throw gmailError(deps, email, res) ?? badResponse(`drafts.list answered ${describe(parseGoogleError(res), res)}`);
+    const b = res.json() as { drafts?: Array<{ id?: unknown; message?: { id?: unknown } }>; nextPageToken?: unknown } | undefined;
+    if (!b || typeof b !== 'object' || (b.drafts !== undefined && !Array.isArray(b.drafts))) throw badResponse('drafts.list answered a body without a drafts list');
+    const hit = (b.drafts ?? []).find((d) => d?.message?.id === messageId);
+    if (hit) {
+      if (typeof hit.id !== 'string') throw badResponse('drafts.list answered a draft without an id');
+      return hit.id;
+    }
+    const next = typeof b.nextPageToken === 'string' ? b.nextPageToken : null;
+    if (next === null || next === token) return null;
+    token = next;
+  }
+  return null;
+}
+
 /** One page of the ids of messages with this label (500 per page, Gmail's maximum). */
 export async function listIdsByLabel(deps: GoogleDeps, email: string, labelId: string, pageToken: string | null): Promise<{ ids: string[]; next: string | null }> {
   const q = new URLSearchParams({ labelIds: labelId, maxResults: '500', includeSpamTrash: String(labelId === 'TRASH' || labelId === 'SPAM') });
@@ -163,7 +217,12 @@ export async function listIdsByLabel(deps: GoogleDeps, email: string, labelId: s
  * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/modify
  * False when the message no longer exists (the user deleted it in Gmail).
  */
-export async function modifyMessage(deps: GoogleDeps, email: string, id: string, add: readonly string[], remove: readonly string[]): Promise<boolean> {
+export async function modifyMessage(deps: GoogleDeps, email: string, id: string, addAll: readonly string[], removeAll: readonly string[]): Promise<boolean> {
+  // Gmail answers 400 to SENT or DRAFT in either list and to a modify with nothing in it:
+  // leave those out here too, whatever a caller passes, and send nothing when nothing is left.
+  const add = addAll.filter((l) => !UNMODIFIABLE_LABELS.has(l));
+  const remove = removeAll.filter((l) => !UNMODIFIABLE_LABELS.has(l));
+  if (add.length === 0 && remove.length === 0) return true;
   const res = await call(deps, email, UNITS.modify, {
     method: 'POST',
     url: `${users(deps, email)}/messages/${encodeURIComponent(id)}/modify`,

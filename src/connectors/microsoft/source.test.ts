@@ -138,6 +138,26 @@ describe('Microsoft 365 connector', () => {
     expect(mime).toMatch(/Message-ID: <.+>/);
   });
 
+  it('reads each message size from PidTagMessageSize (Graph has no size property), on every page and for one message', async () => {
+    const source = make();
+    const account = (await source.listAccounts(null)).items[2]!;
+    const inbox = (await source.listFolders(account.id)).find((f) => f.wellKnownName === 'inbox')!;
+    const refs = [];
+    let cursor: string | null = null;
+    do {
+      const page = await source.listMessages(account.id, inbox.id, cursor, { pageSize: 4 });
+      refs.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(refs.length).toBeGreaterThan(4);
+    for (const ref of refs.slice(0, 6)) {
+      const raw = await source.readMessage(account.id, ref.id);
+      expect(ref.size).toBe(raw.byteLength);
+    }
+    const one = await source.getMessage(account.id, refs[0]!.id);
+    expect(one?.size).toBe(refs[0]!.size);
+  });
+
   it('an expired delta token surfaces as sync.delta_expired', async () => {
     const source = make();
     const account = (await source.listAccounts(null)).items[0]!;

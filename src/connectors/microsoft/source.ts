@@ -39,7 +39,8 @@ const message = z.object({
   importance: z.enum(['low', 'normal', 'high']).optional(),
   flag: z.object({ flagStatus: z.string() }).optional(),
   categories: z.array(z.string()).optional(),
-  size: z.number().optional(),
+  // Graph's message has no size property; the size is PidTagMessageSize (see SIZE_EXPAND).
+  singleValueExtendedProperties: z.array(z.object({ id: z.string(), value: z.string().nullable().optional() })).optional(),
   parentFolderId: z.string().optional(),
 });
 const messagePage = z.object({ value: z.array(message), '@odata.nextLink': z.string().optional(), '@odata.deltaLink': z.string().optional() });
@@ -55,6 +56,20 @@ const stubPage = z.object({
 
 const WELL_KNOWN: readonly WellKnownFolder[] = ['inbox', 'sentitems', 'drafts', 'deleteditems', 'junkemail', 'archive', 'outbox'];
 const MESSAGE_FIELDS = 'internetMessageId,subject,receivedDateTime,isRead,isDraft,importance,flag,categories';
+/**
+ * A message's size lives only in the MAPI property PidTagMessageSize (0x0E08, an integer),
+ * asked for as an extended property; Graph answers its value as a string.
+ * https://learn.microsoft.com/graph/api/singlevaluelegacyextendedproperty-get
+ */
+const SIZE_EXPAND = "singleValueExtendedProperties($filter=id eq 'Integer 0x0E08')";
+
+/** The size from PidTagMessageSize, or null when Graph did not give a usable one (the download is checked anyway). */
+function sizeOf(props: readonly { id: string; value?: string | null | undefined }[] | undefined): number | null {
+  const p = props?.find((x) => /^integer\s+0x0*e08$/i.test(x.id.trim()));
+  if (!p || typeof p.value !== 'string' || !/^\d+$/.test(p.value.trim())) return null;
+  const n = Number(p.value.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}
 /** Directory attributes a selection rule may test; they need $select (not default properties). */
 export const ACCOUNT_ATTRIBUTES = ['department', 'jobTitle', 'officeLocation', 'companyName', 'country', 'city', 'employeeType', 'usageLocation'] as const;
 const USER_FIELDS = ['id', 'userPrincipalName', 'mail', 'displayName', 'givenName', 'surname', 'accountEnabled', ...ACCOUNT_ATTRIBUTES].join(',');
@@ -101,7 +116,7 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
       flagged: m.flag?.flagStatus === 'flagged',
       importance: m.importance ?? 'normal',
       categories: m.categories ?? [],
-      size: m.size ?? null,
+      size: sizeOf(m.singleValueExtendedProperties),
       // Calendar invitations and other non-mail items arrive as eventMessage types.
       ...(m['@odata.type'] && m['@odata.type'] !== '#microsoft.graph.message' ? { itemType: m['@odata.type'].replace('#microsoft.graph.', '') } : {}),
     };
@@ -169,7 +184,7 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
         if (!cursor.startsWith(CURSOR_V)) throw new AppError('sync.delta_expired', { what: 'a mail folder' });
         url = cursor.slice(CURSOR_V.length);
       } else {
-        const q = new URLSearchParams({ $select: MESSAGE_FIELDS });
+        const q = new URLSearchParams({ $select: MESSAGE_FIELDS, $expand: SIZE_EXPAND });
         if (opts.since) q.set('$filter', `receivedDateTime ge ${opts.since.toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
         url = `/users/${accountId}/mailFolders/${folderId}/messages/delta?${q.toString().replace(/\+/g, '%20')}`;
       }
@@ -198,7 +213,7 @@ export function createMicrosoftSource(ctx: ConnectorContext, config: MicrosoftCo
     async getMessage(accountId, messageId) {
       const m = await graph.getJson(
         {
-          path: `/users/${accountId}/messages/${encodeURIComponent(messageId)}?$select=${MESSAGE_FIELDS},parentFolderId`,
+          path: `/users/${accountId}/messages/${encodeURIComponent(messageId)}?${new URLSearchParams({ $select: `${MESSAGE_FIELDS},parentFolderId`, $expand: SIZE_EXPAND }).toString().replace(/\+/g, '%20')}`,
           permission: 'Mail.Read', budgets: mailboxBudget(accountId), headers: { prefer: IMMUTABLE }, notFoundIsNull: true,
         },
         message,

@@ -173,8 +173,12 @@ export interface MailDestination {
   /** Creates the account; if it already exists (409) returns the existing one. */
   createAccount(input: NewDestinationAccount): Promise<{ account: DestinationAccount; created: boolean }>;
   listLabels(email: string): Promise<Label[]>;
-  /** Returns the user label with this (nested, '/'-separated) name, creating it when missing. */
-  ensureLabel(email: string, name: string): Promise<Label>;
+  /**
+   * Returns the user label with this (nested, '/'-separated) name, creating it when missing.
+   * A segment the destination refuses as a reserved name is replaced by `safeSegment(segment)`
+   * (once); the label returned then carries the name actually used.
+   */
+  ensureLabel(email: string, name: string, opts?: { readonly safeSegment?: (segment: string) => string }): Promise<Label>;
   /** Imports one RFC 822 message; returns the destination message id. */
   importMessage(email: string, raw: Uint8Array, opts: ImportOptions): Promise<{ id: string }>;
   /** Destination id of the message with this RFC 822 Message-ID, or null (resolves items in doubt). */
@@ -195,6 +199,10 @@ export interface MailDestination {
   findDraft(email: string, rfc822MessageId: string): Promise<{ draftId: string; messageId: string } | null>;
   /** Deletes a draft (it was sent at the source); false when already gone. */
   deleteDraft(email: string, draftId: string): Promise<boolean>;
+  /** The RFC 822 Message-ID of a destination message ('<…>'), or null when it is gone or has none; exact at once (no search index). */
+  messageIdOf(email: string, messageId: string): Promise<string | null>;
+  /** The draft whose message is `messageId`, or null. */
+  draftOfMessage(email: string, messageId: string): Promise<string | null>;
   /** One page of the ids of messages carrying `labelId` (reconciliation). */
   listMessageIds(email: string, labelId: string, cursor: string | null): Promise<Page<string>>;
   /** The mailbox's own changes (reverse recovery, connectors/sdk/recovery.ts); absent when the provider cannot tell them. */

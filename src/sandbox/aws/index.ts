@@ -1,6 +1,7 @@
 import type { SandboxContext, VendorSandbox } from '../types.js';
 import { awsAdmin } from './admin.js';
 import { iamActions } from './iam.js';
+import { withEveryIamAction } from './iam-reads.js';
 import { queryService } from './service.js';
 import { createAwsSim, type AwsSim } from './sim.js';
 import { stsActions } from './sts.js';
@@ -36,7 +37,7 @@ export async function createAwsSandbox(ctx: SandboxContext): Promise<AwsSandbox>
   const i = sim.world.base.integration;
   return {
     sim,
-    services: { aws_iam: queryService(sim, 'iam', iamActions), aws_sts: queryService(sim, 'sts', stsActions) },
+    services: { aws_iam: queryService(sim, 'iam', withEveryIamAction(iamActions)), aws_sts: queryService(sim, 'sts', stsActions) },
     admin: awsAdmin(sim),
     demo: {
       accountId: sim.world.accountId,

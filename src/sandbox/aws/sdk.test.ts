@@ -1,6 +1,13 @@
 import {
   GenerateCredentialReportCommand,
   GetCredentialReportCommand,
+  CreateUserCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  ListAttachedRolePoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListPoliciesCommand,
+  ListRolesCommand,
   GetAccessKeyLastUsedCommand,
   GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
@@ -58,6 +65,36 @@ async function failure(p: Promise<unknown>): Promise<{ name: string; status: num
 }
 
 describe('AWS SDK v3 against the IAM/STS simulator', () => {
+  it('serves the IAM reads beyond the inventory (roles, policies, versions, entities); a valid action is never InvalidAction', async () => {
+    const client = iam();
+    // The read-only integration user lacks iam:ListRoles: IAM's answer is AccessDenied, not InvalidAction.
+    expect((await failure(client.send(new ListRolesCommand({})))).name).toBe('AccessDenied');
+    const all = await client.send(new ListPoliciesCommand({ Scope: 'Local', MaxItems: 1000 }));
+    const full = all.Policies!.find((p) => p.PolicyName === 'LegacyFullAccess')!;
+    const grant = { kind: 'user', name: 'syncwarden-integration', policyArn: full.Arn };
+    await admin('POST', '/aws/attachments', grant);
+    try {
+      const roles = await client.send(new ListRolesCommand({}));
+      expect(roles.Roles!.length).toBeGreaterThan(0);
+      const role = roles.Roles![0]!;
+      expect(decodeURIComponent(role.AssumeRolePolicyDocument!)).toContain('Statement');
+      const attached = await client.send(new ListAttachedRolePoliciesCommand({ RoleName: role.RoleName }));
+      expect(Array.isArray(attached.AttachedPolicies ?? [])).toBe(true);
+      const policy = all.Policies!.find((p) => (p.AttachmentCount ?? 0) > 0)!;
+      const got = await client.send(new GetPolicyCommand({ PolicyArn: policy.Arn }));
+      expect(got.Policy).toMatchObject({ Arn: policy.Arn, PolicyName: policy.PolicyName, DefaultVersionId: 'v1' });
+      const version = await client.send(new GetPolicyVersionCommand({ PolicyArn: policy.Arn, VersionId: 'v1' }));
+      expect(JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!))).toHaveProperty('Statement');
+      const entities = await client.send(new ListEntitiesForPolicyCommand({ PolicyArn: policy.Arn }));
+      expect((entities.PolicyUsers?.length ?? 0) + (entities.PolicyGroups?.length ?? 0) + (entities.PolicyRoles?.length ?? 0)).toBe(policy.AttachmentCount);
+      // A valid IAM action the sandbox does not simulate, allowed to this caller: 501 naming it, never InvalidAction.
+      const write = await failure(client.send(new CreateUserCommand({ UserName: 'not-simulated' })));
+      expect(write).toMatchObject({ name: 'NotImplemented', status: 501 });
+    } finally {
+      await admin('DELETE', '/aws/attachments', grant);
+    }
+  });
+
   it('GetCallerIdentity names the integration user', async () => {
     const me = await sts().send(new GetCallerIdentityCommand({}));
     expect(me).toMatchObject({ Account: sb.demo.aws.accountId, Arn: sb.demo.aws.integrationUserArn });

@@ -32,6 +32,7 @@ const quotasSchema = z
     projectUnitsPerMinute: z.number().int().positive(),
     userConcurrency: z.number().int().positive(),
     newUserMailDelayMs: z.number().int().min(0),
+    searchIndexLagMs: z.number().int().min(0).max(3_600_000),
     directoryQueriesPerMinute: z.number().int().positive(),
     directoryConcurrency: z.number().int().positive(),
     directoryThrottling: z.boolean(),
@@ -166,6 +167,7 @@ async function quotasAdmin(a: AdminRequest): Promise<boolean> {
     if (b.projectUnitsPerMinute !== undefined) q.projectUnitsPerMinute = b.projectUnitsPerMinute;
     if (b.userConcurrency !== undefined) q.userConcurrency = b.userConcurrency;
     if (b.newUserMailDelayMs !== undefined) q.newUserMailDelayMs = b.newUserMailDelayMs;
+    if (b.searchIndexLagMs !== undefined) q.searchIndexLagMs = b.searchIndexLagMs;
     for (const c of targets as Customer[]) {
       const d = c.directoryQuota;
       if (b.directoryQueriesPerMinute !== undefined) d.queriesPerMinute = b.directoryQueriesPerMinute;

@@ -3,6 +3,7 @@ import type { ApiCall, ApiRoute } from './apis.js';
 import { sendGoogleError } from './errors.js';
 import { readUpload } from './gmail-upload.js';
 import { parseQuery } from './gmail-query.js';
+import { indexLater, isIndexed } from './gmail-index.js';
 import { bareMessageId, decodeWords, header, snippetOf, splitHeaders } from './mime.js';
 import { nextHexId, type Mailbox, type StoredMessage } from './world.js';
 
@@ -82,17 +83,21 @@ async function saveDraft(call: ApiCall, draftId: string | null, isUploadPath: bo
     historyId: String(sim.world.counter + 1000),
   };
   mb.messages.set(id, message);
+  indexLater(mb.messages.get(id)!, sim.now());
   d.set(newDraftId, id);
   sendJson(res, 200, { id: newDraftId, message: { id, threadId: id, labelIds: message.labelIds } });
 }
 
 function listDrafts(call: ApiCall): void {
   const mb = call.mailboxUser!.mailbox;
-  const q = parseQuery(call.url.searchParams.get('q') ?? '', mb.labels);
+  const qText = call.url.searchParams.get('q') ?? '';
+  const q = parseQuery(qText, mb.labels);
+  const now = call.sim.now();
   const list = [...drafts(mb)]
     .filter(([, mid]) => {
       const m = mb.messages.get(mid);
-      return m !== undefined && q.match(m);
+      // A search (q) sees only what the index holds; a plain listing sees every draft.
+      return m !== undefined && q.match(m) && (qText.trim() === '' || isIndexed(m, now, call.sim.world.quotas.searchIndexLagMs));
     })
     .map(([id, mid]) => ({ id, message: { id: mid, threadId: mb.messages.get(mid)?.threadId ?? mid } }));
   sendJson(call.res, 200, { ...(list.length ? { drafts: list } : {}), resultSizeEstimate: list.length });

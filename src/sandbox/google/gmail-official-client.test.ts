@@ -51,6 +51,9 @@ beforeAll(async () => {
   rootUrl = `${sb.urls.google_apis}/`;
   // The demo admin's mailbox exists from the start (newly created accounts get mail a little later).
   mailbox = sb.demo.google.adminEmail;
+  // These tests search right after importing: let the index keep up (google.test.ts covers the lag).
+  const r = await fetch(`${sb.urls.admin}/google/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchIndexLagMs: 0 }) });
+  expect(r.status).toBe(200);
 });
 afterAll(async () => {
   await sb?.close();

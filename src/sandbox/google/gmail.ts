@@ -3,6 +3,7 @@ import type { ApiCall, ApiRoute } from './apis.js';
 import { sendGoogleError } from './errors.js';
 import { readUpload } from './gmail-upload.js';
 import { parseQuery } from './gmail-query.js';
+import { indexLater, isIndexed } from './gmail-index.js';
 import { isReservedLabelName, isValidLabelName } from './labels-catalog.js';
 import { bareMessageId, contentTypeParam, decodeWords, header, multipartParts, snippetOf, splitHeaders, type ParsedMessage } from './mime.js';
 import { nextHexId, SCOPES, type Label, type Mailbox, type StoredMessage, type User } from './world.js';
@@ -10,8 +11,8 @@ import { draftRoutes, draftIdOf } from './gmail-drafts.js';
 import { historyRoutes } from './gmail-history.js';
 
 /**
- * Gmail API v1: labels (list, get, create) and messages (import, insert, list, get, modify,
- * trash). Quota units per method from developers.google.com/workspace/gmail/api/reference/quota.
+ * Gmail API v1: labels (list, get, create), messages (import, insert, list, get, modify,
+ * batchModify, trash) and threads.get. Quota units per method from developers.google.com/workspace/gmail/api/reference/quota.
  * https://developers.google.com/workspace/gmail/api/reference/rest
  */
 const U = '^/gmail/v1/users/([^/]+)';
@@ -31,9 +32,12 @@ export const gmailRoutes: readonly ApiRoute[] = [
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${UP}/messages$`), id: 'gmail.users.messages.insert', units: 25, scopes: ADD, handle: (c) => addMessage(c, 'insert', true) },
   { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/messages$`), id: 'gmail.users.messages.list', units: 5, scopes: READ, handle: listMessages },
   { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/messages/([^/]+)$`), id: 'gmail.users.messages.get', units: 5, scopes: [...READ, SCOPES.gmailMetadata], handle: getMessage },
+  // batchModify before the per-message routes: its path would match `messages/{id}/…` otherwise.
+  { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/batchModify$`), id: 'gmail.users.messages.batchModify', units: 50, scopes: WRITE, handle: batchModify },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/modify$`), id: 'gmail.users.messages.modify', units: 5, scopes: WRITE, handle: modifyMessage },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/trash$`), id: 'gmail.users.messages.trash', units: 5, scopes: WRITE, handle: trashMessage },
   { api: 'gmail', httpMethod: 'POST', pattern: new RegExp(`${U}/messages/([^/]+)/untrash$`), id: 'gmail.users.messages.untrash', units: 5, scopes: WRITE, handle: untrashMessage },
+  { api: 'gmail', httpMethod: 'GET', pattern: new RegExp(`${U}/threads/([^/]+)$`), id: 'gmail.users.threads.get', units: 10, scopes: [...READ, SCOPES.gmailMetadata], handle: getThread },
   ...draftRoutes(U, UP, WRITE),
   ...historyRoutes(U, [...READ, SCOPES.gmailMetadata], [...READ, SCOPES.gmailMetadata, SCOPES.gmailLabels, SCOPES.gmailInsert]),
 ];
@@ -81,9 +85,12 @@ async function createLabel(call: ApiCall): Promise<void> {
   }
   const name = typeof body['name'] === 'string' ? body['name'] : '';
   if (!isValidLabelName(name)) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  // Reserved names (system labels, Gmail's own names, their localized forms) are invalid, not
+  // duplicates: 400 "Invalid label name" (shared/reference/providers.md §3.7, corrected 2026-12).
+  if (isReservedLabelName(name)) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
   const mb = mailbox(call);
   const lower = name.trim().toLowerCase();
-  if (isReservedLabelName(name) || [...mb.labels.values()].some((l) => l.name.toLowerCase() === lower)) {
+  if ([...mb.labels.values()].some((l) => l.name.toLowerCase() === lower)) {
     return sendGoogleError(res, 409, 'Label name exists or conflicts', { reason: 'duplicate', status: 'ALREADY_EXISTS' });
   }
   const label: Label = {
@@ -146,7 +153,10 @@ async function addMessage(call: ApiCall, kind: 'import' | 'insert', isUploadPath
     historyId: String(sim.world.counter + 1000),
   };
   // deleted=true keeps the message for Vault only: users (and this API) never see it.
-  if (!boolParam(url, 'deleted', false)) mb.messages.set(id, message);
+  if (!boolParam(url, 'deleted', false)) {
+    mb.messages.set(id, message);
+    indexLater(mb.messages.get(id)!, sim.now());
+  }
   if (kind === 'import') sim.stats.imports += 1;
   sendJson(res, 200, { id, threadId, labelIds: message.labelIds });
 }
@@ -158,7 +168,11 @@ function visible(m: StoredMessage, includeSpamTrash: boolean): boolean {
 function listMessages(call: ApiCall): void {
   const { url, res } = call;
   const mb = mailbox(call);
-  const q = parseQuery(url.searchParams.get('q') ?? '', mb.labels);
+  const qText = url.searchParams.get('q') ?? '';
+  const q = parseQuery(qText, mb.labels);
+  // A search (q) sees only what the index holds; a listing by label sees everything at once.
+  const searching = qText.trim() !== '';
+  const now = call.sim.now();
   const includeSpamTrash = boolParam(url, 'includeSpamTrash', false) || q.includesSpamTrash;
   const labelIds = url.searchParams.getAll('labelIds');
   const max = Math.min(500, Math.max(1, Number(url.searchParams.get('maxResults') ?? 100) || 100));
@@ -169,7 +183,7 @@ function listMessages(call: ApiCall): void {
     if (!Number.isInteger(offset) || offset < 0) return sendGoogleError(res, 400, 'Invalid pageToken', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
   }
   const all = [...mb.messages.values()]
-    .filter((m) => visible(m, includeSpamTrash) && labelIds.every((l) => m.labelIds.includes(l)) && q.match(m))
+    .filter((m) => visible(m, includeSpamTrash) && labelIds.every((l) => m.labelIds.includes(l)) && q.match(m) && (!searching || isIndexed(m, now, call.sim.world.quotas.searchIndexLagMs)))
     .sort((a, b) => b.internalDate - a.internalDate || (a.id < b.id ? 1 : -1));
   const page = all.slice(offset, offset + max);
   const body: Record<string, unknown> = {};
@@ -210,41 +224,114 @@ function payload(part: ParsedMessage, partId: string, headerFilter: readonly str
 function getMessage(call: ApiCall): void {
   const m = findMessage(call);
   if (!m) return;
+  const r = formatted(call, m);
+  if (r) sendJson(call.res, 200, r);
+}
+
+/** A message resource in the asked `format`; undefined after answering 400 for a bad format. */
+function formatted(call: ApiCall, m: StoredMessage): Record<string, unknown> | undefined {
   const format = call.url.searchParams.get('format') ?? 'full';
   const base = minimal(m);
   switch (format) {
     case 'minimal':
-      return sendJson(call.res, 200, base);
+      return base;
     case 'raw':
-      return sendJson(call.res, 200, { ...base, raw: m.raw.toString('base64url') });
+      return { ...base, raw: m.raw.toString('base64url') };
     case 'metadata': {
       const wanted = call.url.searchParams.getAll('metadataHeaders').map((h) => h.toLowerCase());
-      return sendJson(call.res, 200, { ...base, payload: payload(splitHeaders(m.raw), '', wanted.length ? wanted : null, false) });
+      return { ...base, payload: payload(splitHeaders(m.raw), '', wanted.length ? wanted : null, false) };
     }
     case 'full':
-      return sendJson(call.res, 200, { ...base, payload: payload(splitHeaders(m.raw), '', null, true) });
+      return { ...base, payload: payload(splitHeaders(m.raw), '', null, true) };
     default:
-      return sendGoogleError(call.res, 400, `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+      sendGoogleError(call.res, 400, `Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.Format), "${format}"`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+      return undefined;
   }
 }
 
-async function modifyMessage(call: ApiCall): Promise<void> {
+/**
+ * threads.get: the thread's messages, oldest first, each in the asked format (raw is not a
+ * thread format). Spam and trash are included, as Gmail does for a thread fetched by id.
+ * https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.threads/get
+ */
+function getThread(call: ApiCall): void {
+  const threadId = call.params[1] ?? '';
+  const msgs = [...mailbox(call).messages.values()].filter((m) => m.threadId === threadId).sort((a, b) => a.internalDate - b.internalDate || (a.id < b.id ? -1 : 1));
+  if (msgs.length === 0) return sendGoogleError(call.res, 404, 'Requested entity was not found.', { reason: 'notFound', status: 'NOT_FOUND' });
+  if (call.url.searchParams.get('format') === 'raw') return sendGoogleError(call.res, 400, "Invalid value at 'format' (type.googleapis.com/google.apps.gmail.v1.GetThreadRequest.Format), \"raw\"", { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  const messages: Record<string, unknown>[] = [];
+  for (const m of msgs) {
+    const r = formatted(call, m);
+    if (!r) return;
+    messages.push(r);
+  }
+  const historyId = msgs.map((m) => Number(m.historyId)).reduce((a, b) => Math.max(a, b), 0);
+  sendJson(call.res, 200, { id: threadId, historyId: String(historyId), messages });
+}
+
+/** System labels an API may not add or remove (users.messages.modify). */
+const UNMODIFIABLE = ['SENT', 'DRAFT'];
+
+type LabelChange = { add: string[]; remove: string[] };
+
+/**
+ * The body of modify / batchModify, checked as Gmail checks it: at least one label to add or
+ * remove (400 "No label add or removes specified"), every label known, and never SENT or
+ * DRAFT, which only sending and drafting set (400 "Invalid label"). Undefined after answering.
+ */
+async function labelChange(call: ApiCall): Promise<(LabelChange & { body: Record<string, unknown> }) | undefined> {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse((await readBody(call.req, 1 << 20)).toString('utf8') || '{}') as Record<string, unknown>;
   } catch {
-    return sendGoogleError(call.res, 400, 'Invalid JSON payload received.', { reason: 'parseError' });
+    sendGoogleError(call.res, 400, 'Invalid JSON payload received.', { reason: 'parseError' });
+    return undefined;
   }
-  const m = findMessage(call);
-  if (!m) return;
   const list = (k: string): string[] => (Array.isArray(body[k]) ? (body[k] as unknown[]).filter((x): x is string => typeof x === 'string') : []);
   const add = list('addLabelIds');
   const remove = list('removeLabelIds');
-  for (const id of [...add, ...remove]) {
-    if (!mailbox(call).labels.has(id)) return sendGoogleError(call.res, 400, `Invalid label: ${id}`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  if (add.length === 0 && remove.length === 0) {
+    sendGoogleError(call.res, 400, 'No label add or removes specified', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+    return undefined;
   }
-  m.labelIds = [...new Set([...m.labelIds.filter((l) => !remove.includes(l)), ...add])];
+  for (const id of [...add, ...remove]) {
+    if (UNMODIFIABLE.includes(id) || !mailbox(call).labels.has(id)) {
+      sendGoogleError(call.res, 400, `Invalid label: ${id}`, { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+      return undefined;
+    }
+  }
+  return { add, remove, body };
+}
+
+function applyChange(m: StoredMessage, c: LabelChange): void {
+  m.labelIds = [...new Set([...m.labelIds.filter((l) => !c.remove.includes(l)), ...c.add])];
+}
+
+async function modifyMessage(call: ApiCall): Promise<void> {
+  const c = await labelChange(call);
+  if (!c) return;
+  const m = findMessage(call);
+  if (!m) return;
+  applyChange(m, c);
   sendJson(call.res, 200, { id: m.id, threadId: m.threadId, labelIds: m.labelIds });
+}
+
+/**
+ * batchModify: up to 1,000 ids, 204 with no body. Ids of messages that do not exist are
+ * passed over. https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/batchModify
+ */
+async function batchModify(call: ApiCall): Promise<void> {
+  const c = await labelChange(call);
+  if (!c) return;
+  const ids = Array.isArray(c.body['ids']) ? (c.body['ids'] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  if (ids.length === 0) return sendGoogleError(call.res, 400, 'No message ids specified', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  if (ids.length > 1000) return sendGoogleError(call.res, 400, 'Too many ids specified: 1000 at most', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
+  const mb = mailbox(call);
+  for (const id of ids) {
+    const m = mb.messages.get(id);
+    if (m) applyChange(m, c);
+  }
+  call.res.writeHead(204).end();
 }
 
 function trashMessage(call: ApiCall): void {

@@ -212,8 +212,12 @@ describe('Directory and Gmail', () => {
     const dup = await api('/gmail/v1/users/me/labels', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'projects/apollo' }) });
     expect(dup.status).toBe(409);
     expect(dup.body.error.message).toBe('Label name exists or conflicts');
-    const sys = await api('/gmail/v1/users/me/labels', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Inbox' }) });
-    expect(sys.status).toBe(409);
+    // Reserved names — system labels, Gmail's own names, localized forms — are invalid (400), not duplicates.
+    for (const name of ['Inbox', 'Drafts', 'Trash', 'Muted', 'Enviado', 'Da leggere']) {
+      const sys = await api('/gmail/v1/users/me/labels', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+      expect(sys.status, name).toBe(400);
+      expect(sys.body.error.message).toBe('Invalid label name');
+    }
 
     const media = await api(`/upload/gmail/v1/users/${email}/messages/import?uploadType=media`, token, { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: rfc822('m1@contoso.test', 'Media') });
     expect(media.status).toBe(200);
@@ -228,9 +232,19 @@ describe('Directory and Gmail', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toBe('Invalid label: Label_nope');
 
-    for (const q of ['rfc822msgid:m2@contoso.test', 'rfc822msgid:<m2@contoso.test>', 'label:projects-apollo']) {
-      const found = await api(`/gmail/v1/users/me/messages?q=${encodeURIComponent(q)}`, token);
-      expect(found.body.messages).toEqual([{ id: multi.body.id, threadId: multi.body.threadId }]);
+    // The search index lags behind the import (on by default); a listing by label does not.
+    const early = await api(`/gmail/v1/users/me/messages?q=${encodeURIComponent('rfc822msgid:m2@contoso.test')}`, token);
+    expect(early.body.messages).toBeUndefined();
+    const byLabel = await api(`/gmail/v1/users/me/messages?labelIds=${label.body.id}`, token);
+    expect(byLabel.body.messages).toEqual([{ id: multi.body.id, threadId: multi.body.threadId }]);
+    await admin('POST', '/google/quotas', { searchIndexLagMs: 0 });
+    try {
+      for (const q of ['rfc822msgid:m2@contoso.test', 'rfc822msgid:<m2@contoso.test>', 'label:projects-apollo']) {
+        const found = await api(`/gmail/v1/users/me/messages?q=${encodeURIComponent(q)}`, token);
+        expect(found.body.messages).toEqual([{ id: multi.body.id, threadId: multi.body.threadId }]);
+      }
+    } finally {
+      await admin('POST', '/google/quotas', { searchIndexLagMs: 5000 });
     }
     const got = await api(`/gmail/v1/users/me/messages/${multi.body.id}?format=metadata&metadataHeaders=Subject`, token);
     expect(got.body.payload.headers).toEqual([{ name: 'Subject', value: 'Multipart' }]);
@@ -238,6 +252,40 @@ describe('Directory and Gmail', () => {
     const all = await admin('GET', `/google/users/${email}/messages`);
     expect(all.messages.map((m: { subject: string }) => m.subject).sort()).toEqual(['Media', 'Multipart', 'Raw']);
     expect(all.messages.find((m: { subject: string }) => m.subject === 'Multipart')).toMatchObject({ labelNames: ['INBOX', 'UNREAD', 'Projects/Apollo'], rfc822MessageId: '<m2@contoso.test>' });
+  });
+
+  it('refuses modify of SENT or DRAFT and an empty modify with 400; serves batchModify, threads.get, history and profile', async () => {
+    const email = `${demoPeople(DEMO.seed, DEMO.userCount)[3]!.localPart}@${DEMO.domain}`;
+    const token = await userToken(email);
+    const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const profile = await api('/gmail/v1/users/me/profile', token);
+    expect(profile.status).toBe(200);
+    const a = await api('/gmail/v1/users/me/messages/import', token, json({ raw: Buffer.from(rfc822('t1@contoso.test', 'Thread start')).toString('base64url'), labelIds: ['INBOX'] }));
+    const replyRaw = rfc822('t2@contoso.test', 'Re: Thread start', 'Tue, 03 Nov 2026 11:00:00 +0000').replace('Message-ID:', 'In-Reply-To: <t1@contoso.test>\r\nMessage-ID:');
+    const b = await api('/gmail/v1/users/me/messages/import', token, json({ raw: Buffer.from(replyRaw).toString('base64url'), labelIds: ['INBOX', 'UNREAD'] }));
+    expect(b.body.threadId).toBe(a.body.threadId);
+
+    for (const body of [{ addLabelIds: ['SENT'] }, { removeLabelIds: ['DRAFT'] }, {}, { addLabelIds: [], removeLabelIds: [] }]) {
+      const r = await api(`/gmail/v1/users/me/messages/${a.body.id}/modify`, token, json(body));
+      expect(r.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await api(`/gmail/v1/users/me/messages/${a.body.id}/modify`, token, json({ addLabelIds: ['STARRED'] }))).status).toBe(200);
+
+    const batch = await api('/gmail/v1/users/me/messages/batchModify', token, json({ ids: [a.body.id, b.body.id], addLabelIds: ['IMPORTANT'], removeLabelIds: ['UNREAD'] }));
+    expect(batch.status).toBe(204);
+    expect((await api('/gmail/v1/users/me/messages/batchModify', token, json({ ids: [a.body.id], addLabelIds: ['SENT'] }))).status).toBe(400);
+    expect((await api('/gmail/v1/users/me/messages/batchModify', token, json({ ids: [a.body.id] }))).status).toBe(400);
+
+    const thread = await api(`/gmail/v1/users/me/threads/${a.body.threadId}?format=minimal`, token);
+    expect(thread.status).toBe(200);
+    expect(thread.body.messages.map((m: { id: string }) => m.id)).toEqual([a.body.id, b.body.id]);
+    expect(thread.body.messages[1].labelIds.sort()).toEqual(['IMPORTANT', 'INBOX']);
+    expect((await api('/gmail/v1/users/me/threads/ffffffffffff', token)).status).toBe(404);
+
+    // Both imports and the label changes are in the history since the profile's historyId, at once.
+    const history = await api(`/gmail/v1/users/me/history?startHistoryId=${profile.body.historyId}&historyTypes=messageAdded`, token);
+    expect(history.status).toBe(200);
+    expect(history.body.history.flatMap((h: { messagesAdded: Array<{ message: { id: string } }> }) => h.messagesAdded.map((x) => x.message.id))).toEqual([a.body.id, b.body.id]);
   });
 
   it('refuses a message over 50 MB with 413', async () => {

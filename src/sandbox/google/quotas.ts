@@ -13,6 +13,8 @@ export interface QuotaSettings {
   userConcurrency: number;
   /** How long after creation a new user's Gmail answers "Mail service not enabled". */
   newUserMailDelayMs: number;
+  /** How long a message added through the API stays invisible to searches (gmail-index.ts). */
+  searchIndexLagMs: number;
 }
 
 export const WINDOW_MS = 60_000;

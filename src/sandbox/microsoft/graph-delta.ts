@@ -77,6 +77,14 @@ export function createGraphDelta(ctx: SandboxContext) {
       if (skip === null) return { ...st, b: st.q, q: tenant.directory.seq, o: 0, m: 0, a: undefined, n, ts: ctx.now() };
       return st;
     }
+    // Delta takes $filter only as `id eq '…'`, and neither $orderby nor $search (providers.md
+    // §2.2); the sandbox serves none of them, and answers 400 rather than ignore them.
+    for (const option of ['$filter', '$orderby', '$search']) {
+      if (url.searchParams.has(option)) {
+        graphError(res, 400, 'Request_UnsupportedQuery', `Unsupported query option '${option}' for delta of resource '${kind === 'u' ? 'User' : 'Group'}'.`, headers);
+        return null;
+      }
+    }
     const select = url.searchParams.get('$select');
     parseSelect(select?.split(',').filter((f) => f.trim() !== 'members').join(',') || null, kind === 'u' ? 'user' : 'group');
     const st: DeltaState = { v: 1, k: kind, t: tenant.tenantId, s: select, b: -1, q: tenant.directory.seq, o: 0, m: 0, n, ts: ctx.now() };

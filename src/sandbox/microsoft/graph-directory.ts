@@ -7,6 +7,7 @@ import { decodeToken, encodeToken, graphError } from './graph-common.js';
 import { createGraphDelta } from './graph-delta.js';
 import { appRoleAssignments, directoryObjectJson, groupJson, parseSelect, SelectError, servicePrincipalJson, userFaults, userJson } from './graph-objects.js';
 import type { EntraTenant } from './world.js';
+import { directoryQuery, type Keep, type Kind } from './graph-query.js';
 
 /**
  * Graph's directory: users, groups and their (transitive) members and memberships, directory
@@ -32,6 +33,8 @@ interface ListState {
   o: number; // next index
   n: number; // page size
   s: string | null; // $select
+  f?: string | null; // $filter, carried like Graph carries it in its tokens
+  q?: string | null; // $search
 }
 
 export function createGraphDirectory(ctx: SandboxContext) {
@@ -57,10 +60,14 @@ export function createGraphDirectory(ctx: SandboxContext) {
           if (id === 'delta') return delta.users(url, res, tenant, headers, String(req.headers.prefer ?? ''));
           const fields = parseSelect(url.searchParams.get('$select'), 'user');
           if (id === undefined) {
+            const q = listQuery(url, req, 'user');
+            if ('code' in q) return graphError(res, 400, q.code, q.message, headers);
             return page(url, res, `${base()}/users`, `${base()}/$metadata#users`, dir.userTotal, (i) => {
               const u = dir.userAt(i);
-              return u && !faults.hidden(u) ? userJson(faults.apply(u), fieldsFrom(url, fields)) : undefined;
-            }, headers);
+              if (!u || faults.hidden(u)) return undefined;
+              const shown = faults.apply(u);
+              return !q.keep || q.keep(shown as unknown as Record<string, unknown>) ? userJson(shown, fieldsFrom(url, fields)) : undefined;
+            }, headers, q.state);
           }
           const i = dir.userIndex(id);
           const u = i === undefined ? undefined : dir.userAt(i);
@@ -81,10 +88,12 @@ export function createGraphDirectory(ctx: SandboxContext) {
           if (id === 'delta') return delta.groups(url, res, tenant, headers, String(req.headers.prefer ?? ''));
           const fields = parseSelect(url.searchParams.get('$select'), 'group');
           if (id === undefined) {
+            const q = listQuery(url, req, 'group');
+            if ('code' in q) return graphError(res, 400, q.code, q.message, headers);
             return page(url, res, `${base()}/groups`, `${base()}/$metadata#groups`, dir.groupTotal, (j) => {
               const g = dir.groupAt(j);
-              return g ? groupJson(g, fieldsFrom(url, fields)) : undefined;
-            }, headers);
+              return g && (!q.keep || q.keep(g as unknown as Record<string, unknown>)) ? groupJson(g, fieldsFrom(url, fields)) : undefined;
+            }, headers, q.state);
           }
           const j = dir.groupIndex(id);
           const g = j === undefined ? undefined : dir.groupAt(j);
@@ -142,6 +151,21 @@ export function createGraphDirectory(ctx: SandboxContext) {
     }
   };
 
+  /**
+   * `$filter` / `$search` / `$orderby` of a users or groups list (graph-query.ts): from the
+   * first request, or carried in the $skiptoken; Graph's 400 for what the sandbox cannot serve.
+   */
+  function listQuery(url: URL, req: IncomingMessage, kind: Kind): { keep: Keep | null; state: Pick<ListState, 'f' | 'q'> } | { code: string; message: string } {
+    const st = decodeToken<ListState>(url.searchParams.get('$skiptoken'));
+    const filter = st ? st.f ?? null : url.searchParams.get('$filter');
+    const search = st ? st.q ?? null : url.searchParams.get('$search');
+    const orderby = st ? null : url.searchParams.get('$orderby');
+    const consistency = st ? 'eventual' : (req.headers['consistencylevel'] as string | undefined);
+    const r = directoryQuery(kind, { filter, search, orderby }, consistency);
+    if ('code' in r) return r;
+    return { keep: r.keep, state: { f: filter, q: search } };
+  }
+
   /** $select from the first request, or the one carried in the $skiptoken. */
   function fieldsFrom(url: URL, fields: string[] | null): string[] | null {
     const st = decodeToken<ListState>(url.searchParams.get('$skiptoken'));
@@ -152,7 +176,7 @@ export function createGraphDirectory(ctx: SandboxContext) {
    * One page of an indexed collection, `$top` 1–999 (default 100), with an opaque absolute
    * nextLink carrying `$skiptoken`. `at(i)` is undefined for gaps (deleted objects).
    */
-  function page(url: URL, res: ServerResponse, link: string, context: string, total: number, at: (i: number) => Record<string, unknown> | undefined, headers: Record<string, string>): void {
+  function page(url: URL, res: ServerResponse, link: string, context: string, total: number, at: (i: number) => Record<string, unknown> | undefined, headers: Record<string, string>, query: Pick<ListState, 'f' | 'q'> = {}): void {
     const token = url.searchParams.get('$skiptoken');
     const st = decodeToken<ListState>(token);
     if (token !== null && !st) return graphError(res, 400, 'Request_BadRequest', 'The specified page token value has expired or is invalid.', headers);
@@ -170,7 +194,8 @@ export function createGraphDirectory(ctx: SandboxContext) {
     const body: Record<string, unknown> = { '@odata.context': context };
     if (i < total) {
       // Graph writes the OData names unescaped: …/users?$top=5&$skiptoken=…
-      body['@odata.nextLink'] = `${link}?$top=${top}&$skiptoken=${encodeToken({ o: i, n: top, s: st?.s ?? url.searchParams.get('$select') } satisfies ListState)}`;
+      const carried = { ...(query.f ? { f: query.f } : {}), ...(query.q ? { q: query.q } : {}) };
+      body['@odata.nextLink'] = `${link}?$top=${top}&$skiptoken=${encodeToken({ o: i, n: top, s: st?.s ?? url.searchParams.get('$select'), ...carried } satisfies ListState)}`;
     }
     body['value'] = value;
     sendJson(res, 200, body, headers);

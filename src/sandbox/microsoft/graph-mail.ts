@@ -42,6 +42,26 @@ interface DeltaState {
   q: number; // snapshot seq of this round
   o: number; // offset within the round
   n: number; // page size
+  x?: boolean; // $expand of PidTagMessageSize, carried like Graph carries query options in its tokens
+}
+
+/**
+ * A message's size is not a property of Graph's message resource: it is the MAPI property
+ * PidTagMessageSize (0x0E08, PT_LONG), read as an extended property with
+ * `$expand=singleValueExtendedProperties($filter=id eq 'Integer 0x0E08')` and answered as
+ * `"singleValueExtendedProperties":[{"id":"Integer 0xe08","value":"12345"}]` (the value is a
+ * string). https://learn.microsoft.com/graph/api/singlevaluelegacyextendedproperty-get
+ * https://learn.microsoft.com/office/client-developer/outlook/mapi/pidtagmessagesize-canonical-property
+ * Any other $expand is refused as Graph refuses a navigation property it does not know.
+ */
+const SIZE_EXPAND = /^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*id\s+eq\s+'Integer\s+0x0*e08'\s*\)\s*$/i;
+
+/** true: the size is asked for; false: no $expand; a string: the 400 to answer. */
+function expandOf(url: URL): boolean | string {
+  const e = url.searchParams.get('$expand');
+  if (e === null) return false;
+  if (SIZE_EXPAND.test(e)) return true;
+  return `Parsing OData Select and Expand failed: Could not find a property named '${e.split('(')[0]!.trim()}' on type 'microsoft.graph.message'.`;
 }
 
 /** What serves mail writes (graph-mail-write.ts); the reads stay here. */
@@ -101,7 +121,7 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
     };
   }
 
-  function messageJson(m: SimMessage, select: string | null): Record<string, unknown> {
+  function messageJson(m: SimMessage, select: string | null, withSize = false): Record<string, unknown> {
     const full: Record<string, unknown> = {
       '@odata.type': '#microsoft.graph.message',
       '@odata.etag': `W/"${m.seq}"`,
@@ -118,14 +138,13 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
       categories: m.categories,
       flag: { flagStatus: m.flagged ? 'flagged' : 'notFlagged' },
       from: { emailAddress: m.from }, sender: { emailAddress: m.from }, toRecipients: [{ emailAddress: m.to }],
-      // Not a Graph property on message; the sandbox exposes the MIME size so clients can
-      // skip oversized items before downloading them (documented deviation).
-      size: mimeSize(m),
     };
     if (m.kind === 'calendar') full['@odata.type'] = '#microsoft.graph.eventMessageRequest';
-    if (!select) return full;
+    // The size only as Graph keeps it: PidTagMessageSize, when expanded (see SIZE_EXPAND).
+    const size = withSize ? { singleValueExtendedProperties: [{ id: 'Integer 0xe08', value: String(mimeSize(m)) }] } : {};
+    if (!select) return { ...full, ...size };
     const fields = select.split(',').map((s) => s.trim());
-    return Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith('@odata') || k === 'id' || k === 'size' || fields.includes(k)));
+    return { ...Object.fromEntries(Object.entries(full).filter(([k]) => k.startsWith('@odata') || k === 'id' || fields.includes(k))), ...size };
   }
 
   function mail(url: URL, res: ServerResponse, user: EntraUser, mb: Mailbox, sub: string[], prefer: string): void {
@@ -139,6 +158,8 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
       if (rest === 'childFolders') return pageOf(url, res, mb.childFolders(folder.id, includeHidden).map((f) => folderJson(mb, f)), `${base()}/users/${user.id}/mailFolders/${folder.id}/childFolders`, 10);
       if (rest === 'messages' && more[0] === 'delta') return delta(url, res, user, mb, folder, prefer);
       if (rest === 'messages' && more.length === 0) {
+        const expand = expandOf(url);
+        if (typeof expand === 'string') return graphError(res, 400, 'BadRequest', expand);
         const filter = url.searchParams.get('$filter');
         const since = filter ? /receivedDateTime\s+ge\s+(\S+)/i.exec(filter)?.[1] ?? null : null;
         if (filter && !since) return graphError(res, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
@@ -146,20 +167,22 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
           .messagesIn(folder.id)
           .filter((m) => !since || m.receivedDateTime >= since)
           .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime) || a.id.localeCompare(b.id));
-        return pageOf(url, res, msgs.map((m) => messageJson(m, url.searchParams.get('$select'))), `${base()}/users/${user.id}/mailFolders/${folder.id}/messages`, 10, 1000);
+        return pageOf(url, res, msgs.map((m) => messageJson(m, url.searchParams.get('$select'), expand)), `${base()}/users/${user.id}/mailFolders/${folder.id}/messages`, 10, 1000);
       }
-      if (rest === 'messages' && more.length >= 1) return message(res, mb, more[0]!, more[1]);
+      if (rest === 'messages' && more.length >= 1) return message(url, res, mb, more[0]!, more[1]);
     }
-    if (kind === 'messages' && id !== undefined) return message(res, mb, id, rest);
+    if (kind === 'messages' && id !== undefined) return message(url, res, mb, id, rest);
     graphError(res, 400, 'BadRequest', `Resource not found for the segment '${kind}'.`);
   }
 
-  function message(res: ServerResponse, mb: Mailbox, id: string, value: string | undefined): void {
+  function message(url: URL, res: ServerResponse, mb: Mailbox, id: string, value: string | undefined): void {
     const m = mb.messages.get(id);
     if (!m) return graphError(res, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
     if (value === '$value') return sendText(res, 200, toMime(m), 'text/plain');
     if (value !== undefined) return graphError(res, 400, 'BadRequest', `Resource not found for the segment '${value}'.`);
-    sendJson(res, 200, messageJson(m, null));
+    const expand = expandOf(url);
+    if (typeof expand === 'string') return graphError(res, 400, 'BadRequest', expand);
+    sendJson(res, 200, messageJson(m, url.searchParams.get('$select'), expand));
   }
 
   /** $top / $skip paging with an opaque absolute nextLink. */
@@ -201,9 +224,12 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
       const filter = url.searchParams.get('$filter');
       const since = filter ? /receivedDateTime\s+ge\s+(\S+)/i.exec(filter)?.[1] ?? null : null;
       if (filter && !since) return graphError(res, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
+      const expand = expandOf(url);
+      if (typeof expand === 'string') return graphError(res, 400, 'BadRequest', expand);
       const pageSize = /odata\.maxpagesize=(\d+)/.exec(prefer)?.[1];
-      state = { f: folder.id, s: since, b: 0, q: mb.seq, o: 0, n: Math.min(Number(pageSize ?? url.searchParams.get('$top') ?? 10) || 10, 1000) };
+      state = { f: folder.id, s: since, b: 0, q: mb.seq, o: 0, n: Math.min(Number(pageSize ?? url.searchParams.get('$top') ?? 10) || 10, 1000), ...(expand ? { x: true } : {}) };
     }
+    const withSize = state.x === true;
     const select = url.searchParams.get('$select');
     let entries: Record<string, unknown>[];
     if (state.b === 0) {
@@ -211,9 +237,9 @@ export function createGraphMail(ctx: SandboxContext, world: MicrosoftWorld, quot
         .messagesIn(folder.id)
         .filter((m) => m.seq <= state.q && (!state.s || m.receivedDateTime >= state.s))
         .sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime) || a.id.localeCompare(b.id))
-        .map((m) => messageJson(m, select));
+        .map((m) => messageJson(m, select, withSize));
     } else {
-      const changed = mb.messagesIn(folder.id).filter((m) => m.seq > state.b && m.seq <= state.q).map((m) => ({ seq: m.seq, json: messageJson(m, select) }));
+      const changed = mb.messagesIn(folder.id).filter((m) => m.seq > state.b && m.seq <= state.q).map((m) => ({ seq: m.seq, json: messageJson(m, select, withSize) }));
       const removed = mb.tombstones
         .filter((t) => t.folderId === folder.id && t.seq > state.b && t.seq <= state.q && mb.messages.get(t.id)?.folderId !== folder.id)
         .map((t) => ({ seq: t.seq, json: { '@odata.type': '#microsoft.graph.message', id: t.id, '@removed': { reason: 'deleted' } } as Record<string, unknown> }));

@@ -113,6 +113,8 @@ export interface ItemsTable {
   removed_at: string | null;
   deleted_at: string | null;
   attempts: number;
+  /** The destination's change-log position read before the write (0008_item_change_mark). */
+  change_mark: string | null;
 }
 
 export interface SyncActivityTable {
