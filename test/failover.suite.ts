@@ -87,6 +87,12 @@ export function failoverSuite(dialect: Dialect): void {
       const noConsent = await w.app.api(`/policies/${policyId}/failover/recover`, { method: 'POST' });
       expect(noConsent.status).toBe(409);
       expect(noConsent.body.error.code).toBe('failover.recovery_not_consented');
+      // Recovery is switched on (a failover is open) before write-back is consented: the doctor
+      // already checks Mail.ReadWrite, as a warning (forward sync does not need it), with the consent link.
+      const planned = (await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' })).body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite');
+      expect(planned.status).toBe('warning');
+      expect(planned.error.code).toBe('m365.permission_missing');
+      expect(planned.detail).toMatch(/^Grant admin consent: .*\/adminconsent\?client_id=/);
       const wb = await w.app.api(`/connections/${w.sourceId}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
       expect(wb.status).toBe(200);
       expect(wb.body.writeBack.permissions).toEqual(['Mail.ReadWrite']);
@@ -97,6 +103,7 @@ export function failoverSuite(dialect: Dialect): void {
       expect(missing.status).toBe('fail');
       expect(missing.error.code).toBe('m365.permission_missing');
       expect(missing.error.message).toContain('Mail.ReadWrite');
+      expect(missing.detail).toMatch(/^Grant admin consent: .*\/adminconsent\?client_id=/);
       await sandboxAdmin(w.sandbox, 'POST', '/microsoft/consent', { permissions: ['User.Read.All', 'Mail.Read', 'Mail.ReadWrite'] });
       const test2 = await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
       expect(test2.body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite').status).toBe('pass');
@@ -187,6 +194,8 @@ export function failoverSuite(dialect: Dialect): void {
     it('proposes a failover after the set time of outage, alerts, and recovers by itself once healthy for the set time', async () => {
       const settings = await w.app.api(`/policies/${policyId}/failover/settings`, { method: 'PATCH', body: JSON.stringify({ propose: true, proposeAfterMinutes: 2, autoRecover: true, autoRecoverAfterMinutes: 3 }) });
       expect(settings.status).toBe(200);
+      // A healthy test first resolves any incident left from the first outage.
+      expect((await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' })).body.ok).toBe(true);
       // Microsoft 365 fails: the doctor opens the source connection's incident.
       await setFault(w.sandbox, 'm365.outage', '*', { mode: 'error' });
       await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
