@@ -1,3 +1,3 @@
 import { recoveryCrashSuite } from './recovery-crash.suite.js';
 
-recoveryCrashSuite('postgres', 8);
+recoveryCrashSuite('postgres', 10, 1);

@@ -1,3 +1,3 @@
 import { recoveryCrashSuite } from './recovery-crash.suite.js';
 
-recoveryCrashSuite('sqlite', 16);
+recoveryCrashSuite('sqlite', 16, 2);
