@@ -6,7 +6,7 @@ import { useData } from './useData.js';
  * ("Microsoft 365 outage since …; users work in Google Workspace"), linking to the Failover page.
  * The server words it (FailoverView.banner), so every surface says the same.
  */
-export function FailoverBanner() {
+export function FailoverBanner({ link = true }: { link?: boolean }) {
   const { data } = useData(() => failover.open(), [], 5000);
   const open = (data?.failovers ?? []).filter((f) => f.banner);
   if (open.length === 0) return null;
@@ -15,7 +15,7 @@ export function FailoverBanner() {
       {open.map((f) => (
         <div key={f.id} className={`failover-banner failover-${f.state}`} role="alert" aria-label="Failover">
           <span><strong>{f.banner}</strong>{f.state === 'recovering' && ` — ${f.totals.recovered} of ${f.totals.users} user(s) recovered`}</span>
-          <a href={`#/failover/${f.policyId}`}>{f.state === 'proposed' ? 'Review the proposal' : 'Open Failover'}</a>
+          {link && <a href={`#/failover/${f.policyId}`}>{f.state === 'proposed' ? 'Review the proposal' : 'Open Failover'}</a>}
         </div>
       ))}
     </>

@@ -53,7 +53,7 @@ export function FailoverPage() {
   return (
     <section>
       <div className="page-header"><h1>Failover</h1></div>
-      <FailoverBanner />
+      <FailoverBanner link={false} />
       <div className="filters">
         <label>Policy
           <select value={policyId} onChange={(e) => { setPolicyId(e.target.value); window.location.hash = `#/failover/${e.target.value}`; }}>
