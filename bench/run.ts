@@ -11,6 +11,7 @@ import { run as mailThroughput } from './mail-throughput.js';
 import { run as mailIdleCycle } from './mail-idle-cycle.js';
 import { run as mailCrash } from './mail-crash.js';
 import { run as mailRecovery } from './mail-recovery.js';
+import { run as mailRecoveryCrash } from './mail-recovery-crash.js';
 import { run as directorySync } from './directory-sync.js';
 import { run as directoryCrash } from './directory-crash.js';
 import { run as auditIntegrity } from './audit-integrity.js';
@@ -24,6 +25,7 @@ const benchmarks: Record<string, Benchmark> = {
   'mail-idle-cycle': mailIdleCycle,
   'mail-crash': mailCrash,
   'mail-recovery': mailRecovery,
+  'mail-recovery-crash': mailRecoveryCrash,
   'directory-sync': directorySync,
   'directory-crash': directoryCrash,
   'audit-integrity': auditIntegrity,

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Dialect } from '../src/store/db.js';
 import { continuityWorld, waitForQuiet } from './support/continuity.js';
 import { sandboxAdmin, setFault, clearFaults, waitFor } from './support/sandbox-admin.js';
+import { probeDueFailovers, proposeDueFailovers } from '../src/continuity/failover/failover.js';
+import type { Runtime } from '../src/runtime/context.js';
 
 /**
  * Failover and reverse recovery end to end, through the API against the sandbox: an outage
@@ -85,6 +87,12 @@ export function failoverSuite(dialect: Dialect): void {
       const noConsent = await w.app.api(`/policies/${policyId}/failover/recover`, { method: 'POST' });
       expect(noConsent.status).toBe(409);
       expect(noConsent.body.error.code).toBe('failover.recovery_not_consented');
+      // Recovery is switched on (a failover is open) before write-back is consented: the doctor
+      // already checks Mail.ReadWrite, as a warning (forward sync does not need it), with the consent link.
+      const planned = (await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' })).body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite');
+      expect(planned.status).toBe('warning');
+      expect(planned.error.code).toBe('m365.permission_missing');
+      expect(planned.detail).toMatch(/^Grant admin consent: .*\/adminconsent\?client_id=/);
       const wb = await w.app.api(`/connections/${w.sourceId}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
       expect(wb.status).toBe(200);
       expect(wb.body.writeBack.permissions).toEqual(['Mail.ReadWrite']);
@@ -95,6 +103,7 @@ export function failoverSuite(dialect: Dialect): void {
       expect(missing.status).toBe('fail');
       expect(missing.error.code).toBe('m365.permission_missing');
       expect(missing.error.message).toContain('Mail.ReadWrite');
+      expect(missing.detail).toMatch(/^Grant admin consent: .*\/adminconsent\?client_id=/);
       await sandboxAdmin(w.sandbox, 'POST', '/microsoft/consent', { permissions: ['User.Read.All', 'Mail.Read', 'Mail.ReadWrite'] });
       const test2 = await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
       expect(test2.body.findings.find((f: { check: string }) => f.check === 'permission:Mail.ReadWrite').status).toBe('pass');
@@ -181,6 +190,62 @@ export function failoverSuite(dialect: Dialect): void {
       const actions = new Set(audit.map((a) => a.action));
       for (const a of ['failover.declared', 'failover.recovery_started', 'recovery.user_recovered', 'failover.recovered', 'connection.write_back_consented']) expect(actions).toContain(a);
     });
+
+    it('proposes a failover after the set time of outage, alerts, and recovers by itself once healthy for the set time', async () => {
+      const settings = await w.app.api(`/policies/${policyId}/failover/settings`, { method: 'PATCH', body: JSON.stringify({ propose: true, proposeAfterMinutes: 2, autoRecover: true, autoRecoverAfterMinutes: 3 }) });
+      expect(settings.status).toBe(200);
+      // A healthy test first resolves any incident left from the first outage.
+      expect((await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' })).body.ok).toBe(true);
+      // Microsoft 365 fails: the doctor opens the source connection's incident.
+      await setFault(w.sandbox, 'm365.outage', '*', { mode: 'error' });
+      await w.app.api(`/connections/${w.sourceId}/test`, { method: 'POST' });
+      const incidents = (await w.app.api(`/incidents?state=open&connectionId=${w.sourceId}`)).body.incidents as { id: string; code: string }[];
+      expect(incidents.length).toBe(1);
+      // The periodic task, run as this process would run it at a later time (the scheduler keeps the real clock).
+      const at = (offsetMs: number): Runtime => ({ ...w.app.rt, now: () => Date.now() + offsetMs });
+      await proposeDueFailovers(at(60_000));
+      expect((await w.app.api(`/policies/${policyId}/failover`)).body.current?.state ?? null).not.toBe('proposed');
+      await proposeDueFailovers(at(3 * 60_000));
+      const proposed = (await w.app.api('/failovers')).body.failovers as { policyId: string; state: string; origin: string; banner: string }[];
+      expect(proposed).toMatchObject([{ policyId, state: 'proposed', origin: 'proposed' }]);
+      expect(proposed[0]!.banner).toMatch(/^Microsoft 365 has been failing since /);
+      const alerts = (await w.app.api('/alerts')).body.alerts as { event: string; title: string; subject: { type: string } }[];
+      const alert = alerts.find((a) => a.event === 'failover.proposed');
+      expect(alert?.subject.type).toBe('failover');
+      expect(alert?.title).toContain('Failover proposed');
+      // Not twice for the same incident.
+      expect(await proposeDueFailovers(at(4 * 60_000))).toBe(0);
+
+      // The admin confirms the proposal; mail reaches Google meanwhile.
+      const confirmed = await w.app.api(`/policies/${policyId}/failover/declare`, { method: 'POST', body: JSON.stringify({}) });
+      expect(confirmed.status).toBe(201);
+      expect(confirmed.body.state).toBe('active');
+      expect(confirmed.body.origin).toBe('proposed');
+      await sandboxAdmin(w.sandbox, 'POST', `/google/users/${encodeURIComponent(ada.google)}/mail`, { direction: 'in', subject: 'Second outage: auto recovered' });
+
+      // Healthy again: recovery waits for the set time, then starts by itself.
+      await clearFaults(w.sandbox);
+      const probe = await w.app.api(`/policies/${policyId}/failover/probe`, { method: 'POST' });
+      expect(probe.body.healthySince).not.toBeNull();
+      await probeDueFailovers(at(90_000));
+      expect((await w.app.api('/failovers')).body.failovers[0].state).toBe('active');
+      await probeDueFailovers(at(4 * 60_000));
+      const done = await waitFor('the automatic recovery to finish', async () => {
+        const r = await w.app.api(`/policies/${policyId}/recovery`);
+        return r.body.failover.state === 'recovered' ? r.body : undefined;
+      }, 180_000, 300);
+      expect(done.users.find((u: { email: string }) => u.email === ada.upn).written).toBe(1);
+      const adaBox = await sandboxAdmin<M365Mailbox>(w.sandbox, 'GET', `/microsoft/mailboxes/${encodeURIComponent(ada.upn)}`);
+      const got = adaBox.folders.flatMap((f) => f.messages.map((m) => ({ ...m, folder: f }))).filter((m) => m.subject === 'Second outage: auto recovered');
+      expect(got.map((m) => [m.folder.wellKnownName, m.isDraft])).toEqual([['inbox', false]]);
+      const fo = await w.app.rt.store.db.selectFrom('failovers').select(['recovery_started_by']).where('id', '=', confirmed.body.id).executeTakeFirstOrThrow();
+      expect(fo.recovery_started_by).toBe('syncwarden');
+      const events = (await w.app.api('/alerts')).body.alerts.map((a: { event: string }) => a.event);
+      expect(events).toContain('failover.recovery_started');
+      const audit = await w.app.rt.store.db.selectFrom('audit_events').select(['action', 'message']).where('action', 'in', ['failover.proposed', 'failover.recovery_started']).execute();
+      expect(audit.some((a) => a.action === 'failover.proposed')).toBe(true);
+      expect(audit.some((a) => a.action === 'failover.recovery_started' && a.message.includes('started automatically'))).toBe(true);
+    }, 300_000);
   });
 }
 

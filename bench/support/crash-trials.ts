@@ -51,7 +51,7 @@ export function assertFreshBuild(): void {
   const cli = CLI();
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm install does it through prepare)`);
   const built = statSync(cli).mtimeMs;
-  for (const f of ['src/continuity/mailbox-sync.ts', 'src/continuity/items.ts', 'src/continuity/ledger.ts', 'src/continuity/folder-sync.ts', 'src/engine/worker.ts']) {
+  for (const f of ['src/continuity/mailbox-sync.ts', 'src/continuity/items.ts', 'src/continuity/ledger.ts', 'src/continuity/folder-sync.ts', 'src/continuity/failover/recovery.ts', 'src/engine/worker.ts']) {
     const src = join(packageRoot(), f);
     const out = join(packageRoot(), 'dist', f.replace(/\.ts$/, '.js'));
     if (!existsSync(out) || statSync(src).mtimeMs > statSync(out).mtimeMs + 1000) throw new Error(`${out} is older than ${f}: run \`npm run build\` first`);

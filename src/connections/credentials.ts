@@ -114,8 +114,24 @@ export async function connectorParts(rt: Runtime, tenantId: string, connection: 
     secret: openSecret(rt, tenantId, credential),
     platform: await platformFor(rt, tenantId, credential.method),
     writeBack: Number(connection.write_back) === 1,
+    recoveryOn: connection.role === 'continuity_source' && (await recoveryOnFor(rt, tenantId, connection.id)),
     scope: scopeOf(config),
   };
+}
+
+/**
+ * Whether mail recovery is switched on for a policy reading from this source: its failover
+ * settings start recovery by itself, or a failover is open. Read from the tables directly (the
+ * continuity area depends on connections, not the reverse).
+ */
+async function recoveryOnFor(rt: Runtime, tenantId: string, connectionId: string): Promise<boolean> {
+  const policies = await rt.store.db.selectFrom('policies').select('id').where('tenant_id', '=', tenantId).where('source_connection_id', '=', connectionId).execute();
+  if (policies.length === 0) return false;
+  const ids = policies.map((p) => p.id);
+  const open = await rt.store.db.selectFrom('failovers').select('id').where('tenant_id', '=', tenantId).where('policy_id', 'in', ids).where('state', 'in', ['active', 'recovering']).executeTakeFirst();
+  if (open) return true;
+  const settings = await rt.store.db.selectFrom('failover_settings').select('settings_json').where('tenant_id', '=', tenantId).where('policy_id', 'in', ids).execute();
+  return settings.some((r) => fromJson<{ autoRecover?: unknown }>(r.settings_json, {}).autoRecover === true);
 }
 
 export interface FindingView {

@@ -432,10 +432,13 @@ export interface TestResult {
 export async function testConnection(rt: Runtime, tenantId: string, id: string, actor = 'admin', trigger: TestTrigger = 'manual', opts: ViewOptions = {}): Promise<TestResult> {
   const row = await requireConnection(rt, tenantId, id);
   const r = await runConnectionTest(rt, tenantId, row, actor, trigger);
+  const connection = await viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts);
+  // A missing permission comes with the admin consent link (which grants every permission configured on the app).
+  const consentUrl = connection.writeBack.adminConsentUrl ?? connection.adminConsentUrl;
   return {
     ok: r.ok,
-    connection: await viewConnection(rt, tenantId, (await getConnection(rt.store.db, tenantId, id))!, opts),
-    findings: r.findings,
+    connection,
+    findings: r.findings.map((f) => (consentUrl && (f.status === 'fail' || f.status === 'warning') && f.error?.code.endsWith('.permission_missing') && !f.detail ? { ...f, detail: `Grant admin consent: ${consentUrl}` } : f)),
     incident: r.incident,
     resolvedIncident: r.resolvedIncident,
     requeuedUsers: r.requeuedUsers,

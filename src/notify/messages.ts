@@ -5,7 +5,7 @@ import type { EmailMessage } from './email.js';
  * What an alert says, as one versioned JSON document: the webhook body, and the source of the
  * email text. Never a secret: only names, ids, dates, counts and catalogue text.
  */
-export const alertEvents = ['incident.opened', 'incident.resolved', 'incident.reminder', 'credential.expiring', 'credential.expired', 'audit.chain_broken', 'alert.test'] as const;
+export const alertEvents = ['incident.opened', 'incident.resolved', 'incident.reminder', 'credential.expiring', 'credential.expired', 'audit.chain_broken', 'failover.proposed', 'failover.recovery_started', 'alert.test'] as const;
 export type AlertEvent = (typeof alertEvents)[number];
 
 export interface AlertPayload {
@@ -27,6 +27,8 @@ export interface AlertPayload {
     readonly reminder?: number;
   };
   readonly credential?: { readonly id: string; readonly what: string; readonly expiresAt: string | null; readonly daysLeft: number | null; readonly basis: string };
+  /** A failover proposed by Syncwarden, or a recovery it started by itself. */
+  readonly failover?: { readonly id: string; readonly policyId: string; readonly policyName: string; readonly state: string; readonly outageSince: string };
   readonly error?: Pick<RenderedError, 'code' | 'title' | 'message' | 'resolution'>;
   /** Where to look in the UI, relative to the installation's address. */
   readonly link: string;
@@ -39,6 +41,7 @@ export function emailFor(p: AlertPayload, alertId: string): EmailMessage {
     lines.push(`Incident: ${p.incident.state}, since ${p.incident.since}${p.incident.resolvedAt ? `, resolved ${p.incident.resolvedAt}` : ''}`);
     lines.push(`Users blocked by this connection: ${p.incident.affectedUsers}`);
   }
+  if (p.failover) lines.push(`Policy: ${p.failover.policyName}; Microsoft 365 failing since ${p.failover.outageSince} (failover ${p.failover.state})`);
   if (p.credential) lines.push(`Credential: ${p.credential.what}${p.credential.expiresAt ? `, expires ${p.credential.expiresAt.slice(0, 10)}` : ''}`);
   if (p.error) {
     lines.push('', `${p.error.title} (${p.error.code})`, `Cause: ${p.error.message}`, `Fix: ${p.error.resolution}`);

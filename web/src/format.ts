@@ -30,6 +30,9 @@ export const STATUS_LABELS: Record<string, string> = {
   active: 'Active', error: 'Error', not_tested: 'Not tested',
   pass: 'Passed', fail: 'Failed', warning: 'Warning', skipped: 'Skipped',
   info: 'Info',
+  // Failover and recovery.
+  proposed: 'Proposed', recovering: 'Recovering', recovered: 'Recovered', dismissed: 'Ended',
+  written: 'Written back', found: 'Found',
 };
 
 /** 1536 → "1.5 KB"; bytes in the units people read. */

@@ -11,6 +11,7 @@ import { IncidentsPage } from './pages/Incidents.js';
 import { AlertsPage } from './pages/Alerts.js';
 import { IdentitiesPage } from './pages/Identities.js';
 import { DirectorySyncPage } from './pages/DirectorySync.js';
+import { FailoverPage } from './pages/Failover.js';
 import './styles.css';
 
 const ROUTES = [
@@ -20,6 +21,7 @@ const ROUTES = [
   { path: '/incidents', label: 'Incidents', page: IncidentsPage },
   { path: '/policies', label: 'Policies', page: PoliciesPage },
   { path: '/sync', label: 'Sync status', page: SyncStatusPage },
+  { path: '/failover', label: 'Failover', page: FailoverPage },
   { path: '/identities', label: 'Identities', page: IdentitiesPage },
   { path: '/directory', label: 'Directory sync', page: DirectorySyncPage },
   { path: '/audit', label: 'Audit logs', page: AuditLogsPage },

@@ -133,8 +133,9 @@ export const microsoft365Kind: KindSpec = {
   defaultRole: 'continuity_source',
   roles: {
     continuity_source: {
-      // Write-back on a continuity source is reverse recovery: the doctor then checks Mail.ReadWrite.
-      build: (ctx, parts) => microsoftConnector.create(ctx, { ...connectorConfig(parts), writeBack: parts.writeBack }),
+      // Write-back on a continuity source is reverse recovery: the doctor then checks Mail.ReadWrite
+      // (also when recovery is switched on for a policy and consent is still to be given).
+      build: (ctx, parts) => microsoftConnector.create(ctx, { ...connectorConfig(parts), writeBack: parts.writeBack, recoveryPlanned: parts.recoveryOn === true }),
       readPermissions: CONTINUITY_PERMISSIONS,
       writeBackPermissions: MICROSOFT_PERMISSIONS.continuityWriteBack,
       writeBackHowTo: 'Reverse recovery writes the mail of a Microsoft 365 outage back into the mailboxes. In Entra ID open App registrations > your app > API permissions > Add a permission > Microsoft Graph > Application permissions, add Mail.ReadWrite, then grant admin consent with the link below (it grants every permission configured on the app).',

@@ -52,6 +52,12 @@ export interface ConnectorParts {
   readonly platform: { readonly googleTokenProviderKeyJson: string | null };
   /** The connection's write-back consent (a directory connector then also checks and offers its write permissions). */
   readonly writeBack: boolean;
+  /**
+   * A continuity source whose mail recovery is switched on (a policy on it starts recovery by
+   * itself, or has a failover open): the doctor then checks the recovery permissions even
+   * before write-back is consented, so the admin learns of a missing Mail.ReadWrite early.
+   */
+  readonly recoveryOn?: boolean;
   /** What a directory connection reads (guests, external identities, disabled accounts); defaults elsewhere. */
   readonly scope: DirectoryScope;
 }

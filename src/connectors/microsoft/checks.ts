@@ -12,7 +12,9 @@ import type { TokenSource } from './token.js';
  */
 export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: TokenSource, graph: GraphClient, ctx: ConnectorContext): Promise<CheckResult[]> {
   // With write-back (reverse recovery) consented, Mail.ReadWrite is one more prerequisite.
-  const permissions: readonly string[] = [...CONTINUITY_PERMISSIONS, ...(config.writeBack ? RECOVERY_PERMISSIONS : [])];
+  // Recovery switched on for a policy but write-back not consented yet: checked too, but a
+  // missing Mail.ReadWrite is a warning then, since forward sync does not need it.
+  const permissions: readonly string[] = [...CONTINUITY_PERMISSIONS, ...(config.writeBack || config.recoveryPlanned ? RECOVERY_PERMISSIONS : [])];
   const results: CheckResult[] = [checkCredential(config, ctx)];
   const fail = (id: string, label: string, e: unknown): CheckResult => ({ id, label, status: 'fail', error: toAppError(e).toJSON() });
   const skipRest = (reason: string) => {
@@ -46,7 +48,9 @@ export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: 
     const label = `Application permission ${p} granted with admin consent`;
     const granted = (equivalents[p] ?? [p]).some((r) => roles.includes(r));
     const recovery = (RECOVERY_PERMISSIONS as readonly string[]).includes(p) ? ' (reverse recovery writes the outage\'s mail back)' : '';
-    results.push(granted ? { id: `permission:${p}`, label, status: 'pass', ...(recovery ? { detail: recovery.trim().replace(/^\(|\)$/g, '') } : {}) } : fail(`permission:${p}`, label + recovery, new AppError('m365.permission_missing', { permission: p })));
+    if (granted) results.push({ id: `permission:${p}`, label, status: 'pass', ...(recovery ? { detail: recovery.trim().replace(/^\(|\)$/g, '') } : {}) });
+    else if (recovery && !config.writeBack) results.push({ ...fail(`permission:${p}`, label + recovery, new AppError('m365.permission_missing', { permission: p })), status: 'warning' });
+    else results.push(fail(`permission:${p}`, label + recovery, new AppError('m365.permission_missing', { permission: p })));
   }
 
   try {

@@ -18,6 +18,8 @@ export const microsoftConnectorConfig = z.object({
     .optional(),
   /** Write-back consented on the connection (reverse recovery): the doctor also checks RECOVERY_PERMISSIONS. */
   writeBack: z.boolean().optional(),
+  /** Recovery switched on for a policy, write-back not yet consented: RECOVERY_PERMISSIONS are checked as a warning only. */
+  recoveryPlanned: z.boolean().optional(),
 });
 export type MicrosoftConnectorConfig = z.infer<typeof microsoftConnectorConfig>;
 

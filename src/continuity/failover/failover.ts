@@ -12,6 +12,8 @@ import type { Selectable } from 'kysely';
 import { requirePolicy, viewPolicy, cycleJob, type PolicyView } from '../policies.js';
 import { syncDestination, syncSource } from '../connectors.js';
 import { loadFailoverSettings } from './settings.js';
+import { queueAlert } from '../../notify/outbox.js';
+import { renderError } from '../../errors/index.js';
 
 /**
  * Failover: the state of one Microsoft 365 outage for one policy.
@@ -151,11 +153,12 @@ async function recordMarkers(rt: Runtime, tenantId: string, failoverId: string, 
 /** Syncwarden's proposal: the source connection's incident shows an outage for longer than the set time. */
 export async function proposeFailover(rt: Runtime, tenantId: string, policy: PolicyView, incident: { id: string; openedAt: string; error: StoredError }): Promise<boolean> {
   const now = nowIso(rt.now());
+  const id = newId('fo', rt.now());
   try {
     await rt.store.db
       .insertInto('failovers')
       .values({
-        tenant_id: tenantId, id: newId('fo', rt.now()), policy_id: policy.id, state: 'proposed', outage_since: incident.openedAt, origin: 'proposed',
+        tenant_id: tenantId, id, policy_id: policy.id, state: 'proposed', outage_since: incident.openedAt, origin: 'proposed',
         reason: `${catalogue[isErrorCode(incident.error.code) ? incident.error.code : 'provider.unavailable'].title} (incident since ${incident.openedAt})`,
         incident_id: incident.id, proposed_at: now, declared_at: null, declared_by: null, last_probe_at: null, last_probe_error_json: JSON.stringify(incident.error),
         healthy_since: null, probe_failures: 0, next_probe_at: null, recovery_started_at: null, recovery_started_by: null, recovered_at: null, ended_at: null, ended_by: null,
@@ -170,6 +173,17 @@ export async function proposeFailover(rt: Runtime, tenantId: string, policy: Pol
     severity: 'warning', action: 'failover.proposed', target: { type: 'policy', id: policy.id, name: policy.name },
     message: `Failover proposed for "${policy.name}": Microsoft 365 has been failing since ${incident.openedAt}. Declare the outage on Continuity > Failover if users should work in Google Workspace`,
   }, rt.now());
+  // Once per proposal (the outbox's dedupe key), to every enabled alert channel.
+  const code = isErrorCode(incident.error.code) ? incident.error.code : 'provider.unavailable';
+  await queueAlert(rt, tenantId, `failover.proposed:${id}`, { type: 'failover', id, name: policy.name }, {
+    event: 'failover.proposed',
+    severity: 'critical',
+    title: `Failover proposed: Microsoft 365 failing for "${policy.name}" since ${incident.openedAt}`,
+    summary: `Microsoft 365 has been failing since ${incident.openedAt} for the policy "${policy.name}". Declare the outage in Syncwarden (Failover) if users should work in Google Workspace; dismiss the proposal otherwise.`,
+    failover: { id, policyId: policy.id, policyName: policy.name, state: 'proposed', outageSince: incident.openedAt },
+    error: renderError(code, incident.error.params),
+    link: '#/failover',
+  });
   return true;
 }
 
@@ -271,6 +285,7 @@ export async function startRecovery(rt: Runtime, tenantId: string, policyId: str
   // Users added during the outage: no marker, listed by date.
   await recordMarkersForNewUsers(rt, tenantId, fo, policy, now);
   const users = await rt.store.db.selectFrom('recovery_users').select(['id']).where('tenant_id', '=', tenantId).where('failover_id', '=', fo.id).execute();
+  // Jobs run on the runtime's clock, the one the workers claim by.
   for (const u of users) await enqueue(rt.store.db, tenantId, recoveryJob(u.id), rt.now());
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'info', action: 'failover.recovery_started', actor, target: { type: 'policy', id: policyId, name: policy.name },
@@ -415,7 +430,16 @@ export async function probeDueFailovers(rt: Runtime): Promise<number> {
     const fresh = await requireFailover(rt, fo.tenant_id, fo.id);
     if (settings.autoRecover && fresh.healthy_since && Date.parse(fresh.healthy_since) <= rt.now() - settings.autoRecoverAfterMinutes * 60_000) {
       try {
-        await startRecovery(rt, fo.tenant_id, fo.policy_id, 'syncwarden', { auto: true });
+        const started = await startRecovery(rt, fo.tenant_id, fo.policy_id, 'syncwarden', { auto: true });
+        const policyName = (await requirePolicy(rt, fo.tenant_id, fo.policy_id)).name;
+        await queueAlert(rt, fo.tenant_id, `failover.recovery_started:${fo.id}`, { type: 'failover', id: fo.id, name: policyName }, {
+          event: 'failover.recovery_started',
+          severity: 'info',
+          title: `Recovery started by itself: Microsoft 365 healthy for ${settings.autoRecoverAfterMinutes} min`,
+          summary: `Microsoft 365 has answered every probe since ${fresh.healthy_since}; as the policy's failover settings say, Syncwarden started writing the outage's mail (since ${fo.outage_since}) back to Microsoft 365.`,
+          failover: { id: fo.id, policyId: fo.policy_id, policyName: policyName, state: started.state, outageSince: fo.outage_since },
+          link: '#/failover',
+        });
       } catch (e) {
         const err = toAppError(e);
         // Not consented yet: said once per failover in the audit log, then left to the admin.

@@ -65,6 +65,8 @@ interface Ctx {
   /** Forward sync's folders of this user: label name (lower case) → Microsoft 365 folder id. */
   readonly forwardFolders: Map<string, string>;
   readonly stop: () => boolean;
+  /** At the end of a slice: carry on for another slice when no other job waits (true). */
+  readonly extend: () => Promise<boolean>;
 }
 
 function firstPhase(ru: RecoveryUserRow): Phase {
@@ -87,7 +89,8 @@ export async function recoverUser(rt: Runtime, tenantId: string, recoveryUserId:
   const sourceRow = await getConnection(rt.store.db, tenantId, policy.sourceConnectionId);
   const destRow = await getConnection(rt.store.db, tenantId, policy.destinationConnectionId);
   if (!sourceRow || !destRow) return { type: 'done' };
-  const deadline = rt.now() + (opts.sliceMs ?? DEFAULT_RECOVERY_SLICE_MS);
+  const sliceMs = opts.sliceMs ?? DEFAULT_RECOVERY_SLICE_MS;
+  let deadline = rt.now() + sliceMs;
   const now = nowIso(rt.now());
   ru = await save(rt, tenantId, ru, { status: 'recovering', started_at: ru.started_at ?? now, next_run_at: null });
   try {
@@ -105,6 +108,13 @@ export async function recoverUser(rt: Runtime, tenantId: string, recoveryUserId:
       rt, tenantId, ru, reader: side(dest.changes, 'destination'), writer: side(source.writer, 'source'),
       folderCache: new Map(Object.entries(fromJson<Record<string, string>>(ru.folders_json, {}))), forwardFolders,
       stop: () => signal.aborted || rt.now() >= deadline,
+      // The slice is for fairness: with no other job waiting for a worker, yielding would only
+      // leave the mailbox's Graph budget idle while this job is claimed again.
+      extend: async () => {
+        if (signal.aborted || (await otherJobsWaiting(rt))) return false;
+        deadline = rt.now() + sliceMs;
+        return true;
+      },
     };
     let cursor = cursorOf(ru);
     while (cursor.phase !== 'write' && cursor.phase !== 'done') {
@@ -247,10 +257,20 @@ async function commitFound(c: Ctx, ids: readonly string[], next: Cursor): Promis
 
 type ItemRow = { id: string; gmail_id: string; state: string; internet_message_id: string | null; attempts: number };
 
-/** Writes what is found or in doubt; true when nothing is left. */
-async function writeItems(c: Ctx, width: number): Promise<boolean> {
+/**
+ * Writes what is found or in doubt; true when nothing is left.
+ *
+ * Pacing: Graph's limits bind on requests (per window, and `concurrent` in flight), and the
+ * gate holds a concurrency slot only while a Graph request is in flight. An item spends most
+ * of its time elsewhere — reading the message from Gmail, the database — so twice as many items
+ * as Graph slots are worked at once, keeping the Graph pipe full (the mail-recovery benchmark's
+ * quota_fraction). Batches are large, so the pool rarely drains to its last item.
+ */
+const ITEMS_PER_GRAPH_SLOT = 2;
+async function writeItems(c: Ctx, concurrent: number): Promise<boolean> {
+  const width = Math.max(1, concurrent * ITEMS_PER_GRAPH_SLOT);
   for (;;) {
-    if (c.stop()) return false;
+    if (c.stop() && !(await c.extend())) return false;
     const batch: ItemRow[] = await c.rt.store.db
       .selectFrom('recovery_items')
       .select(['id', 'gmail_id', 'state', 'internet_message_id', 'attempts'])
@@ -259,13 +279,20 @@ async function writeItems(c: Ctx, width: number): Promise<boolean> {
       .where('state', 'in', ['found', 'pending'])
       .orderBy('created_at')
       .orderBy('id')
-      .limit(Math.max(width * 4, 16))
+      .limit(Math.max(width * 8, 64))
       .execute();
     if (batch.length === 0) return true;
     const r = await runPool(batch, width, c.stop, (item) => writeOne(c, item));
     if (r.failed) throw r.error;
-    if (!r.complete) return false;
+    if (!r.complete && !(await c.extend())) return false;
   }
+}
+
+/** Whether a job is due and unclaimed (another user waits for a worker: time to yield). */
+async function otherJobsWaiting(rt: Runtime): Promise<boolean> {
+  // Jobs are claimed on the runtime's clock (engine/worker.ts).
+  const due = await rt.store.db.selectFrom('jobs').select('id').where('status', '=', 'queued').where('run_at', '<=', new Date(rt.now()).toISOString()).limit(1).executeTakeFirst();
+  return due !== undefined;
 }
 
 async function writeOne(c: Ctx, item: ItemRow): Promise<void> {

@@ -1,5 +1,6 @@
 import { continuity } from '../continuity-api.js';
 import { useData } from '../components/useData.js';
+import { FailoverBanner } from '../components/FailoverBanner.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Pill } from '../components/Pill.js';
 import { formatBytes, formatCount, relativeTime } from '../format.js';
@@ -10,6 +11,7 @@ export function DashboardPage() {
   return (
     <section>
       <div className="page-header"><h1>Dashboard</h1></div>
+      <FailoverBanner />
       {error && <ErrorBox error={error} />}
       {data && totalUsers === 0 && (
         <ol className="getting-started">

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api.js';
 import { continuity, SYNC_STATUSES, type SyncUserRow } from '../continuity-api.js';
 import { useData } from '../components/useData.js';
+import { FailoverBanner } from '../components/FailoverBanner.js';
 import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
@@ -41,6 +42,7 @@ export function SyncStatusPage() {
           <h1>Sync status</h1>
           <button type="button" disabled={!data?.users.length} onClick={() => data && exportCsv(data.users)}>Export CSV</button>
         </div>
+        <FailoverBanner />
         {data && (
           <div className="chips" role="group" aria-label="Filter by status">
             {SYNC_STATUSES.map((s) => (

@@ -1,0 +1,3 @@
+import { recoveryCrashSuite } from './recovery-crash.suite.js';
+
+recoveryCrashSuite('sqlite', 16, 2);
