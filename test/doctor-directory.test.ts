@@ -52,7 +52,7 @@ const DIRECTORY_READ = ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement
 
 const ROWS: Row[] = [
   // Consent or authorization was not granted
-  { section: SEED, row: 'Consent not granted: Entra ID tenant without the grant (the app is consented in another tenant only)', base: 'entra_certificate', change: (sb) => ({ config: { tenantId: sb.demo.microsoft.tenantId } }), names: ['fail:m365.permission_missing'] },
+  { section: SEED, row: 'Consent not granted: Entra ID tenant without the grant (the app is consented in another tenant only)', base: 'entra_certificate', change: (sb) => ({ config: { tenantId: sb.demo.microsoft.tenantId }, credential: entraDirectoryBody(sb).credential }), names: ['fail:m365.permission_missing'] },
   {
     section: SEED, row: 'Consent not granted: Entra ID admin consent revoked in the tenant', base: 'entra_secret',
     admin: async (sb) => {
@@ -104,7 +104,7 @@ const ROWS: Row[] = [
   { section: 'prerequisites', row: 'AWS: the secret access key pasted truncated', base: 'aws_key', change: (sb) => ({ credential: { secretAccessKey: sb.demo.aws.secretAccessKey.slice(0, 30) } }), names: ['fail:credential.invalid_format'] },
   { section: 'prerequisites', row: 'AWS: the role ARN names another role', base: 'aws_role', change: (sb) => ({ credential: { roleArn: sb.demo.aws.roleArn.replace(/role\/.*/, 'role/NoSuchRole') } }), names: ['fail:aws.role_trust_denied'] },
   { section: 'prerequisites', row: 'SCIM: the base URL is a web page, not the SCIM endpoint', base: 'scim', fault: { name: 'scim.not_scim' }, names: ['fail:scim.not_scim'] },
-  { section: 'prerequisites', row: 'SCIM: the endpoint does not answer', base: 'scim', change: () => ({ config: { baseUrl: 'http://127.0.0.1:9/scim/v2' } }), names: ['fail:scim.unreachable'] },
+  { section: 'prerequisites', row: 'SCIM: the endpoint does not answer', base: 'scim', change: (sb) => ({ config: { baseUrl: 'http://127.0.0.1:9/scim/v2' }, credential: scimBody(sb).credential }), names: ['fail:scim.unreachable'] },
   { section: 'prerequisites', row: 'SCIM: "Bearer " pasted with the token', base: 'scim', change: (sb) => ({ credential: { token: `Bearer ${sb.demo.scim.token}` } }), names: ['fail:credential.invalid_format'] },
 ];
 
