@@ -9,20 +9,16 @@ import { auditSettingsSchema, auditSettingsView, setAuditSettings } from '../../
 
 /**
  * The audit log's integrity, export and retention (issue 12, point 8). The listing stays in
- * routes/meta.ts (GET /audit). Permissions, for the route table the lead adds at merge:
- * GET /audit/verify → audit.read; GET /audit/export → audit.export; GET /audit/settings →
- * audit.read; PUT /audit/settings → audit.manage.
+ * routes/meta.ts (GET /audit).
  */
 export function auditRoutes(rt: Runtime): RouteSpec[] {
   return [
     {
-      // Permission: audit.read
-      method: 'GET', url: '/audit/verify', tag: 'Audit logs', summary: 'Verify the audit log now: hash chain, signatures, checkpoints and the anchor file; names the first broken entry',
+      method: 'GET', url: '/audit/verify', permission: 'audit.read', tag: 'Audit logs', summary: 'Verify the audit log now: hash chain, signatures, checkpoints and the anchor file; names the first broken entry',
       handler: ({ tenantId }) => checkAudit(rt, tenantId, 'manual', 'admin'),
     },
     {
-      // Permission: audit.export
-      method: 'GET', url: '/audit/export', tag: 'Audit logs', summary: 'The audit log as CSV or JSON Lines (every column, hashes and signatures included), oldest first', query: exportQuerySchema,
+      method: 'GET', url: '/audit/export', permission: 'audit.export', tag: 'Audit logs', summary: 'The audit log as CSV or JSON Lines (every column, hashes and signatures included), oldest first', query: exportQuerySchema,
       handler: async ({ tenantId, query, reply }) => {
         const q = query as z.infer<typeof exportQuerySchema>;
         const filters = Object.entries({ from: q.from, to: q.to, severity: q.severity, action: q.action }).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
@@ -35,13 +31,11 @@ export function auditRoutes(rt: Runtime): RouteSpec[] {
       },
     },
     {
-      // Permission: audit.read
-      method: 'GET', url: '/audit/settings', tag: 'Audit logs', summary: 'Retention and the outcome of the last integrity check',
+      method: 'GET', url: '/audit/settings', permission: 'audit.read', tag: 'Audit logs', summary: 'Retention and the outcome of the last integrity check',
       handler: ({ tenantId }) => auditSettingsView(rt.store.db, tenantId),
     },
     {
-      // Permission: audit.manage
-      method: 'PUT', url: '/audit/settings', tag: 'Audit logs', summary: 'Set retention in days (null keeps everything); the chain stays verifiable through a signed checkpoint', body: auditSettingsSchema,
+      method: 'PUT', url: '/audit/settings', permission: 'audit.manage', tag: 'Audit logs', summary: 'Set retention in days (null keeps everything); the chain stays verifiable through a signed checkpoint', body: auditSettingsSchema,
       handler: ({ tenantId, body }) => setAuditSettings(rt, tenantId, body, 'admin'),
     },
   ];
