@@ -3,6 +3,7 @@ import { z, ZodError, type ZodType } from 'zod';
 import { AppError } from '../errors/index.js';
 import type { Permission } from '../auth/permissions.js';
 import type { Principal } from './security.js';
+import { runActing, type ActingContext } from '../auth/context.js';
 
 /**
  * One route = one spec: zod schemas validate params and query here, bodies are validated by
@@ -42,7 +43,7 @@ export interface RouteInput {
 export const DEFAULT_TENANT = 'default';
 
 /** Authenticates a request and checks the route's permission (api/security.ts); throws a catalogue error. */
-export type Guard = (request: FastifyRequest, spec: RouteSpec) => Promise<Principal | null>;
+export type Guard = (request: FastifyRequest, spec: RouteSpec) => Promise<{ principal: Principal | null; acting: ActingContext }>;
 
 export function registerRoutes(app: FastifyInstance, prefix: string, specs: readonly RouteSpec[], guard: Guard): void {
   for (const spec of specs) {
@@ -51,10 +52,11 @@ export function registerRoutes(app: FastifyInstance, prefix: string, specs: read
       url: prefix + spec.url,
       handler: async (request, reply) => {
         // Before anything else, the permission: a denied caller learns nothing from validation.
-        const principal = await guard(request, spec);
+        const { principal, acting } = await guard(request, spec);
         const params = parse(spec.params, request.params, 'path') as Record<string, string>;
         const query = parse(spec.query, request.query, 'query') as Record<string, unknown>;
-        const result = await spec.handler({ tenantId: principal?.tenantId ?? DEFAULT_TENANT, principal, params, query, body: request.body ?? {}, request, reply });
+        // The caller is the actor of everything recorded while answering (auth/context.ts).
+        const result = await runActing(acting, () => spec.handler({ tenantId: principal?.tenantId ?? DEFAULT_TENANT, principal, params, query, body: request.body ?? {}, request, reply }));
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();
         return reply.code(spec.status ?? 200).send(result);

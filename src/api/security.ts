@@ -5,7 +5,7 @@ import { AppError } from '../errors/index.js';
 import { roleHas } from '../auth/permissions.js';
 import { resolveSession, type SessionPrincipal, type SessionSettings } from '../auth/sessions.js';
 import { resolveApiToken, type TokenPrincipal } from '../auth/tokens.js';
-import { enterActingContext } from '../auth/context.js';
+import type { ActingContext } from '../auth/context.js';
 import { sameSecret } from '../auth/secrets.js';
 import type { Guard, RouteSpec } from './route.js';
 
@@ -102,19 +102,15 @@ export function createGuard(rt: Runtime, settings: SecuritySettings): Guard {
     const principal = await authenticate(rt, request, settings);
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
     if (unsafe) checkOrigin(request, settings);
-    if (principal) {
-      enterActingContext({ actor: actorOf(principal), ...clientMeta(request) });
-      if (principal.kind === 'session' && unsafe) {
-        const sent = request.headers[CSRF_HEADER];
-        if (typeof sent !== 'string' || !sameSecret(sent, principal.csrf)) throw new AppError('auth.csrf', { origin: String(request.headers.origin ?? 'unknown') });
-      }
-    } else {
-      enterActingContext({ actor: 'anonymous', ...clientMeta(request) });
+    if (principal?.kind === 'session' && unsafe) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !sameSecret(sent, principal.csrf)) throw new AppError('auth.csrf', { origin: String(request.headers.origin ?? 'unknown') });
     }
-    if (spec.permission === 'public') return principal;
+    const acting: ActingContext = { actor: principal ? actorOf(principal) : 'anonymous', ...clientMeta(request) };
+    if (spec.permission === 'public') return { principal, acting };
     if (!principal) throw new AppError('auth.required', {});
     if (!roleHas(principal.role, spec.permission)) throw new AppError('auth.forbidden', { role: principal.role, permission: spec.permission });
-    return principal;
+    return { principal, acting };
   };
 }
 

@@ -19,11 +19,6 @@ export function actingContext(): ActingContext | undefined {
   return storage.getStore();
 }
 
-/** Enters the context for the rest of this asynchronous flow (an API request's handling). */
-export function enterActingContext(ctx: ActingContext): void {
-  storage.enterWith(ctx);
-}
-
 export function runActing<T>(ctx: ActingContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
