@@ -33,10 +33,13 @@ async function count(db: Kysely<Database>, key: string, limit: number, nowMs: nu
     .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql<number>`sign_in_throttle.failures + 1` }))
     .returning(['failures', 'locked_until']).executeTakeFirstOrThrow();
   if (row.locked_until && row.locked_until > now) return { over: true, until: row.locked_until, justLocked: false };
-  if (Number(row.failures) > limit) {
+  const failures = Number(row.failures);
+  if (failures > limit) {
     const until = nowIso(nowMs + LOCK_MS);
-    await db.updateTable('sign_in_throttle').set({ locked_until: until }).where('key', '=', key).execute();
-    return { over: true, until, justLocked: true };
+    // Attempts racing past the limit all set the same lock; the counter is atomic, so exactly
+    // one of them saw limit + 1 and reports the lockout (audited once).
+    await db.updateTable('sign_in_throttle').set({ locked_until: until }).where('key', '=', key).where('locked_until', 'is', null).execute();
+    return { over: true, until, justLocked: failures === limit + 1 };
   }
   return { over: false, until: null, justLocked: false };
 }
