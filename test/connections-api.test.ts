@@ -54,7 +54,8 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     expect(dir.body.writeBack).toMatchObject({ available: true, permissions: ['GroupMember.ReadWrite.All'] });
     expect(dir.body.writeBack.adminConsentUrl).toContain('/adminconsent?');
     const on = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
-    expect(on.body.writeBack).toMatchObject({ enabled: true, consentedBy: 'admin' });
+    // Consent is recorded under the caller's name (the owner's API token in these tests).
+    expect(on.body.writeBack).toMatchObject({ enabled: true, consentedBy: 'token:test-owner (owner@localhost)' });
     const off = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: false }) });
     expect(off.body.writeBack.enabled).toBe(false);
     const actions = ((await app.api('/audit?action=connection.write&limit=10')).body.events as { action: string; message: string }[]).map((e) => e.action);

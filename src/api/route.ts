@@ -32,6 +32,8 @@ export interface RouteInput {
   readonly tenantId: string;
   /** Who calls: null only on `public` routes answered without sign-in. */
   readonly principal: Principal | null;
+  /** How the audit log names the caller ('user:…', 'token:… (…)', 'anonymous'): for `*_by` columns. */
+  readonly actor: string;
   readonly params: Record<string, string>;
   readonly query: Record<string, unknown>;
   readonly body: unknown;
@@ -56,7 +58,7 @@ export function registerRoutes(app: FastifyInstance, prefix: string, specs: read
         const params = parse(spec.params, request.params, 'path') as Record<string, string>;
         const query = parse(spec.query, request.query, 'query') as Record<string, unknown>;
         // The caller is the actor of everything recorded while answering (auth/context.ts).
-        const result = await runActing(acting, () => spec.handler({ tenantId: principal?.tenantId ?? DEFAULT_TENANT, principal, params, query, body: request.body ?? {}, request, reply }));
+        const result = await runActing(acting, () => spec.handler({ tenantId: principal?.tenantId ?? DEFAULT_TENANT, principal, actor: acting.actor, params, query, body: request.body ?? {}, request, reply }));
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();
         return reply.code(spec.status ?? 200).send(result);

@@ -15,15 +15,15 @@ export function auditRoutes(rt: Runtime): RouteSpec[] {
   return [
     {
       method: 'GET', url: '/audit/verify', permission: 'audit.read', tag: 'Audit logs', summary: 'Verify the audit log now: hash chain, signatures, checkpoints and the anchor file; names the first broken entry',
-      handler: ({ tenantId }) => checkAudit(rt, tenantId, 'manual', 'admin'),
+      handler: ({ actor, tenantId }) => checkAudit(rt, tenantId, 'manual', actor),
     },
     {
       method: 'GET', url: '/audit/export', permission: 'audit.export', tag: 'Audit logs', summary: 'The audit log as CSV or JSON Lines (every column, hashes and signatures included), oldest first', query: exportQuerySchema,
-      handler: async ({ tenantId, query, reply }) => {
+      handler: async ({ actor, tenantId, query, reply }) => {
         const q = query as z.infer<typeof exportQuerySchema>;
         const filters = Object.entries({ from: q.from, to: q.to, severity: q.severity, action: q.action }).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
         await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
-          severity: 'info', action: 'audit.exported', actor: 'admin', target: { type: 'audit_log', id: tenantId, name: 'Audit log' },
+          severity: 'info', action: 'audit.exported', actor, target: { type: 'audit_log', id: tenantId, name: 'Audit log' },
           message: `Audit log exported as ${q.format === 'csv' ? 'CSV' : 'JSON Lines'}${filters.length ? ` (${filters.join(', ')})` : ''}`,
         }, rt.now());
         void reply.header('content-type', exportContentType(q.format)).header('content-disposition', `attachment; filename="${exportFileName(tenantId, q.format, rt.now())}"`);
@@ -36,7 +36,7 @@ export function auditRoutes(rt: Runtime): RouteSpec[] {
     },
     {
       method: 'PUT', url: '/audit/settings', permission: 'audit.manage', tag: 'Audit logs', summary: 'Set retention in days (null keeps everything); the chain stays verifiable through a signed checkpoint', body: auditSettingsSchema,
-      handler: ({ tenantId, body }) => setAuditSettings(rt, tenantId, body, 'admin'),
+      handler: ({ actor, tenantId, body }) => setAuditSettings(rt, tenantId, body, actor),
     },
   ];
 }

@@ -60,11 +60,11 @@ export function connectionRoutes(rt: Runtime, version: string, security: Securit
     },
     {
       method: 'POST', url: '/connections', permission: 'connections.manage', tag: 'Connections', summary: 'Create a connection; the doctor runs on save (queued)', body: createConnectionSchema, status: 201,
-      handler: ({ tenantId, body, request, principal }) => createConnection(rt, tenantId, body, 'admin', viewOpts(request, principal)),
+      handler: ({ actor, tenantId, body, request, principal }) => createConnection(rt, tenantId, body, actor, viewOpts(request, principal)),
     },
     {
       method: 'GET', url: '/connections/consent-callback', permission: 'connections.manage', tag: 'Connections', summary: 'Where the provider\'s admin-consent page returns to; records the outcome and re-tests', query: consentQuery,
-      handler: async ({ tenantId, query, reply, principal }) => {
+      handler: async ({ actor, tenantId, query, reply, principal }) => {
         const q = query as z.infer<typeof consentQuery>;
         // The state names the connection whose card had the link, signed and bound to the
         // session (or token) that fetched that card: a link forged on another site, replayed
@@ -76,7 +76,7 @@ export function connectionRoutes(rt: Runtime, version: string, security: Securit
           await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
             severity: granted ? 'info' : 'warning',
             action: granted ? 'connection.admin_consent_granted' : 'connection.admin_consent_refused',
-            actor: 'admin',
+            actor,
             target: { type: 'connection', id: connection.id, name: connection.name },
             message: granted ? `Admin consent granted for "${connection.name}" (tenant ${q.tenant ?? 'unknown'})` : `Admin consent for "${connection.name}" was not granted: ${q.error ?? 'no answer'}${q.error_description ? ` (${q.error_description.slice(0, 300)})` : ''}`,
           });
@@ -91,7 +91,7 @@ export function connectionRoutes(rt: Runtime, version: string, security: Securit
     },
     {
       method: 'PATCH', url: '/connections/:id', permission: 'connections.manage', tag: 'Connections', summary: 'Edit a connection (a credential here replaces the one in use at once; the old one is kept as previous)', params: idParams, body: updateConnectionSchema,
-      handler: ({ tenantId, params, body, request, principal }) => editConnection(rt, tenantId, params['id']!, body, 'admin', viewOpts(request, principal)),
+      handler: ({ actor, tenantId, params, body, request, principal }) => editConnection(rt, tenantId, params['id']!, body, actor, viewOpts(request, principal)),
     },
     {
       method: 'DELETE', url: '/connections/:id', permission: 'connections.manage', tag: 'Connections', summary: 'Delete a connection and its credentials', params: idParams, status: 204,
@@ -101,21 +101,21 @@ export function connectionRoutes(rt: Runtime, version: string, security: Securit
     },
     {
       method: 'POST', url: '/connections/:id/test', permission: 'connections.test', tag: 'Connections', summary: 'Test connection: the doctor, one finding per prerequisite', params: idParams,
-      handler: async ({ tenantId, params, request, principal }) => {
-        const r = await testConnection(rt, tenantId, params['id']!, 'admin', 'manual', viewOpts(request, principal));
+      handler: async ({ actor, tenantId, params, request, principal }) => {
+        const r = await testConnection(rt, tenantId, params['id']!, actor, 'manual', viewOpts(request, principal));
         return 'connection' in r ? { ...r, connection: forRole(principal, r.connection) } : r;
       },
     },
     {
       method: 'POST', url: '/connections/:id/write-back', permission: 'connections.manage', tag: 'Connections', summary: 'Consent to (or revoke) write-back: its own flag, permissions and audit event', params: idParams, body: writeBackSchema,
-      handler: ({ tenantId, params, body, request, principal }) => setWriteBack(rt, tenantId, params['id']!, body, 'admin', viewOpts(request, principal)),
+      handler: ({ actor, tenantId, params, body, request, principal }) => setWriteBack(rt, tenantId, params['id']!, body, actor, viewOpts(request, principal)),
     },
     {
       method: 'GET', url: '/connections/:id/bundle', permission: 'credentials.read', tag: 'Connections', summary: 'Download the support bundle (JSON, no secrets)', params: idParams,
-      handler: async ({ tenantId, params, reply }) => {
+      handler: async ({ actor, tenantId, params, reply }) => {
         const b = await supportBundle(rt, tenantId, params['id']!, { version });
         await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
-          severity: 'info', action: 'connection.bundle_downloaded', actor: 'admin', target: { type: 'connection', id: params['id']! },
+          severity: 'info', action: 'connection.bundle_downloaded', actor, target: { type: 'connection', id: params['id']! },
           message: `Support bundle downloaded (${b.filename})`,
         });
         return reply.header('content-disposition', `attachment; filename="${b.filename}"`).type('application/json; charset=utf-8').send(b.json);
