@@ -165,4 +165,21 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const kinds = JSON.stringify(doc.body.paths['/api/v1/connections'].post.requestBody);
     for (const k of ['microsoft365', 'google_workspace', 'aws_iam', 'scim', 'assume_role', 'bearer_token']) expect(kinds).toContain(k);
   });
+  it('an Operator sees connections but not their credentials; a Viewer sees the credentials\' facts and changes nothing', async () => {
+    const operator = await app.as('operator');
+    const viewer = await app.as('viewer');
+    const asOperator = await operator('/connections');
+    expect(asOperator.status).toBe(200);
+    expect(asOperator.body.connections.length).toBeGreaterThan(0);
+    for (const c of asOperator.body.connections) {
+      expect(c).not.toHaveProperty('credential');
+      expect(c).not.toHaveProperty('credentials');
+    }
+    expect((await operator(`/connections/${asOperator.body.connections[0].id}/credentials`)).status).toBe(403);
+    const asViewer = await viewer('/connections');
+    expect(asViewer.body.connections[0]).toHaveProperty('credential');
+    const edit = await viewer(`/connections/${asViewer.body.connections[0].id}`, { method: 'PATCH', body: JSON.stringify({ name: 'Renamed by a viewer' }) });
+    expect(edit.status).toBe(403);
+    expect(edit.body.error.code).toBe('auth.forbidden');
+  });
 });

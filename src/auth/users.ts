@@ -186,8 +186,15 @@ export function signInLinkUrl(publicUrl: string, token: string): string {
 export async function ensureFirstOwner(rt: Runtime, tenantId: string, email: string): Promise<{ email: string; token: string } | null> {
   const any = await rt.store.db.selectFrom('users').select(['id', 'email', 'password_hash']).orderBy('created_at').limit(2).execute();
   if (any.length === 0) {
-    const user = await createUser(rt, tenantId, { email, role: 'owner', displayName: 'Owner' }, null);
-    return { email: user.email, token: await issueSignInLink(rt, tenantId, user.id) };
+    try {
+      const user = await createUser(rt, tenantId, { email, role: 'owner', displayName: 'Owner' }, null);
+      return { email: user.email, token: await issueSignInLink(rt, tenantId, user.id) };
+    } catch (e) {
+      // Several `serve` processes starting together on an empty database: one made the owner
+      // (the unique email refused the others), and that one prints the link.
+      if (await rt.store.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()) return null;
+      throw e;
+    }
   }
   const only = any.length === 1 ? any[0]! : null;
   if (only && only.password_hash === null) {
