@@ -114,7 +114,7 @@ async function bulkLog(store: Store, kid: string, macKey: Buffer, tenant: string
       const row: AuditRow = {
         tenant_id: tenant, id: newId('aud', at0 + seq * 1000), seq, at: nowIso(at0 + seq * 1000), severity: 'info', action: 'sync.user_synced', actor: 'system',
         target_type: 'sync_user', target_id: `su_${seq}`, target_name: `user${seq}@example.test`, message: `user${seq}@example.test: 12 items imported`, code: null, params_json: null,
-        prev_hash: prev, hash_version: HASH_VERSION, hash: '', mac_kid: kid, mac: null,
+        prev_hash: prev, hash_version: HASH_VERSION, hash: '', mac_kid: kid, mac: null, actor_address: null, actor_agent: null,
       };
       row.hash = hashOf(row);
       row.mac = headMac(macKey, tenant, seq, row.hash);

@@ -24,7 +24,11 @@ export function auditApiSuite(dialect: Dialect): void {
     const DAY = 86_400_000;
 
     beforeAll(async () => {
+      // The first start writes two entries (the first owner, the test's API token): boot in the
+      // past so they are the oldest, as on a real installation. The 40 below are seq 3–42.
+      clock.now = Date.now() - 201 * DAY;
       app = await bootApp({ dialect, now: () => clock.now });
+      clock.now = Date.now();
       cli = cliRunner(() => ({ SYNCWARDEN_DATA: app.dataDir, DATABASE_URL: app.databaseUrl, LOG_LEVEL: 'silent' }));
       const start = clock.now - 200 * DAY;
       for (let i = 0; i < 40; i++) {
@@ -50,12 +54,12 @@ export function auditApiSuite(dialect: Dialect): void {
     it('GET /audit/verify: an intact log, its counts and keys; the result is kept for the Audit logs page', async () => {
       const r = await app.api('/audit/verify');
       expect(r.status).toBe(200);
-      expect(r.body).toMatchObject({ schema: 'syncwarden.audit-verify/v1', tenantId: 'default', ok: true, entries: 40, firstSeq: 1, lastSeq: 40, signed: 40, firstBroken: null, keyIds: [app.rt.secrets.keyring.state().primary.id] });
-      expect(r.body.anchors.checked).toBe(40);
+      expect(r.body).toMatchObject({ schema: 'syncwarden.audit-verify/v1', tenantId: 'default', ok: true, entries: 42, firstSeq: 1, lastSeq: 42, signed: 42, firstBroken: null, keyIds: [app.rt.secrets.keyring.state().primary.id] });
+      expect(r.body.anchors.checked).toBe(42);
       const s = await app.api('/audit/settings');
-      expect(s.body).toMatchObject({ retentionDays: null, lastVerifyOk: true, lastVerify: { ok: true, entries: 40 } });
+      expect(s.body).toMatchObject({ retentionDays: null, lastVerifyOk: true, lastVerify: { ok: true, entries: 42 } });
       const last = await app.api('/audit?limit=1');
-      expect(last.body.events[0]).toMatchObject({ action: 'audit.verified', seq: 41 });
+      expect(last.body.events[0]).toMatchObject({ action: 'audit.verified', seq: 43 });
     });
 
     it('exports CSV and JSON Lines, oldest first, every column, with filters; the export is audited', async () => {
@@ -71,7 +75,7 @@ export function auditApiSuite(dialect: Dialect): void {
       expect(csv.text).toContain('"two\nlines"');
       const jsonl = await app.api('/audit/export?format=jsonl&severity=error&action=policy.held_cycle');
       const rows = jsonl.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(rows.map((r) => r['seq'])).toEqual([1, 11, 21, 31]);
+      expect(rows.map((r) => r['seq'])).toEqual([3, 13, 23, 33]);
       expect(rows[0]).toMatchObject({ tenant_id: 'default', severity: 'error', action: 'policy.held_cycle_approved', hash_version: 2, mac_kid: app.rt.secrets.keyring.state().primary.id });
       expect(String(rows[0]!['hash'])).toMatch(/^[0-9a-f]{64}$/);
       const from = new Date(clock.now - 100 * DAY).toISOString().slice(0, 10);
@@ -86,19 +90,19 @@ export function auditApiSuite(dialect: Dialect): void {
       // The same export from the CLI, to a file.
       const out = join(mkdtempSync(join(tmpdir(), 'sw-export-')), 'audit.jsonl');
       await cli.run('audit', 'export', '--format', 'jsonl', '--severity', 'error', '--action', 'policy.held_cycle', '--out', out);
-      expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 11, 21, 31]);
+      expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([3, 13, 23, 33]);
       expect((await cli.run('audit', 'export', '--format', 'csv', '--action', 'audit.verified')).split('\n')).toHaveLength(2);
     });
 
     it('a tampered log: the API and the CLI name the first broken entry; the daily check alerts once per break', async () => {
-      await app.rt.store.db.updateTable('audit_events').set({ message: 'Nothing to see' }).where('tenant_id', '=', 'default').where('seq', '=', 12).execute();
+      await app.rt.store.db.updateTable('audit_events').set({ message: 'Nothing to see' }).where('tenant_id', '=', 'default').where('seq', '=', 14).execute();
       const r = await app.api('/audit/verify');
       expect(r.body.ok).toBe(false);
-      expect(r.body.firstBroken).toMatchObject({ seq: 12, error: { code: 'audit.entry_altered' } });
+      expect(r.body.firstBroken).toMatchObject({ seq: 14, error: { code: 'audit.entry_altered' } });
       expect(r.body.firstBroken.entryId).toMatch(/^aud_/);
       const text = await cli.run('audit', 'verify');
       expect(cli.exitCode).toBe(1);
-      expect(text).toMatch(/BROKEN at entry #12 \(aud_\w+\)/);
+      expect(text).toMatch(/BROKEN at entry #14 \(aud_\w+\)/);
       expect(text).toMatch(/audit\.entry_altered: Audit entry changed/);
       // The manual checks queued the alert; the daily check finds the same break and queues nothing new.
       await runDaily();
@@ -109,7 +113,7 @@ export function auditApiSuite(dialect: Dialect): void {
       const failed = await app.api('/audit?action=audit.verify_failed&limit=10');
       expect(failed.body.events.length).toBeGreaterThanOrEqual(3);
       expect(failed.body.events[0]).toMatchObject({ severity: 'error', code: 'audit.entry_altered' });
-      expect((await app.api('/audit/settings')).body).toMatchObject({ lastVerifyOk: false, lastVerify: { firstBroken: { seq: 12 } } });
+      expect((await app.api('/audit/settings')).body).toMatchObject({ lastVerifyOk: false, lastVerify: { firstBroken: { seq: 14 } } });
     });
 
     it('retention: refused below 30 days, audited with old and new values, not applied to a broken log, then applied by the daily check', async () => {

@@ -54,7 +54,8 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     expect(dir.body.writeBack).toMatchObject({ available: true, permissions: ['GroupMember.ReadWrite.All'] });
     expect(dir.body.writeBack.adminConsentUrl).toContain('/adminconsent?');
     const on = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
-    expect(on.body.writeBack).toMatchObject({ enabled: true, consentedBy: 'admin' });
+    // Consent is recorded under the caller's name (the owner's API token in these tests).
+    expect(on.body.writeBack).toMatchObject({ enabled: true, consentedBy: 'token:test-owner (owner@localhost)' });
     const off = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: false }) });
     expect(off.body.writeBack.enabled).toBe(false);
     const actions = ((await app.api('/audit?action=connection.write&limit=10')).body.events as { action: string; message: string }[]).map((e) => e.action);
@@ -69,7 +70,8 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const url = new URL(c.body.adminConsentUrl);
     expect(`${url.origin}${url.pathname}`).toBe(`${sandbox.urls.entra_login}/${sandbox.demo.microsoft.tenantId}/adminconsent`);
     expect(url.searchParams.get('client_id')).toBe(sandbox.demo.microsoft.clientId);
-    expect(url.searchParams.get('state')).toBe(c.body.id);
+    // The state names the connection, signed and bound to the caller (here the owner's token).
+    expect(url.searchParams.get('state')!.split('.')[0]).toBe(c.body.id);
     expect(url.searchParams.get('redirect_uri')).toMatch(/\/api\/v1\/connections\/consent-callback$/);
     // The sandbox's consent page grants and redirects back, as Entra does.
     const consent = await fetch(url, { redirect: 'manual' });
@@ -162,5 +164,22 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     ]) expect(paths).toContain(p);
     const kinds = JSON.stringify(doc.body.paths['/api/v1/connections'].post.requestBody);
     for (const k of ['microsoft365', 'google_workspace', 'aws_iam', 'scim', 'assume_role', 'bearer_token']) expect(kinds).toContain(k);
+  });
+  it('an Operator sees connections but not their credentials; a Viewer sees the credentials\' facts and changes nothing', async () => {
+    const operator = await app.as('operator');
+    const viewer = await app.as('viewer');
+    const asOperator = await operator('/connections');
+    expect(asOperator.status).toBe(200);
+    expect(asOperator.body.connections.length).toBeGreaterThan(0);
+    for (const c of asOperator.body.connections) {
+      expect(c).not.toHaveProperty('credential');
+      expect(c).not.toHaveProperty('credentials');
+    }
+    expect((await operator(`/connections/${asOperator.body.connections[0].id}/credentials`)).status).toBe(403);
+    const asViewer = await viewer('/connections');
+    expect(asViewer.body.connections[0]).toHaveProperty('credential');
+    const edit = await viewer(`/connections/${asViewer.body.connections[0].id}`, { method: 'PATCH', body: JSON.stringify({ name: 'Renamed by a viewer' }) });
+    expect(edit.status).toBe(403);
+    expect(edit.body.error.code).toBe('auth.forbidden');
   });
 });

@@ -11,6 +11,7 @@ import { clearFaults, sandboxAdmin, setFault, waitFor } from './support/sandbox-
 import { awsBody, entraDirectoryBody, googleBody, googleDirectoryBody, googleKeyCredential, m365Body, m365SecretCredential, scimBody } from './support/connections.js';
 import { startSmtp, startWebhookReceiver } from './support/receivers.js';
 import { auditMacKeyOf } from '../src/keys/keyring.js';
+import { apiClient } from './support/auth.js';
 
 /**
  * No response, log line, audit entry, alert or support bundle contains a secret. Known secrets
@@ -33,6 +34,10 @@ describe('no secret leaves Syncwarden', () => {
   const SCIM_TOKEN = 'scim-Tok3n-9f8e7d6c5b4a-never-shown';
   const SMTP_PW = 'smtp-Pw-5b4a3c2d-never-shown';
   const HOOK_SECRET = 'whsec-9a8b7c6d5e4f3a2b-never-shown';
+  const USER_PW = 'Pw-user-4f3e2d1c-never-shown';
+  const WRONG_PW = 'Pw-wrong-9z8y7x6w-never-shown';
+  /** Password, token and session hashes: in the database by design, nowhere else. */
+  const hashes: string[] = [];
   let secrets: Record<string, string>;
   /** Secrets the sandbox issued for this test (an AWS access key, a SCIM token): real ones, that sign in. */
   let issued: { aws: { accessKeyId: string; secretAccessKey: string }; scimToken: string };
@@ -67,6 +72,8 @@ describe('no secret leaves Syncwarden', () => {
       'PFX password (rotation)': PFX_PW,
       'client secret': sandbox.demo.microsoft.clientSecret,
       'wrong client secret': WRONG_SECRET,
+      'a user password': USER_PW,
+      'a wrong password typed at sign-in': WRONG_PW,
       'service-account private key': pem(sandbox.demo.google.serviceAccountKeyJson)[3]!,
       'token provider private key': pem(sandbox.demo.google.tokenProviderKeyJson)[3]!,
       'AWS secret access key': AWS_SECRET,
@@ -186,8 +193,36 @@ describe('no secret leaves Syncwarden', () => {
     const roleBundle = await app.api(`/connections/${role.body.id}/bundle`);
     expect(roleBundle.body.connection).toMatchObject({ type: 'AWS IAM', role: 'directory', writeBack: { enabled: true }, scope: { includeGuests: false } });
     expect(roleBundle.body.credentials[0].facts).toMatchObject({ accessKeyId: sandbox.demo.aws.accessKeyId, roleArn: sandbox.demo.aws.roleArn });
+    // Sign-in, users and API tokens: a password, a wrong password, a session cookie and a token
+    // secret, each sent once; then every listing. The token's secret is in the one answer that
+    // made it (shown once, by design): that answer is kept out of the search.
+    const made = await post('/users', { email: 'secretive@example.test', role: 'admin', password: USER_PW });
+    expect(made.status, made.text).toBe(201);
+    const anon = await app.as(null);
+    const wrongSignIn = await anon('/auth/sign-in', { method: 'POST', body: JSON.stringify({ email: 'secretive@example.test', password: WRONG_PW }) });
+    texts.push({ where: 'POST /auth/sign-in (wrong) → ' + wrongSignIn.status, text: wrongSignIn.text });
+    const signedIn = await anon('/auth/sign-in', { method: 'POST', body: JSON.stringify({ email: 'secretive@example.test', password: USER_PW }) });
+    texts.push({ where: 'POST /auth/sign-in → ' + signedIn.status, text: signedIn.text });
+    secrets['session cookie'] = /sw_session=([^;]+)/.exec(signedIn.headers.getSetCookie().join(';'))![1]!;
+    const tokenAnswer = await app.api('/tokens', { method: 'POST', body: JSON.stringify({ name: 'secret-test', role: 'viewer' }) });
+    secrets['API token'] = tokenAnswer.body.token;
+    const viaToken = apiClient(app.url!, { authorization: `Bearer ${tokenAnswer.body.token}` });
+    texts.push({ where: 'GET /auth/me (token)', text: (await viaToken('/auth/me')).text });
+    for (const p of ['/users', '/tokens', '/admin/tokens', '/auth/me']) await api(p);
+    hashes.push(...(await app.rt.store.db.selectFrom('users').select('password_hash').execute()).map((r) => r.password_hash).filter((h): h is string => h !== null));
+    hashes.push(...(await app.rt.store.db.selectFrom('api_tokens').select('token_hash').execute()).map((r) => r.token_hash));
+    hashes.push(...(await app.rt.store.db.selectFrom('sessions').select('token_hash').execute()).map((r) => r.token_hash));
     for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health', '/keys', '/audit/verify', '/audit/settings', '/audit/export?format=jsonl', '/audit/export?format=csv']) await api(p);
     expect(texts.length).toBeGreaterThan(60);
+  });
+
+  it('password, token and session hashes stay in the database: no response, log line or audit entry carries one', async () => {
+    const audit = await app.rt.store.db.selectFrom('audit_events').selectAll().execute();
+    const outside = [...texts, { where: 'log output', text: logs.join('') }, { where: 'audit table', text: JSON.stringify(audit) }];
+    expect(hashes.length).toBeGreaterThanOrEqual(4);
+    const leaks = hashes.flatMap((h) => outside.filter(({ text }) => text.includes(h)).map(({ where }) => `${h.slice(0, 12)}… in ${where}`));
+    expect(leaks).toEqual([]);
+    expect(outside.some(({ text }) => /scrypt\$/.test(text))).toBe(false);
   });
 
   it('no response, log line, audit entry, alert, bundle or database row contains a secret', async () => {

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z, ZodError, type ZodType } from 'zod';
 import { AppError } from '../errors/index.js';
+import type { Permission } from '../auth/permissions.js';
+import type { Principal } from './security.js';
+import { runActing, type ActingContext } from '../auth/context.js';
 
 /**
  * One route = one spec: zod schemas validate params and query here, bodies are validated by
@@ -16,11 +19,21 @@ export interface RouteSpec {
   readonly query?: ZodType;
   readonly body?: ZodType;
   readonly status?: number;
+  /**
+   * What the caller must hold (src/auth/permissions.ts, the one permission table). Required:
+   * a route without one does not compile, and the route × role test walks them all.
+   */
+  readonly permission: Permission;
   readonly handler: (input: RouteInput) => Promise<unknown>;
 }
 
 export interface RouteInput {
+  /** The signed-in caller's tenant (the default tenant for a public route without a caller). */
   readonly tenantId: string;
+  /** Who calls: null only on `public` routes answered without sign-in. */
+  readonly principal: Principal | null;
+  /** How the audit log names the caller ('user:…', 'token:… (…)', 'anonymous'): for `*_by` columns. */
+  readonly actor: string;
   readonly params: Record<string, string>;
   readonly query: Record<string, unknown>;
   readonly body: unknown;
@@ -28,20 +41,26 @@ export interface RouteInput {
   readonly reply: FastifyReply;
 }
 
-/** Single-tenant for now: every request acts on the default tenant. */
+/** The tenant every installation starts with (and the only one until tenants arrive). */
 export const DEFAULT_TENANT = 'default';
 
-export function registerRoutes(app: FastifyInstance, prefix: string, specs: readonly RouteSpec[]): void {
+/** Authenticates a request and checks the route's permission (api/security.ts); throws a catalogue error. */
+export type Guard = (request: FastifyRequest, spec: RouteSpec) => Promise<{ principal: Principal | null; acting: ActingContext }>;
+
+export function registerRoutes(app: FastifyInstance, prefix: string, specs: readonly RouteSpec[], guard: Guard): void {
   for (const spec of specs) {
     app.route({
       method: spec.method,
       url: prefix + spec.url,
       handler: async (request, reply) => {
+        // Before anything else, the permission: a denied caller learns nothing from validation.
+        const { principal, acting } = await guard(request, spec);
         const params = parse(spec.params, request.params, 'path') as Record<string, string>;
         const query = parse(spec.query, request.query, 'query') as Record<string, unknown>;
+        // The caller is the actor of everything recorded while answering (auth/context.ts).
         let result: unknown;
         try {
-          result = await spec.handler({ tenantId: DEFAULT_TENANT, params, query, body: request.body ?? {}, request, reply });
+          result = await runActing(acting, () => spec.handler({ tenantId: principal?.tenantId ?? DEFAULT_TENANT, principal, actor: acting.actor, params, query, body: request.body ?? {}, request, reply }));
         } catch (e) {
           // A handler that parses its body with zod itself (retryBody.parse(body)) must not let
           // the ZodError escape as a 500: it is the caller's input that is wrong.
@@ -88,6 +107,9 @@ export function openApiDocument(prefix: string, specs: readonly RouteSpec[], ver
     const op: Record<string, unknown> = {
       summary: spec.summary,
       tags: [spec.tag],
+      // The permission the route needs (src/auth/permissions.ts); `public` needs no sign-in.
+      'x-permission': spec.permission,
+      security: spec.permission === 'public' ? [] : [{ bearer: [] }, { session: [] }],
       parameters,
       responses: {
         [String(spec.status ?? 200)]: { description: 'Success' },
@@ -104,6 +126,10 @@ export function openApiDocument(prefix: string, specs: readonly RouteSpec[], ver
     info: { title: 'Syncwarden API', version },
     paths,
     components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`swt_…`), made on the API tokens page or with `syncwarden tokens create`' },
+        session: { type: 'apiKey', in: 'cookie', name: 'sw_session', description: 'The browser session; changes also need the X-CSRF-Token header (the sw_csrf cookie\'s value)' },
+      },
       schemas: {
         Error: {
           type: 'object',

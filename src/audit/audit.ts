@@ -7,6 +7,7 @@ import { GENESIS, HASH_VERSION, hashOf, headMac } from './hash.js';
 import { auditSealerOf } from './sealing.js';
 import { checkpointAnchor, insertCheckpoint, signCheckpoint } from './checkpoints.js';
 import type { AnchorRecord } from './anchors.js';
+import { actingContext } from '../auth/context.js';
 
 export { GENESIS, hashOf } from './hash.js';
 
@@ -35,6 +36,11 @@ export type AuditRow = Selectable<AuditEventsTable>;
 
 export async function recordAudit(db: Kysely<Database>, dialect: Dialect, tenantId: string, input: AuditInput, nowMs = Date.now()): Promise<AuditRow> {
   const sealer = auditSealerOf(db);
+  // Inside a request the signed-in person (or token) is the actor: services written before
+  // sign-in existed pass the placeholder 'admin', which the request's identity replaces. An
+  // explicit other actor (a job, 'system') is kept, with the request's address still recorded.
+  const acting = actingContext();
+  const actor = acting && (input.actor === undefined || input.actor === 'admin') ? acting.actor : (input.actor ?? 'system');
   const anchors: AnchorRecord[] = [];
   const written = await db.transaction().execute(async (trx) => {
     // A write first, so SQLite takes its write lock before the head is read.
@@ -50,7 +56,7 @@ export async function recordAudit(db: Kysely<Database>, dialect: Dialect, tenant
       at: nowIso(nowMs),
       severity: input.severity,
       action: input.action,
-      actor: input.actor ?? 'system',
+      actor,
       target_type: input.target?.type ?? null,
       target_id: input.target?.id ?? null,
       target_name: input.target?.name ?? null,
@@ -62,6 +68,8 @@ export async function recordAudit(db: Kysely<Database>, dialect: Dialect, tenant
       hash: '',
       mac_kid: null,
       mac: null,
+      actor_address: acting?.address ?? null,
+      actor_agent: acting?.userAgent ? acting.userAgent.slice(0, 300) : null,
     };
     row.hash = hashOf(row);
     let legacySeq = head.legacy_seq === null ? null : Number(head.legacy_seq);

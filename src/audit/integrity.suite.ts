@@ -295,13 +295,13 @@ export function integritySuite(dialect: Dialect, trials: number): void {
     });
 
     it('a column added later is hashed: older entries keep verifying, a value written into it afterwards is caught', async () => {
-      await sql`ALTER TABLE audit_events ADD COLUMN actor_address text`.execute(db());
+      await sql`ALTER TABLE audit_events ADD COLUMN actor_session text`.execute(db());
       const t = 'columns';
       const rand = prng(9);
       for (let i = 1; i <= 3; i++) await record(t, i, rand);
       const before = await verifyAudit(db(), rt.auditSealer, t);
       expect(before.ok, JSON.stringify(before.problems)).toBe(true);
-      await sql`UPDATE audit_events SET actor_address = '203.0.113.9' WHERE tenant_id = ${t} AND seq = 2`.execute(db());
+      await sql`UPDATE audit_events SET actor_session = 'ses_later' WHERE tenant_id = ${t} AND seq = 2`.execute(db());
       const r = await verifyAudit(db(), rt.auditSealer, t);
       expect(r.firstBroken?.seq).toBe(2);
       expect(r.firstBroken?.error.code).toBe('audit.entry_altered');

@@ -8,6 +8,13 @@ export interface CliContext {
   readonly port: number;
   readonly host: string;
   readonly sandboxPort: number;
+  /**
+   * SYNCWARDEN_URL + SYNCWARDEN_TOKEN: the CLI talks to that server's API with an API token
+   * instead of opening the data folder (only commands that offer it; others refuse).
+   */
+  readonly remote: { readonly url: string; readonly token: string } | null;
+  /** A call to the remote server's API (cli/remote.ts); throws its catalogue error. */
+  callApi<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   out(line: string): void;
   setExitCode(code: number): void;
   /** Opens the store (and what opts ask for) for a one-shot command, and closes it after. */

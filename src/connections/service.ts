@@ -29,6 +29,8 @@ export const DOCTOR_JOB = 'connection.doctor';
 export interface ViewOptions {
   /** The installation's address as the admin's browser sees it (admin-consent redirect). */
   readonly baseUrl?: string | undefined;
+  /** Signs the admin-consent `state` for a connection, bound to the caller (api/security.ts). */
+  readonly consentState?: ((connectionId: string) => string) | undefined;
 }
 
 export async function listConnectionViews(rt: Runtime, tenantId: string, opts: ViewOptions = {}): Promise<ConnectionView[]> {

@@ -61,7 +61,7 @@ export function consentRedirect(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/api/v1/connections/consent-callback`;
 }
 
-export async function viewConnection(rt: Runtime, tenantId: string, row: ConnectionRow, opts: { baseUrl?: string | undefined } = {}): Promise<ConnectionView> {
+export async function viewConnection(rt: Runtime, tenantId: string, row: ConnectionRow, opts: { baseUrl?: string | undefined; consentState?: ((connectionId: string) => string) | undefined } = {}): Promise<ConnectionView> {
   const spec = kindSpec(row.kind);
   const nowMs = rt.now();
   const creds = (await credentialsOf(rt.store.db, tenantId, row.id)).map((c) => viewCredential(row.kind, c, nowMs));
@@ -75,7 +75,10 @@ export async function viewConnection(rt: Runtime, tenantId: string, row: Connect
   const permissions = { read: roleSpec?.readPermissions ?? [], writeBack: roleSpec?.writeBackPermissions ?? [] };
   const wanted = [...permissions.read, ...(writeBack ? permissions.writeBack : [])];
   const redirect = consentRedirect(opts.baseUrl ?? 'http://localhost:8080');
-  const consentFor = (perms: readonly string[]) => (spec.consentUrl ? spec.consentUrl(config, perms, redirect, row.id) : null);
+  // The state is signed and bound to whoever asked for the view, so the callback (a GET) can
+  // tell a consent this caller started from a forged or replayed one.
+  const state = opts.consentState ? opts.consentState(row.id) : row.id;
+  const consentFor = (perms: readonly string[]) => (spec.consentUrl ? spec.consentUrl(config, perms, redirect, state) : null);
   let status: ConnectionStatus = row.status as ConnectionStatus;
   if (status === 'active' && current?.daysLeft !== null && current?.daysLeft !== undefined && current.daysLeft <= EXPIRING_SOON_DAYS) status = 'expiring';
   const incidentError = incident ? renderError(parseStoredError({ code: incident.code, params: {} })?.code ?? 'internal.unexpected', fromJson(incident.params_json, {})) : null;

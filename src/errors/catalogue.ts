@@ -21,6 +21,7 @@ import { connectionErrors } from './catalogue/connections.js';
 import { failoverErrors } from './catalogue/failover.js';
 import { keyErrors } from './catalogue/keys.js';
 import { auditErrors } from './catalogue/audit.js';
+import { authErrors } from './catalogue/auth.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -41,10 +42,11 @@ export const catalogue = {
   ...failoverErrors,
   ...keyErrors,
   ...auditErrors,
+  ...authErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors, authErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { openStore } from '../store/db.js';
@@ -23,6 +23,8 @@ import { readFileSync } from 'node:fs';
 import { setPlatformSecret } from '../connections/platform-secrets.js';
 import { diagnosticsHandlers, diagnosticsTasks } from '../diagnostics/jobs.js';
 import { directoryHandlers, directoryTasks } from '../directory/jobs.js';
+import { ensureFirstOwner, signInLinkUrl } from '../auth/users.js';
+import { sessionSettingsFrom } from '../auth/sessions.js';
 
 export interface StartOptions {
   readonly dataDir: string;
@@ -45,6 +47,11 @@ export interface StartOptions {
   readonly keyHeartbeatMs?: number;
 }
 
+/** Is this a loopback address (only this machine can reach a server bound to it)? */
+export function isLoopbackHost(host: string): boolean {
+  return /^(127(?:\.\d{1,3}){3}|localhost|::1|\[::1\])$/i.test(host);
+}
+
 export interface Running {
   readonly rt: Runtime;
   readonly url: string | undefined;
@@ -54,6 +61,11 @@ export interface Running {
   readonly api: FastifyInstance | undefined;
   /** This process in `key_holders`: which master keys it holds (a key rotation waits for all). */
   readonly keyHolder: KeyHolder;
+  /**
+   * First start only: the one-time sign-in link of the first owner (printed by `syncwarden
+   * start`), also while that owner never signed in nor set a password.
+   */
+  readonly firstSignIn: { readonly email: string; readonly url: string } | undefined;
   stop(): Promise<void>;
 }
 
@@ -65,6 +77,13 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger();
   const dataDir = resolve(opts.dataDir);
+  // The data folder holds the database, the keyring file and the audit anchors: owner only.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (e) {
+    log.warn({ err: e, dataDir }, 'could not make the data folder readable by its owner only');
+  }
   const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir });
   const keyring = loadKeyring(env, dataDir, (e) => log.warn({ err: e }, 'the master keyring file could not be re-read; the keys read before stay in use'));
   // The anchor file lives outside the database: the data folder, or a path every process of a
@@ -109,10 +128,23 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
 
   let api: FastifyInstance | undefined;
   let url: string | undefined;
+  let firstSignIn: Running['firstSignIn'];
   if (opts.port !== undefined) {
-    api = await buildApi(rt, { version: packageVersion(), webDir: webDir(), metricsToken: env['SYNCWARDEN_METRICS_TOKEN'] || undefined });
-    url = await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+    const host = opts.host ?? '127.0.0.1';
+    const tlsCert = env['TLS_CERT'];
+    const tlsKey = env['TLS_KEY'];
+    const https = tlsCert && tlsKey ? { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } : undefined;
+    const trustProxy = ['1', 'true', 'yes'].includes((env['SYNCWARDEN_TRUST_PROXY'] ?? '').toLowerCase());
+    const publicUrl = env['SYNCWARDEN_PUBLIC_URL'] || null;
+    api = await buildApi(rt, { version: packageVersion(), webDir: webDir(), https, security: { publicUrl, trustProxy, sessions: sessionSettingsFrom(env) }, metricsToken: env['SYNCWARDEN_METRICS_TOKEN'] || undefined });
+    url = await api.listen({ port: opts.port, host });
     log.info({ url }, 'Syncwarden is listening');
+    if (!isLoopbackHost(host) && !https && !trustProxy) {
+      // Loud on purpose: passwords and session cookies would cross the network in clear text.
+      log.error({ host }, `SYNCWARDEN IS LISTENING ON ${host} WITHOUT TLS: passwords and session cookies cross the network unencrypted. Set TLS_CERT and TLS_KEY, or put it behind an HTTPS proxy and set SYNCWARDEN_TRUST_PROXY=1 (and SYNCWARDEN_PUBLIC_URL).`);
+    }
+    const link = await ensureFirstOwner(rt, DEFAULT_TENANT, (env['SYNCWARDEN_OWNER_EMAIL'] || 'owner@localhost').toLowerCase());
+    if (link) firstSignIn = { email: link.email, url: signInLinkUrl(publicUrl ?? url.replace('://127.0.0.1', '://localhost'), link.token) };
   }
 
   return {
@@ -123,6 +155,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
     scheduler,
     api,
     keyHolder,
+    firstSignIn,
     async stop() {
       scheduler?.stop();
       await api?.close();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004_connections.js';
 import * as m0005 from './migrations/0005_directory.js';
 import * as m0006 from './migrations/0006_directory_removal_guard.js';
 import * as m0008 from './migrations/0008_item_change_mark.js';
+import * as m0010 from './migrations/0010_auth.js';
 import * as m0012 from './migrations/0012_keys_audit_integrity.js';
 import * as m0007 from './migrations/0007_connection_archives.js';
 import * as m0014 from './migrations/0014_failover.js';
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0006_directory_removal_guard': m0006,
   '0007_connection_archives': m0007,
   '0008_item_change_mark': m0008,
+  '0010_auth': m0010,
   '0012_keys_audit_integrity': m0012,
   '0014_failover': m0014,
   '0015_drop_unused': m0015,
@@ -68,12 +70,15 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 function openSqlite(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only: the database holds sealed credentials, password and token hashes, the audit log.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'syncwarden.db');
   const sqlite = new SQLite(file);
+  ownerOnly(file, 0o600);
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes
   // (kill -9) in WAL mode, which is the failure the embedded mode must survive.
   sqlite.pragma('journal_mode = WAL');
+  for (const f of [`${file}-wal`, `${file}-shm`]) ownerOnly(f, 0o600);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   // 64 MB of page cache (default 2 MB): the inventory's indexes over a million memberships are
@@ -81,6 +86,15 @@ function openSqlite(dataDir: string): Store {
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/** Tightens a file's or folder's mode to the owner only (a no-op where modes do not exist). */
+export function ownerOnly(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && process.platform !== 'win32') throw e;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { DirectoryTables } from './tables/directory.js';
 import type { KeysAuditTables } from './tables/keys-audit.js';
 import type { FailoverTables } from './tables/failover.js';
 import type { ArchiveTables } from './tables/archives.js';
+import type { AuthTables } from './tables/auth.js';
 
 export type * from './tables/core.js';
 export type * from './tables/continuity.js';
@@ -18,6 +19,7 @@ export type * from './tables/directory.js';
 export type * from './tables/keys-audit.js';
 export type * from './tables/failover.js';
 export type * from './tables/archives.js';
+export type * from './tables/auth.js';
 
 /** One interface per area under tables/ (so areas add tables without touching each other). */
-export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables {}
+export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables, AuthTables {}

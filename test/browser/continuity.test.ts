@@ -20,13 +20,13 @@ describe('continuity UI in Chromium', () => {
   beforeAll(async () => {
     app = await bootBrowserApp({
       concurrency: 8,
-      beforeBrowser: async (r) => {
+      beforeBrowser: async (r, api) => {
         // One encrypted message in a user's Inbox: an item that cannot sync, for the items view.
         const users = await (await fetch(`${r.sandbox!.urls.admin}/microsoft/users`)).json() as { users: { userPrincipalName: string }[] };
         victim = users.users[1]!.userPrincipalName;
         r.sandbox!.faults.set('*', 'item.encrypted', { user: victim, count: 1 });
         await fetch(`${r.sandbox!.urls.admin}/google/quotas`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userUnitsPerMinute: 600_000 }) });
-        await fetch(`${r.url}/api/v1/continuity/budgets`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
+        await api('/continuity/budgets', { method: 'PATCH', body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
       },
     });
     ({ running, page, dataDir } = app);

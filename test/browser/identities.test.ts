@@ -191,9 +191,9 @@ describe('identity inventory UI in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Matching rules saved' }).waitFor({ timeout: 10_000 });
     await expect.poll(() => note.textContent(), { timeout: 15_000 }).toContain('matched into identities by User name, then Email');
     expect(await note.textContent()).not.toContain('Employee ID');
-    const api = await (await fetch(`${running.url}/api/v1/directory/correlation`)).json() as { rules: { attribute: string; enabled: boolean }[] };
+    const api = (await app.api('/directory/correlation')).body as { rules: { attribute: string; enabled: boolean }[] };
     expect(api.rules).toEqual([{ attribute: 'user_name', enabled: true }, { attribute: 'email', enabled: true }, { attribute: 'employee_id', enabled: false }]);
-    const audit = await (await fetch(`${running.url}/api/v1/audit?limit=50`)).text();
+    const audit = (await app.api('/audit?limit=50')).text;
     expect(audit).toContain('directory.rules_changed');
   });
 });

@@ -54,7 +54,7 @@ describe('rotation, incidents, credentials and alerts in Chromium', () => {
     await dialog.getByText('Old credential retired and its secret wiped.').waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
     await card().getByText('Client secret: no expiry date known').waitFor();
-    const creds = (await (await fetch(`${running.url}/api/v1/connections`)).json()) as { connections: { name: string; credentials: { state: string; type: string }[] }[] };
+    const creds = (await app.api('/connections')).body as { connections: { name: string; credentials: { state: string; type: string }[] }[] };
     const source = creds.connections.find((c) => c.name === SOURCE)!;
     expect(source.credentials.map((c) => `${c.state}:${c.type}`)).toEqual(['current:client_secret']);
     await page.screenshot({ path: join(dataDir, 'rotation.png') });

@@ -5,6 +5,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSyncwarden, type Running, type StartOptions } from '../../src/runtime/start.js';
 import { webDir } from '../../src/runtime/paths.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { findUserByEmail } from '../../src/auth/users.js';
+import type { Role } from '../../src/auth/permissions.js';
+import { apiClient, ensureUser, sessionFor, tokenFor, type ApiFn } from './auth.js';
 
 /** Debian's Chromium (never a downloaded browser); `CHROMIUM_PATH` points elsewhere. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -19,8 +22,10 @@ export interface BrowserApp {
   readonly dataDir: string;
   /** Uncaught errors thrown in the page since boot (a test may assert it stays empty). */
   readonly pageErrors: string[];
+  /** The signed-in user's email (null when the browser is not signed in). */
+  readonly email: string | null;
   /** The API of the booted app, as the UI calls it. */
-  api(path: string, init?: RequestInit): Promise<{ status: number; body: any }>;
+  api(path: string, init?: RequestInit): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -28,9 +33,14 @@ export interface BrowserAppOptions {
   /** Worker concurrency (2 unless set). */
   readonly concurrency?: number;
   /** Runs after the app started and before the browser opens (faults, budgets, receivers). */
-  readonly beforeBrowser?: (running: Running) => Promise<void>;
+  readonly beforeBrowser?: (running: Running, api: ApiFn) => Promise<void>;
   readonly newPage?: Parameters<Browser['newPage']>[0];
   readonly start?: Partial<StartOptions>;
+  /**
+   * Who the browser is signed in as: the first owner (default), a user of another role, or
+   * nobody (`null`: the page shows the sign-in form).
+   */
+  readonly signedInAs?: Role | null;
 }
 
 /**
@@ -52,29 +62,34 @@ export async function bootBrowserApp(opts: BrowserAppOptions = {}): Promise<Brow
     log: createLogger('warn'),
     ...opts.start,
   });
-  await opts.beforeBrowser?.(running);
+  const owner = await findUserByEmail(running.rt, 'owner@localhost');
+  if (!owner) throw new Error('the first start made no owner');
+  // The test's own calls act as the first owner, with an API token.
+  const api = apiClient(running.url!, { authorization: `Bearer ${await tokenFor(running.rt, owner.id, 'owner', 'browser-test-owner')}` });
+  await opts.beforeBrowser?.(running, api);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage(opts.newPage);
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(`${e.message}\n${e.stack ?? ''}`));
-  const api = async (path: string, init: RequestInit = {}) => {
-    const headers = init.body !== undefined ? { 'content-type': 'application/json', ...(init.headers ?? {}) } : init.headers;
-    const res = await fetch(`${running.url}/api/v1${path}`, { ...init, headers });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, body };
-  };
+  // Signed in the way a person is: a server-side session whose cookies the browser holds.
+  const role = opts.signedInAs === undefined ? 'owner' : opts.signedInAs;
+  let email: string | null = null;
+  if (role !== null) {
+    const userId = role === 'owner' ? owner.id : await ensureUser(running.rt, role);
+    email = role === 'owner' ? owner.email : `${role}@example.test`;
+    const s = await sessionFor(running.rt, userId);
+    await page.context().addCookies([
+      { name: 'sw_session', value: s.token, url: running.url!, httpOnly: true, sameSite: 'Lax' },
+      { name: 'sw_csrf', value: s.csrf, url: running.url!, sameSite: 'Lax' },
+    ]);
+  }
   return {
     running,
     browser,
     page,
     dataDir,
     pageErrors,
+    email,
     api,
     async stop() {
       await browser.close();

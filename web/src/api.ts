@@ -33,12 +33,27 @@ export interface SyncUserDetail extends SyncUser {
 export interface AuditEvent { id: string; at: string; severity: 'info' | 'warning' | 'error'; action: string; actor: string; targetType: string | null; targetName: string | null; message: string; code: string | null }
 export interface Dashboard { users: Record<SyncStatus, number>; itemsImported: number; connections: Record<ConnectionStatus, number>; policies: { enabled: number; total: number } }
 
+/** The session's anti-forgery token: the server set it in a cookie this page can read; another site cannot. */
+export function csrfToken(): string {
+  const m = /(?:^|;\s*)sw_csrf=([^;]+)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]!) : '';
+}
+
+/** Called when an answer says the session is gone (401): the app shows the sign-in page. */
+let onSignedOut: () => void = () => {};
+export function whenSignedOut(fn: () => void): void {
+  onSignedOut = fn;
+}
+
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken();
   const res = await fetch(`/api/v1${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (res.status === 401 && !path.startsWith('/auth/')) onSignedOut();
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => null)) as { error?: RenderedError } | null;
   if (!res.ok) throw new ApiError(res.status, json?.error ?? { code: 'internal.unexpected', title: `HTTP ${res.status}`, message: 'The server answered without details.', resolution: 'Try again.' });

@@ -12,20 +12,30 @@ import { AlertsPage } from './pages/Alerts.js';
 import { IdentitiesPage } from './pages/Identities.js';
 import { DirectorySyncPage } from './pages/DirectorySync.js';
 import { FailoverPage } from './pages/Failover.js';
+import { UsersPage } from './pages/Users.js';
+import { TokensPage } from './pages/Tokens.js';
+import { SignInPage } from './pages/SignIn.js';
+import { AccountMenu } from './components/AccountMenu.js';
+import { MeContext } from './components/Me.js';
+import { authApi, type Me } from './auth-api.js';
+import { ApiError, whenSignedOut } from './api.js';
 import './styles.css';
 
+/** Each page with the permission it needs to be listed (the server checks every call anyway). */
 const ROUTES = [
-  { path: '/dashboard', label: 'Dashboard', page: DashboardPage },
-  { path: '/connections', label: 'Connections', page: ConnectionsPage },
-  { path: '/credentials', label: 'Credentials', page: CredentialsPage },
-  { path: '/incidents', label: 'Incidents', page: IncidentsPage },
-  { path: '/policies', label: 'Policies', page: PoliciesPage },
-  { path: '/sync', label: 'Sync status', page: SyncStatusPage },
-  { path: '/failover', label: 'Failover', page: FailoverPage },
-  { path: '/identities', label: 'Identities', page: IdentitiesPage },
-  { path: '/directory', label: 'Directory sync', page: DirectorySyncPage },
-  { path: '/audit', label: 'Audit logs', page: AuditLogsPage },
-  { path: '/alerts', label: 'Alerts', page: AlertsPage },
+  { path: '/dashboard', label: 'Dashboard', page: DashboardPage, needs: 'overview.read' },
+  { path: '/connections', label: 'Connections', page: ConnectionsPage, needs: 'connections.read' },
+  { path: '/credentials', label: 'Credentials', page: CredentialsPage, needs: 'credentials.read' },
+  { path: '/incidents', label: 'Incidents', page: IncidentsPage, needs: 'sync.read' },
+  { path: '/policies', label: 'Policies', page: PoliciesPage, needs: 'sync.read' },
+  { path: '/sync', label: 'Sync status', page: SyncStatusPage, needs: 'sync.read' },
+  { path: '/failover', label: 'Failover', page: FailoverPage, needs: 'sync.read' },
+  { path: '/identities', label: 'Identities', page: IdentitiesPage, needs: 'directory.read' },
+  { path: '/directory', label: 'Directory sync', page: DirectorySyncPage, needs: 'directory.read' },
+  { path: '/audit', label: 'Audit logs', page: AuditLogsPage, needs: 'audit.read' },
+  { path: '/alerts', label: 'Alerts', page: AlertsPage, needs: 'alerts.read' },
+  { path: '/users', label: 'Users and roles', page: UsersPage, needs: 'users.read' },
+  { path: '/tokens', label: 'API tokens', page: TokensPage, needs: 'session' },
 ] as const;
 
 function useHashPath(): string {
@@ -39,20 +49,44 @@ function useHashPath(): string {
   return path;
 }
 
+/** Signed in (GET /auth/me answers) or the sign-in page; a 401 anywhere later returns here. */
 function App() {
   const path = useHashPath();
-  const route = ROUTES.find((r) => path.startsWith(r.path)) ?? ROUTES[0];
+  const [me, setMe] = useState<Me | null | 'loading'>('loading');
+  const load = () => {
+    authApi.me().then(setMe).catch((e: unknown) => setMe(e instanceof ApiError && e.status === 401 ? null : null));
+  };
+  useEffect(() => {
+    whenSignedOut(() => setMe(null));
+    if (!path.startsWith('/sign-in')) load();
+    else setMe(null);
+  }, []);
+  if (me === 'loading') return null;
+  if (me === null || path.startsWith('/sign-in')) return <SignInPage onSignedIn={load} />;
+  return (
+    <MeContext.Provider value={me}>
+      <Shell me={me} path={path} onSignedOut={() => setMe(null)} />
+    </MeContext.Provider>
+  );
+}
+
+function Shell({ me, path, onSignedOut }: { me: Me; path: string; onSignedOut: () => void }) {
+  const allowed = ROUTES.filter((r) => r.needs === 'session' || me.permissions.includes(r.needs));
+  const route = allowed.find((r) => path.startsWith(r.path)) ?? allowed[0]!;
   const Page = route.page;
   return (
     <div className="layout">
       <nav aria-label="Main" className="sidebar">
         <div className="brand">Syncwarden</div>
-        {ROUTES.map((r) => (
+        {allowed.map((r) => (
           <a key={r.path} href={`#${r.path}`} className={r === route ? 'active' : ''} aria-current={r === route ? 'page' : undefined}>
             {r.label}
           </a>
         ))}
-        <div className="sidebar-foot"><a href="/api/v1/openapi.json">API (OpenAPI)</a></div>
+        <div className="sidebar-foot">
+          <AccountMenu me={me} onSignedOut={onSignedOut} />
+          <a href="/api/v1/openapi.json">API (OpenAPI)</a>
+        </div>
       </nav>
       <main className="main">
         <Page />

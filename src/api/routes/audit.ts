@@ -9,25 +9,21 @@ import { auditSettingsSchema, auditSettingsView, setAuditSettings } from '../../
 
 /**
  * The audit log's integrity, export and retention (issue 12, point 8). The listing stays in
- * routes/meta.ts (GET /audit). Permissions, for the route table the lead adds at merge:
- * GET /audit/verify → audit.read; GET /audit/export → audit.export; GET /audit/settings →
- * audit.read; PUT /audit/settings → audit.manage.
+ * routes/meta.ts (GET /audit).
  */
 export function auditRoutes(rt: Runtime): RouteSpec[] {
   return [
     {
-      // Permission: audit.read
-      method: 'GET', url: '/audit/verify', tag: 'Audit logs', summary: 'Verify the audit log now: hash chain, signatures, checkpoints and the anchor file; names the first broken entry',
-      handler: ({ tenantId }) => checkAudit(rt, tenantId, 'manual', 'admin'),
+      method: 'GET', url: '/audit/verify', permission: 'audit.read', tag: 'Audit logs', summary: 'Verify the audit log now: hash chain, signatures, checkpoints and the anchor file; names the first broken entry',
+      handler: ({ actor, tenantId }) => checkAudit(rt, tenantId, 'manual', actor),
     },
     {
-      // Permission: audit.export
-      method: 'GET', url: '/audit/export', tag: 'Audit logs', summary: 'The audit log as CSV or JSON Lines (every column, hashes and signatures included), oldest first', query: exportQuerySchema,
-      handler: async ({ tenantId, query, reply }) => {
+      method: 'GET', url: '/audit/export', permission: 'audit.export', tag: 'Audit logs', summary: 'The audit log as CSV or JSON Lines (every column, hashes and signatures included), oldest first', query: exportQuerySchema,
+      handler: async ({ actor, tenantId, query, reply }) => {
         const q = query as z.infer<typeof exportQuerySchema>;
         const filters = Object.entries({ from: q.from, to: q.to, severity: q.severity, action: q.action }).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`);
         await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
-          severity: 'info', action: 'audit.exported', actor: 'admin', target: { type: 'audit_log', id: tenantId, name: 'Audit log' },
+          severity: 'info', action: 'audit.exported', actor, target: { type: 'audit_log', id: tenantId, name: 'Audit log' },
           message: `Audit log exported as ${q.format === 'csv' ? 'CSV' : 'JSON Lines'}${filters.length ? ` (${filters.join(', ')})` : ''}`,
         }, rt.now());
         void reply.header('content-type', exportContentType(q.format)).header('content-disposition', `attachment; filename="${exportFileName(tenantId, q.format, rt.now())}"`);
@@ -35,14 +31,12 @@ export function auditRoutes(rt: Runtime): RouteSpec[] {
       },
     },
     {
-      // Permission: audit.read
-      method: 'GET', url: '/audit/settings', tag: 'Audit logs', summary: 'Retention and the outcome of the last integrity check',
+      method: 'GET', url: '/audit/settings', permission: 'audit.read', tag: 'Audit logs', summary: 'Retention and the outcome of the last integrity check',
       handler: ({ tenantId }) => auditSettingsView(rt.store.db, tenantId),
     },
     {
-      // Permission: audit.manage
-      method: 'PUT', url: '/audit/settings', tag: 'Audit logs', summary: 'Set retention in days (null keeps everything); the chain stays verifiable through a signed checkpoint', body: auditSettingsSchema,
-      handler: ({ tenantId, body }) => setAuditSettings(rt, tenantId, body, 'admin'),
+      method: 'PUT', url: '/audit/settings', permission: 'audit.manage', tag: 'Audit logs', summary: 'Set retention in days (null keeps everything); the chain stays verifiable through a signed checkpoint', body: auditSettingsSchema,
+      handler: ({ actor, tenantId, body }) => setAuditSettings(rt, tenantId, body, actor),
     },
   ];
 }

@@ -17,9 +17,9 @@ const csvQuery = z.object({ failoverId: z.string().optional() });
 /** Failover and reverse recovery over HTTP (docs/api.md, "Failover and recovery"). */
 export function failoverRoutes(rt: Runtime): RouteSpec[] {
   return [
-    { method: 'GET', url: '/failovers', tag: 'Failover', summary: 'Open failovers (outages declared or proposed, recoveries running) with their banners', handler: async ({ tenantId }) => ({ failovers: await openFailoverViews(rt, tenantId) }) },
+    { method: 'GET', url: '/failovers', permission: 'sync.read', tag: 'Failover', summary: 'Open failovers (outages declared or proposed, recoveries running) with their banners', handler: async ({ tenantId }) => ({ failovers: await openFailoverViews(rt, tenantId) }) },
     {
-      method: 'GET', url: '/policies/:id/failover', tag: 'Failover', summary: "The policy's failover: the current (or last) one, its history and settings", params: idParams,
+      method: 'GET', url: '/policies/:id/failover', permission: 'sync.read', tag: 'Failover', summary: "The policy's failover: the current (or last) one, its history and settings", params: idParams,
       handler: async ({ tenantId, params }) => {
         const policy = await requirePolicy(rt, tenantId, params['id']!);
         const last = await latestFailover(rt, tenantId, policy.id);
@@ -27,22 +27,22 @@ export function failoverRoutes(rt: Runtime): RouteSpec[] {
       },
     },
     {
-      method: 'PATCH', url: '/policies/:id/failover/settings', tag: 'Failover', summary: 'Failover settings: propose after N minutes of outage; start recovery by itself after N minutes healthy', params: idParams, body: failoverSettingsSchema.partial(),
-      handler: async ({ tenantId, params, body }) => {
+      method: 'PATCH', url: '/policies/:id/failover/settings', permission: 'policies.manage', tag: 'Failover', summary: 'Failover settings: propose after N minutes of outage; start recovery by itself after N minutes healthy', params: idParams, body: failoverSettingsSchema.partial(),
+      handler: async ({ actor, tenantId, params, body }) => {
         const policy = await requirePolicy(rt, tenantId, params['id']!);
-        return saveFailoverSettings(rt, tenantId, policy.id, policy.name, body, 'admin');
+        return saveFailoverSettings(rt, tenantId, policy.id, policy.name, body, actor);
       },
     },
     {
-      method: 'POST', url: '/policies/:id/failover/declare', tag: 'Failover', summary: 'Declare a Microsoft 365 outage (or confirm a proposal): users work in Google Workspace; the change markers for recovery are recorded', params: idParams, body: declareBody, status: 201,
-      handler: async ({ tenantId, params, body }) => {
+      method: 'POST', url: '/policies/:id/failover/declare', permission: 'policies.manage', tag: 'Failover', summary: 'Declare a Microsoft 365 outage (or confirm a proposal): users work in Google Workspace; the change markers for recovery are recorded', params: idParams, body: declareBody, status: 201,
+      handler: async ({ actor, tenantId, params, body }) => {
         const b = declareBody.parse(body);
-        return viewFailover(rt, tenantId, await declareOutage(rt, tenantId, params['id']!, { since: b.since, reason: b.reason }, 'admin'));
+        return viewFailover(rt, tenantId, await declareOutage(rt, tenantId, params['id']!, { since: b.since, reason: b.reason }, actor));
       },
     },
-    { method: 'POST', url: '/policies/:id/failover/end', tag: 'Failover', summary: 'Dismiss a proposal, or end an outage without recovery (the mail of the outage stays in Google Workspace only)', params: idParams, handler: async ({ tenantId, params }) => viewFailover(rt, tenantId, await dismissFailover(rt, tenantId, params['id']!, 'admin')) },
+    { method: 'POST', url: '/policies/:id/failover/end', permission: 'policies.manage', tag: 'Failover', summary: 'Dismiss a proposal, or end an outage without recovery (the mail of the outage stays in Google Workspace only)', params: idParams, handler: async ({ actor, tenantId, params }) => viewFailover(rt, tenantId, await dismissFailover(rt, tenantId, params['id']!, actor)) },
     {
-      method: 'POST', url: '/policies/:id/failover/probe', tag: 'Failover', summary: 'Probe Microsoft 365 now (one cheap mail request)', params: idParams,
+      method: 'POST', url: '/policies/:id/failover/probe', permission: 'sync.run', tag: 'Failover', summary: 'Probe Microsoft 365 now (one cheap mail request)', params: idParams,
       handler: async ({ tenantId, params }) => {
         const policy = await requirePolicy(rt, tenantId, params['id']!);
         const fo = await openFailover(rt, tenantId, policy.id);
@@ -51,16 +51,16 @@ export function failoverRoutes(rt: Runtime): RouteSpec[] {
         return viewFailover(rt, tenantId, await requireFailover(rt, tenantId, fo.id));
       },
     },
-    { method: 'POST', url: '/policies/:id/failover/recover', tag: 'Failover', summary: "Start recovery: write the outage's mail back to Microsoft 365 (needs the source healthy and write-back consented)", params: idParams, status: 202, handler: async ({ tenantId, params }) => viewFailover(rt, tenantId, await startRecovery(rt, tenantId, params['id']!, 'admin')) },
-    { method: 'GET', url: '/policies/:id/recovery', tag: 'Failover', summary: 'The recovery report: totals and each user (Recovering with progress, Recovered, Failed with its code)', params: idParams, query: reportQuery, handler: ({ tenantId, params, query }) => recoveryReport(rt, tenantId, params['id']!, query as z.infer<typeof reportQuery>) },
+    { method: 'POST', url: '/policies/:id/failover/recover', permission: 'policies.manage', tag: 'Failover', summary: "Start recovery: write the outage's mail back to Microsoft 365 (needs the source healthy and write-back consented)", params: idParams, status: 202, handler: async ({ actor, tenantId, params }) => viewFailover(rt, tenantId, await startRecovery(rt, tenantId, params['id']!, actor)) },
+    { method: 'GET', url: '/policies/:id/recovery', permission: 'sync.read', tag: 'Failover', summary: 'The recovery report: totals and each user (Recovering with progress, Recovered, Failed with its code)', params: idParams, query: reportQuery, handler: ({ tenantId, params, query }) => recoveryReport(rt, tenantId, params['id']!, query as z.infer<typeof reportQuery>) },
     {
-      method: 'GET', url: '/policies/:id/recovery.csv', tag: 'Failover', summary: 'The recovery report as CSV: one line per message (written back, skipped and why, failed and the code)', params: idParams, query: csvQuery,
+      method: 'GET', url: '/policies/:id/recovery.csv', permission: 'sync.read', tag: 'Failover', summary: 'The recovery report as CSV: one line per message (written back, skipped and why, failed and the code)', params: idParams, query: csvQuery,
       handler: async ({ tenantId, params, query, reply }) => {
         const csv = await recoveryReportCsv(rt, tenantId, params['id']!, (query as z.infer<typeof csvQuery>).failoverId);
         void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="recovery-report.csv"');
         return csv;
       },
     },
-    { method: 'GET', url: '/policies/:id/recovery/users/:recoveryUserId/items', tag: 'Failover', summary: "One user's recovered messages, filterable by outcome", params: userParams, query: itemsQuery, handler: ({ tenantId, params, query }) => recoveryItems(rt, tenantId, params['id']!, params['recoveryUserId']!, query as z.infer<typeof itemsQuery>) },
+    { method: 'GET', url: '/policies/:id/recovery/users/:recoveryUserId/items', permission: 'sync.read', tag: 'Failover', summary: "One user's recovered messages, filterable by outcome", params: userParams, query: itemsQuery, handler: ({ tenantId, params, query }) => recoveryItems(rt, tenantId, params['id']!, params['recoveryUserId']!, query as z.infer<typeof itemsQuery>) },
   ];
 }

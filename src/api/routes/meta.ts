@@ -13,9 +13,9 @@ const auditQuery = z.object({
 
 export function metaRoutes(rt: Runtime, version: string): RouteSpec[] {
   return [
-    { method: 'GET', url: '/health', tag: 'Meta', summary: 'Liveness and version', handler: async () => ({ ok: true, version }) },
+    { method: 'GET', url: '/health', permission: 'public', tag: 'Meta', summary: 'Liveness and version', handler: async () => ({ ok: true, version }) },
     {
-      method: 'GET', url: '/audit', tag: 'Audit logs', summary: 'Audit events, newest first', query: auditQuery,
+      method: 'GET', url: '/audit', permission: 'audit.read', tag: 'Audit logs', summary: 'Audit events, newest first', query: auditQuery,
       handler: async ({ tenantId, query }) => {
         const rows = await queryAudit(rt.store.db, tenantId, query as z.infer<typeof auditQuery>);
         return {
@@ -27,7 +27,7 @@ export function metaRoutes(rt: Runtime, version: string): RouteSpec[] {
       },
     },
     {
-      method: 'GET', url: '/errors', tag: 'Meta', summary: 'The error catalogue',
+      method: 'GET', url: '/errors', permission: 'overview.read', tag: 'Meta', summary: 'The error catalogue',
       handler: async () => ({ errors: errorCodes.map((code) => ({ ...renderError(code), kind: catalogue[code].kind, http: catalogue[code].http })) }),
     },
   ];

@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { startSyncwarden } from '../../runtime/start.js';
+import { startSyncwarden, type Running } from '../../runtime/start.js';
 import { packageVersion } from '../../runtime/paths.js';
+
+/** The first owner's one-time sign-in link: how a newcomer gets in after `npm start`. */
+function announceFirstSignIn(cli: CliContext, running: Running): void {
+  if (!running.firstSignIn) return;
+  cli.out('');
+  cli.out(`Sign in as ${running.firstSignIn.email} (the first owner) by opening this one-time link within 24 hours:`);
+  cli.out(`  ${running.firstSignIn.url}`);
+  cli.out('Then set a password under your account menu. A new link: `syncwarden users reset-password ' + running.firstSignIn.email + '`.');
+  cli.out('');
+}
 
 /** The long-running processes: start (everything), serve (API + UI), worker. */
 export function registerProcessCommands(program: Command, cli: CliContext): void {
@@ -17,6 +27,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
         scheduler: true,
       });
       cli.out(`Syncwarden ${packageVersion()} is running: ${running.url}`);
+      announceFirstSignIn(cli, running);
       cli.keepRunning(running);
     });
 
@@ -26,6 +37,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
     .action(async () => {
       const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, port: cli.port, host: cli.host, scheduler: false });
       cli.out(`Syncwarden API listening on ${running.url}`);
+      announceFirstSignIn(cli, running);
       cli.keepRunning(running);
     });
 

@@ -76,6 +76,9 @@ export interface AuditEventsTable {
   /** Key id (the master key's) and MAC of the chain head this entry made; null only on entries from before MACs. */
   mac_kid: string | null;
   mac: string | null;
+  /** The address and user agent of the request that caused the entry (null outside a request). */
+  actor_address: string | null;
+  actor_agent: string | null;
 }
 
 export interface AuditHeadsTable {

@@ -51,13 +51,14 @@ export function AuditLogsPage() {
       {events && events.length === 0 && <Empty title="No events match">Connection tests, policy changes, provisioning and sync failures are recorded here.</Empty>}
       {events && events.length > 0 && (
         <table>
-          <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
+          <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Actor</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
           <tbody>
             {events.map((e) => (
               <tr key={e.id}>
                 <td className="nowrap">{new Date(e.at).toLocaleString()}</td>
                 <td><Pill status={e.severity} /></td>
                 <td><code>{e.action}</code></td>
+                <td className="actor">{e.actor}</td>
                 <td>{e.targetName ?? ''}</td>
                 <td>{e.message}</td>
                 <td>{e.code && <code>{e.code}</code>}</td>

@@ -1,0 +1,54 @@
+import { useState } from 'react';
+import { ApiError, type RenderedError } from '../api.js';
+import { authApi, ROLE_LABELS, type Me } from '../auth-api.js';
+import { ErrorBox } from './ErrorBox.js';
+
+/** Who is signed in, with which role; change password, sign out, sign out everywhere. */
+export function AccountMenu({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [changing, setChanging] = useState(false);
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [error, setError] = useState<RenderedError | null>(null);
+  const [done, setDone] = useState(false);
+  const signOut = async (everywhere: boolean) => {
+    await (everywhere ? authApi.signOutEverywhere() : authApi.signOut()).catch(() => undefined);
+    onSignedOut();
+  };
+  return (
+    <div className="account">
+      <button type="button" className="account-button" aria-label="Account" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+        <span className="account-name">{me.user.displayName}</span>
+        <span className="account-role">{ROLE_LABELS[me.role]}</span>
+      </button>
+      {open && (
+        <div role="menu" className="account-list">
+          <div className="account-email">{me.user.email}</div>
+          <button role="menuitem" type="button" onClick={() => setChanging((c) => !c)}>Change password</button>
+          <button role="menuitem" type="button" onClick={() => void signOut(false)}>Sign out</button>
+          <button role="menuitem" type="button" onClick={() => void signOut(true)}>Sign out everywhere</button>
+        </div>
+      )}
+      {changing && (
+        <form className="account-password" aria-label="Change password" onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          authApi.changePassword(current || undefined, next)
+            .then(() => {
+              setDone(true);
+              setChanging(false);
+              setCurrent('');
+              setNext('');
+            })
+            .catch((err: unknown) => setError(err instanceof ApiError ? err.error : { code: 'network', title: 'Failed', message: String(err), resolution: 'Try again.' }));
+        }}>
+          {error && <ErrorBox error={error} compact />}
+          <input type="password" autoComplete="current-password" aria-label="Current password" placeholder="Current password (if you have one)" value={current} onChange={(e) => setCurrent(e.target.value)} />
+          <input type="password" autoComplete="new-password" aria-label="New password" placeholder="New password (12+ characters)" value={next} onChange={(e) => setNext(e.target.value)} required />
+          <button className="primary" type="submit">Save password</button>
+        </form>
+      )}
+      {done && <div className="account-done" role="status">Password changed; your other sessions were signed out.</div>}
+    </div>
+  );
+}
