@@ -68,6 +68,13 @@ describe('syncwarden CLI: continuity', () => {
     const s = JSON.parse(await run('status', '--json'));
     expect(s.users[0].status).toBe('synced');
     expect(await run('status', '--status', 'synced')).toContain(user);
+    // A filter that matches nobody is not an empty installation.
+    const none = await run('status', '--status', 'failed');
+    expect(none).toBe('No users are Failed (Synced: 1).');
+    expect(none).not.toContain('No users yet');
+    // A policy by its name, or the start of it, as admins type it.
+    expect(JSON.parse(await run('status', '--policy', 'CLI pol', '--json')).users).toHaveLength(1);
+    expect(JSON.parse(await run('policies', 'preview', 'cli policy', '--json')).selected).toBe(1);
     expect(await run('dashboard')).toContain('users synced');
   });
 

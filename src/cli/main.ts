@@ -78,10 +78,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   await buildProgram(env).parseAsync(argv);
 }
 
+/** A failure as the command prints it: code, title, cause and the fix in the terminal's words. */
+export function formatCliError(e: unknown): string {
+  const err = toAppError(e);
+  const r = renderError(err.code, err.params, 'cli');
+  return `${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`;
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (invokedDirectly) runCli(process.argv).catch((e: unknown) => {
-  const err = toAppError(e);
-  const r = renderError(err.code, err.params);
-  globalThis.console.error(`${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`);
+  globalThis.console.error(formatCliError(e));
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import type { Runtime } from '../../runtime/context.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
 import { AppError } from '../../errors/index.js';
-import { listConnections } from '../../store/connections-repo.js';
+import { resolveConnection } from '../resolve.js';
 import { identitiesCsv, identityListSchema, listIdentities } from '../../directory/identities/queries.js';
 import { identityDetail } from '../../directory/identities/detail.js';
 import { explainIdentity } from '../../directory/correlation/explain.js';
@@ -14,13 +14,8 @@ import { table } from '../table.js';
 
 const T = DEFAULT_TENANT;
 
-/** A connection named by id or by name (case-insensitive), as admins type it. */
-async function connectionId(rt: Runtime, key: string): Promise<string> {
-  const all = await listConnections(rt.store.db, T);
-  const hit = all.find((c) => c.id === key) ?? all.find((c) => c.name.toLowerCase() === key.toLowerCase());
-  if (!hit) throw new AppError('connection.not_found', { id: key });
-  return hit.id;
-}
+/** A connection named by id, name or the start of its name, as admins type it. */
+const connectionId = (rt: Runtime, key: string): Promise<string> => resolveConnection(rt, T, key);
 
 /**
  * The identity inventory from the command line: identities (list with filters or CSV, one
@@ -121,12 +116,12 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
           const queued = await queueDirectorySync(rt, T, id, mode, 'manual');
           if (o.wait) await worker!.drain();
           const status = await directoryStatus(rt, T, id);
+          if (o.wait && status.lastRun?.error) cli.setExitCode(1);
           if (o.json) return cli.out(JSON.stringify({ queued, status }, null, 2));
           cli.out(o.wait ? `${status.connectionName}: ${status.message}` : queued ? `Sync of ${status.connectionName} queued (${mode}); a running Syncwarden picks it up.` : `A sync of ${status.connectionName} is already queued or running.`);
           const err = status.lastRun?.error;
           if (o.wait && err) {
             cli.out(`Error ${err.code}: ${err.title}\n  ${err.message}\n  Fix: ${err.resolution}`);
-            cli.setExitCode(1);
           }
         },
         o.wait ? { worker: { concurrency: 2 } } : {},

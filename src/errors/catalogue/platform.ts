@@ -24,6 +24,7 @@ export const platformErrors = {
     title: 'Connection not found',
     cause: 'No connection with id {id} exists in this tenant.',
     resolution: 'Reload the Connections page; the connection may have been deleted.',
+    cliResolution: 'Run `syncwarden connections list` for the connections that exist, and give one\'s id, name or the start of its name.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
   'connection.not_active': {
@@ -49,12 +50,33 @@ export const platformErrors = {
     title: 'Invalid request',
     cause: 'The request was rejected: {detail}.',
     resolution: 'Correct the highlighted fields and try again.',
+    cliResolution: 'Correct the option or value named above and run the command again (`syncwarden help <command>` lists its options).',
     scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
   },
   'request.not_found': {
     title: 'Not found',
     cause: 'No {entity} with id {id} exists in this tenant.',
     resolution: 'Reload the page; it may have been deleted.',
+    cliResolution: 'List what exists (`syncwarden connections list`, `policies list`, `status`, `identities list`) and give an id, a name, the start of a name, or an email address.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'request.ambiguous': {
+    title: 'More than one match',
+    cause: '"{key}" matches more than one {entity}: {candidates}.',
+    resolution: 'Give the id, the full name, or enough of the name to match only one.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
+  },
+  'request.no_match': {
+    title: 'Nothing matches',
+    cause: 'No {entity} has the id, name or name beginning "{key}"{known}.',
+    resolution: 'Give the id, the full name or the start of the name of one of them.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'alerts.no_channel': {
+    title: 'No alert channel',
+    cause: 'There is no alert channel to send a test alert to: {detail}.',
+    resolution: 'Add an email or webhook channel on the Alerts page (or POST /api/v1/alert-channels), then send the test alert again.',
+    cliResolution: 'Add an email or webhook channel on the Alerts page of the web UI (or POST /api/v1/alert-channels), then run `syncwarden alerts test` again.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
   'internal.unexpected': {
