@@ -11,6 +11,13 @@ export const m365Errors = {
     scope: 'connection', kind: 'credential', retry: 'never', http: 422,
     source: 'continuity-connection-issues',
   },
+  'm365.certificate_refused_as_expired': {
+    title: 'Entra ID refuses the certificate as expired',
+    cause: 'Entra ID refuses the certificate as expired (the key it found on the app registration ends {providerEnd}), while the PFX file uploaded to Syncwarden (thumbprint {thumbprint}) is valid until {fileNotAfter}. The likely cause is a different certificate registered on the app registration than the one in this PFX file, or an old copy of it with an earlier end date.',
+    resolution: `In Entra ID open the app registration > Certificates & secrets > Certificates and compare thumbprints and end dates with {thumbprint}. Upload the public certificate (.cer) of this PFX file there (and remove the expired one), or upload the PFX whose certificate is registered via the ${M365_EDIT}. Then use Test connection.`,
+    cliResolution: 'In Entra ID open the app registration > Certificates & secrets > Certificates and compare thumbprints and end dates with {thumbprint}. Upload the public certificate (.cer) of this PFX file there (and remove the expired one), or give the PFX whose certificate is registered with `syncwarden connections edit <connection> --pfx FILE --pfx-password-env VAR`. Then run `syncwarden connections test <connection>`.',
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
+  },
   'm365.certificate_not_registered': {
     title: 'Certificate not registered on the app',
     cause: 'Entra ID does not know the certificate that signed the request (thumbprint {thumbprint}): either the wrong PFX file was uploaded, or its public certificate (.cer) was never added to the app registration.',
