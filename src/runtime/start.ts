@@ -17,6 +17,7 @@ import { startWorker, type Worker } from '../engine/worker.js';
 import { startScheduler, type Scheduler } from '../engine/scheduler.js';
 import { pruneFinished } from '../engine/jobs.js';
 import { continuityHandlers, failoverTasks, queueDueCycles } from '../continuity/jobs.js';
+import { registerServer } from './server-registry.js';
 import { packageVersion, webDir } from './paths.js';
 import { DEFAULT_TENANT } from '../api/route.js';
 import { readFileSync } from 'node:fs';
@@ -108,10 +109,13 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
 
   let api: FastifyInstance | undefined;
   let url: string | undefined;
+  let unregister = (): void => {};
   if (opts.port !== undefined) {
     api = await buildApi(rt, { version: packageVersion(), webDir: webDir() });
     url = await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     log.info({ url }, 'Syncwarden is listening');
+    // So the CLI finds this server's data and port (runtime/server-registry.ts).
+    unregister = registerServer(env, dataDir, url);
   }
 
   return {
@@ -124,6 +128,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
     keyHolder,
     async stop() {
       scheduler?.stop();
+      unregister();
       await api?.close();
       await worker?.stop();
       await sandbox?.close();

@@ -177,7 +177,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        const list = await listConnectionViews(rt, DEFAULT_TENANT);
+        const list = await listConnectionViews(rt, DEFAULT_TENANT, { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(list, null, 2));
         if (list.length === 0) return cli.out('No connections yet. Run `npm start` for the demo tenant, or add one in the UI.');
         cli.out(
@@ -195,7 +195,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .action(async (key: string, o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         const id = await resolveConnection(rt, DEFAULT_TENANT, key);
-        const c = await getConnectionView(rt, DEFAULT_TENANT, id);
+        const c = await getConnectionView(rt, DEFAULT_TENANT, id, { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         cli.out(`${c.name} — ${c.kindName}, ${c.role.replace(/_/g, ' ')}, ${c.status}${c.incident ? `, incident since ${c.incident.since}` : ''}`);
         for (const s of c.summary) cli.out(`  ${s.label}: ${s.value}`);
@@ -289,7 +289,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
       if (state !== 'on' && state !== 'off') throw new AppError('request.invalid', { detail: 'write-back: on or off' });
       await cli.withRuntime(async ({ rt }) => {
         const id = await resolveConnection(rt, DEFAULT_TENANT, key);
-        const c = await setWriteBack(rt, DEFAULT_TENANT, id, { enabled: state === 'on' }, 'cli');
+        const c = await setWriteBack(rt, DEFAULT_TENANT, id, { enabled: state === 'on' }, 'cli', { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         if (!c.writeBack.enabled) return cli.out(`Write-back is off on "${c.name}": read-only.`);
         cli.out(`Write-back consented on "${c.name}". It needs, in addition: ${c.writeBack.permissions.join(', ')}.`);

@@ -72,6 +72,12 @@ export const platformErrors = {
     resolution: 'Give the id, the full name or the start of the name of one of them.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
+  'cli.data_not_found': {
+    title: 'No Syncwarden data here',
+    cause: 'The command looked for Syncwarden\'s data folder in {looked} and found no database there{servers}.',
+    resolution: 'Run the command in the folder where Syncwarden was started (its data folder is ./data there), or set SYNCWARDEN_DATA to the data folder of the installation (for `npm start`, the data folder of the repository). To start a new installation here, run `syncwarden start`.',
+    scope: 'request', kind: 'configuration', retry: 'never', http: 400,
+  },
   'alerts.no_channel': {
     title: 'No alert channel',
     cause: 'There is no alert channel to send a test alert to: {detail}.',
