@@ -153,10 +153,12 @@ function History({ s, onClose }: { s: DirectoryStatusView; onClose: () => void }
       {!data && !error && <div className="loading">Loading runs…</div>}
       {data && data.items.length === 0 && <Empty title="No syncs yet">This connection has not been read yet. Use “Sync now” on its card.</Empty>}
       {data && data.items.length > 0 && (
-        <table className="compact" aria-label="Sync runs">
-          <thead><tr><th>Started</th><th>Mode</th><th>Status</th><th>Duration</th><th>Objects read</th><th>Added</th><th>Changed</th><th>Removed</th><th>Dangling references</th><th>Error</th></tr></thead>
-          <tbody>{data.items.map((r) => <RunRow key={r.id} r={r} />)}</tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="compact" aria-label="Sync runs">
+            <thead><tr><th>Started</th><th>Mode</th><th>Status</th><th>Duration</th><th>Objects read</th><th>Added</th><th>Changed</th><th>Removed</th><th>Dangling references</th><th>Error</th></tr></thead>
+            <tbody>{data.items.map((r) => <RunRow key={r.id} r={r} />)}</tbody>
+          </table>
+        </div>
       )}
     </section>
   );
