@@ -9,6 +9,7 @@ import * as m0002 from './migrations/0002_rate_buckets.js';
 import * as m0003 from './migrations/0003_continuity.js';
 import * as m0004 from './migrations/0004_connections.js';
 import * as m0005 from './migrations/0005_directory.js';
+import * as m0009 from './migrations/0009_identity_type_overrides.js';
 import * as m0012 from './migrations/0012_keys_audit_integrity.js';
 import * as m0014 from './migrations/0014_failover.js';
 
@@ -36,7 +37,7 @@ export interface StoreOptions {
 }
 
 /** Migrations are compiled in, so the build needs no migration folder at run time. */
-const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002, '0003_continuity': m0003, '0004_connections': m0004, '0005_directory': m0005, '0012_keys_audit_integrity': m0012, '0014_failover': m0014 };
+const migrations: Record<string, Migration> = { '0001_initial': m0001, '0002_rate_buckets': m0002, '0003_continuity': m0003, '0004_connections': m0004, '0005_directory': m0005, '0009_identity_type_overrides': m0009, '0012_keys_audit_integrity': m0012, '0014_failover': m0014 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function openStore(opts: StoreOptions): Promise<Store> {

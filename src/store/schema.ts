@@ -9,6 +9,7 @@ import type { DiagnosticsTables } from './tables/diagnostics.js';
 import type { DirectoryTables } from './tables/directory.js';
 import type { KeysAuditTables } from './tables/keys-audit.js';
 import type { FailoverTables } from './tables/failover.js';
+import type { IdentityTypeTables } from './tables/identity-types.js';
 
 export type * from './tables/core.js';
 export type * from './tables/continuity.js';
@@ -16,6 +17,7 @@ export type * from './tables/diagnostics.js';
 export type * from './tables/directory.js';
 export type * from './tables/keys-audit.js';
 export type * from './tables/failover.js';
+export type * from './tables/identity-types.js';
 
 /** One interface per area under tables/ (so areas add tables without touching each other). */
-export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables {}
+export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, IdentityTypeTables {}

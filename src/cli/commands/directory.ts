@@ -6,6 +6,7 @@ import { AppError } from '../../errors/index.js';
 import { resolveConnection } from '../resolve.js';
 import { identitiesCsv, identityListSchema, listIdentities } from '../../directory/identities/queries.js';
 import { identityDetail } from '../../directory/identities/detail.js';
+import { setIdentityType } from '../../directory/identities/type-override.js';
 import { explainIdentity } from '../../directory/correlation/explain.js';
 import { describeRules, loadCorrelationSettings, ruleAttributes, saveCorrelationRules, type RuleAttribute } from '../../directory/correlation/rules.js';
 import { directoryStatus, listDirectoryStatuses, listRuns } from '../../directory/views.js';
@@ -56,6 +57,7 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
         cli.out(`${d.identity.displayName}${d.identity.email ? ` <${d.identity.email}>` : ''} — ${d.identity.type}, ${d.identity.status}${d.identity.employeeId ? `, employee id ${d.identity.employeeId}` : ''}`);
         cli.out('\nAccounts');
         cli.out(table(['connection', 'user name', 'email', 'type', 'enabled', 'matched by'], d.accounts.map((a) => [a.connectionName, a.userName, a.email ?? '', a.accountType, a.enabled ? 'yes' : 'no', a.matchedBy ? `${a.matchedBy.rule} = ${a.matchedBy.value}` : ''])));
+        cli.out(`\nType: ${d.typeRule.explanation}`);
         if (d.groups.length) {
           cli.out('\nGroups');
           cli.out(table(['connection', 'group', 'via', 'path'], d.groups.map((g) => [g.connectionName, g.displayName, g.via, g.path.join(' → ')])));
@@ -68,6 +70,19 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
           cli.out('\nCredentials');
           cli.out(table(['id', 'type', 'status', 'created', 'last used'], d.credentials.map((c) => [c.externalId, c.credentialType, c.status, c.createdAt ?? '', c.lastUsedAt ?? 'never'])));
         }
+      });
+    });
+
+  identities
+    .command('type <idOrEmail> <type>')
+    .description('override what an identity is: person, guest or service; "auto" follows the providers\' evidence again (audited)')
+    .option('--reason <text>', 'why, for the audit log and the identity\'s detail')
+    .option('--json', 'JSON output')
+    .action(async (key: string, type: string, o: { reason?: string; json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const r = await setIdentityType(rt, T, key, { type, ...(o.reason ? { reason: o.reason } : {}) }, 'cli');
+        if (o.json) return cli.out(JSON.stringify(r, null, 2));
+        cli.out(r.explanation);
       });
     });
 
