@@ -59,7 +59,13 @@ export interface EntitlementView {
   privileged: boolean; via: 'direct' | 'group'; viaGroup: string | null;
 }
 export interface CredentialView { connectionId: string; externalId: string; credentialType: string; status: string; createdAt: string | null; lastUsedAt: string | null }
-export interface IdentityDetail { identity: IdentityRow; accounts: AccountView[]; groups: GroupView[]; entitlements: EntitlementView[]; credentials: CredentialView[] }
+export interface IdentityTypeRule {
+  type: IdentityType;
+  decidedBy: 'override' | 'evidence';
+  explanation: string;
+  override: { type: IdentityType; reason: string | null; setBy: string; setAt: string } | null;
+}
+export interface IdentityDetail { identity: IdentityRow; accounts: AccountView[]; groups: GroupView[]; entitlements: EntitlementView[]; credentials: CredentialView[]; typeRule: IdentityTypeRule }
 
 export type Verdict = 'found' | 'missing' | 'duplicated';
 export interface ExplainConnection {
@@ -98,6 +104,7 @@ export const directoryApi = {
   identities: (f: IdentityFilters, page: { limit: number; offset: number }) =>
     call<{ items: IdentityRow[]; total: number }>('GET', `/identities?${filterParams(f, { limit: String(page.limit), offset: String(page.offset) })}`),
   identity: (id: string) => call<IdentityDetail>('GET', `/identities/${enc(id)}`),
+  setType: (id: string, type: IdentityType | 'auto', reason?: string) => call<IdentityTypeRule>('PUT', `/identities/${enc(id)}/type`, { type, ...(reason ? { reason } : {}) }),
   explain: (q: string) => call<Explain>('GET', `/identities/explain?${new URLSearchParams({ q })}`),
   correlation: () => call<CorrelationRules>('GET', '/directory/correlation'),
   saveCorrelation: (rules: CorrelationRules['rules']) => call<CorrelationRules>('PUT', '/directory/correlation', { rules }),
