@@ -94,7 +94,16 @@ describe('a walk through every page at 1280×800', () => {
     await go('/connections', 'Connections');
     await page.getByRole('article', { name: 'Northwind Microsoft 365 (sandbox)' }).waitFor();
     await stop('connections');
-    await dialog('Add connection', () => page.getByRole('button', { name: 'Add connection' }).click());
+    await dialog('Add connection', async () => {
+      await page.getByRole('button', { name: 'Add connection' }).click();
+      // Saving the empty form: plain words beside each required field, nothing raw, nothing sent.
+      const d = page.getByRole('dialog', { name: 'Add connection' });
+      await d.getByRole('button', { name: 'Save' }).click();
+      await d.getByText('Give the connection a name, e.g. its tenant or domain.').waitFor();
+      await d.getByText('Enter the directory (tenant) ID.').waitFor();
+      expect(await d.textContent()).not.toMatch(/Too small|Invalid input|highlighted/);
+      expect(await d.locator('[aria-invalid="true"]').count()).toBe(3);
+    });
     for (const [card, item, title] of [
       ['Northwind Microsoft 365 (sandbox)', 'Edit', /^Edit Northwind Microsoft 365/],
       ['Northwind Microsoft 365 (sandbox)', 'Rotate credential', /^Rotate credential/],
@@ -143,6 +152,14 @@ describe('a walk through every page at 1280×800', () => {
     await stop('audit logs');
     await go('/alerts', 'Alerts');
     await stop('alerts');
+
+    // A disabled policy is on the dashboard, not only on its own page.
+    await go('/policies', 'Policies');
+    await page.getByRole('table', { name: 'Policies' }).getByRole('button', { name: 'Disable' }).first().click();
+    await page.getByRole('table', { name: 'Policies' }).getByRole('button', { name: 'Enable' }).first().waitFor();
+    await go('/dashboard', 'Dashboard');
+    await page.getByRole('status').filter({ hasText: 'A policy is disabled: its users are not synced.' }).waitFor();
+    await stop('dashboard, a policy disabled');
 
     expect(problems).toEqual([]);
     expect(app.pageErrors).toEqual([]);

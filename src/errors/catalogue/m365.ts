@@ -1,6 +1,7 @@
 import type { ErrorDefinition } from '../definition.js';
 
-const M365_EDIT = 'three-dot menu > Edit on the Source Connection';
+// Role-neutral: the same errors come from the continuity source and the directory connection.
+const M365_EDIT = 'three-dot menu > Edit on the Microsoft 365 connection';
 
 /** Microsoft 365 / Entra ID connection errors. (Microsoft 365 source connection (continuity-connection-issues, Microsoft table)) */
 export const m365Errors = {
@@ -49,7 +50,7 @@ export const m365Errors = {
   'm365.app_not_found': {
     title: 'App registration not found',
     cause: 'No application with client ID {clientId} exists in tenant {tenant}: the Client ID is wrong, or the app registration was deleted.',
-    resolution: `Check the Application (client) ID on the app registration's Overview page and correct it via the ${M365_EDIT}. If the app registration was deleted, create a new one as in "Connecting Microsoft 365" and update the Source Connection.`,
+    resolution: `Check the Application (client) ID on the app registration's Overview page and correct it via the ${M365_EDIT}. If the app registration was deleted, create a new one as in "Connecting Microsoft 365" and update the connection.`,
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
     source: 'continuity-connection-issues',
   },
