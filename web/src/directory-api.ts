@@ -1,3 +1,4 @@
+import { formatTime } from './format.js';
 // Typed client of the identity inventory routes (docs/api.md): identities, explain, directory sync.
 import { call, type RenderedError } from './api.js';
 import type { Kind, Scope } from './api-connections.js';
@@ -141,9 +142,8 @@ export function formatDuration(ms: number | null): string {
   return m < 60 ? `${m} min${s % 60 ? ` ${s % 60} s` : ''}` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** "10:42" in the viewer's time zone (with the date when it is not today). */
+/** "10:42 UTC" (with the date when it is not today, UTC): the product's one convention for moments. */
 export function clockTime(iso: string, now: number = Date.now()): string {
-  const d = new Date(iso);
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return new Date(now).toDateString() === d.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+  const full = formatTime(iso);
+  return full.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? full.slice(11) : full;
 }

@@ -1,3 +1,4 @@
+import { formatTime } from '../format.js';
 import { useEffect, useState } from 'react';
 import { api, ApiError, type AuditEvent, type RenderedError } from '../api.js';
 import { Pill } from '../components/Pill.js';
@@ -56,7 +57,7 @@ export function AuditLogsPage() {
             <tbody>
               {events.map((e) => (
                 <tr key={e.id}>
-                  <td className="nowrap">{new Date(e.at).toLocaleString()}</td>
+                  <td className="nowrap">{formatTime(e.at)}</td>
                   <td><Pill status={e.severity} /></td>
                   <td><code>{e.action}</code></td>
                   <td>{e.targetName ?? ''}</td>
