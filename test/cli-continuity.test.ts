@@ -68,6 +68,13 @@ describe('syncwarden CLI: continuity', () => {
     const s = JSON.parse(await run('status', '--json'));
     expect(s.users[0].status).toBe('synced');
     expect(await run('status', '--status', 'synced')).toContain(user);
+    // A filter that matches nobody is not an empty installation.
+    const none = await run('status', '--status', 'failed');
+    expect(none).toBe('No users are Failed (Synced: 1).');
+    expect(none).not.toContain('No users yet');
+    // A policy by its name, or the start of it, as admins type it.
+    expect(JSON.parse(await run('status', '--policy', 'CLI pol', '--json')).users).toHaveLength(1);
+    expect(JSON.parse(await run('policies', 'preview', 'cli policy', '--json')).selected).toBe(1);
     expect(await run('dashboard')).toContain('users synced');
   });
 
@@ -83,6 +90,11 @@ describe('syncwarden CLI: continuity', () => {
     expect(why).toContain('Policy match');
     // The doctor ran when the connections were saved (its job was drained by `sync run`).
     expect(why.split('\n')[0]).toBe('Nothing stops this user from syncing.');
+    // Moments in one convention with the zone named, never raw ISO; the status step says
+    // something beyond its own title.
+    expect(why).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+    expect(why).toMatch(/last tested \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(why).not.toContain('Status: Synced: Synced.');
     // A source connection in error is the first thing explain names.
     const source = (JSON.parse(await run('connections', 'list', '--json')) as { id: string; name: string }[]).find((c) => c.name === 'CLI source')!;
     sandbox.faults.set('*', 'm365.secret_expired');

@@ -47,7 +47,7 @@ describe('syncwarden CLI: directory and identities', () => {
     const history = JSON.parse(await run('directory', 'history', 'Northwind Expenses', '--json'));
     expect(history.items[0]).toMatchObject({ status: 'succeeded', mode: 'full' });
     expect(await run('directory', 'history', 'Northwind Expenses')).toContain('succeeded');
-    await expect(run('directory', 'sync', 'No such connection')).rejects.toMatchObject({ code: 'connection.not_found' });
+    await expect(run('directory', 'sync', 'No such connection')).rejects.toMatchObject({ code: 'request.no_match' });
     await expect(run('directory', 'sync', 'Northwind Expenses', '--full', '--delta')).rejects.toMatchObject({ code: 'request.invalid' });
   }, 60_000);
 

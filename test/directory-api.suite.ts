@@ -44,10 +44,12 @@ export function directoryApiSuite(dialect: Dialect): void {
       expect(scim.body.items.every((r: Row) => r.connections.some((c) => c.id === w.ids.scim))).toBe(true);
       expect(scim.body.total).toBeLessThan(total);
       // Guests are left out by the default scope (the last test turns them on).
-      // AWS users under /service-accounts/ are service accounts; everyone else read is a person.
+      // AWS users under /service-accounts/ are service accounts, and so are Entra's svc- users
+      // (no mailbox, no employee id, no personal name); everyone else read is a person.
       const services = await api('/identities?type=service&limit=1000');
-      expect(services.body.total).toBeGreaterThanOrEqual(2);
-      expect(services.body.items.every((r: Row) => r.connections.every((c) => c.id === w.ids.aws))).toBe(true);
+      expect(services.body.total).toBeGreaterThanOrEqual(4);
+      expect(services.body.items.filter((r: Row) => r.connections.some((c) => c.id === w.ids.entra)).map((r: Row) => r.email).sort()).toEqual(['svc-backup@fabrikam.test', 'svc-scanner@fabrikam.test']);
+      expect(services.body.items.every((r: Row) => r.connections.every((c) => c.id === w.ids.aws || c.id === w.ids.entra))).toBe(true);
       expect((await api('/identities?type=person')).body.total).toBe(total - services.body.total);
       expect((await api('/identities?type=guest')).body.total).toBe(0);
       const active = (await api('/identities?status=active')).body.total;

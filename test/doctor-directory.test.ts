@@ -73,7 +73,7 @@ const ROWS: Row[] = [
   // The app secret or credential has expired
   { section: SEED, row: 'Expired: Entra ID client secret (Entra says so)', base: 'entra_secret', fault: { name: 'm365.secret_expired' }, names: ['fail:m365.client_secret_expired'] },
   { section: SEED, row: 'Expired: Entra ID client secret (end date entered, before any call)', base: 'entra_secret', change: (sb) => ({ credential: { clientSecret: sb.demo.microsoft.clientSecret, expiresAt: '2020-01-31' } }), names: ['fail:m365.client_secret_expired'] },
-  { section: SEED, row: 'Expired: Entra ID certificate', base: 'entra_certificate', fault: { name: 'm365.certificate_expired' }, names: ['fail:m365.certificate_expired'] },
+  { section: SEED, row: 'Expired: Entra ID certificate (Entra says so, the PFX file disagrees)', base: 'entra_certificate', fault: { name: 'm365.certificate_expired' }, names: ['fail:m365.certificate_refused_as_expired'] },
   { section: SEED, row: 'Expired: Google service-account key (expiry policy)', base: 'google_key', fault: { name: 'google.key_expired' }, names: ['fail:google.key_rejected'] },
   { section: SEED, row: 'Expired: Google service-account key deleted', base: 'google_key', fault: { name: 'google.key_deleted' }, names: ['fail:google.key_rejected'] },
   { section: SEED, row: 'Expired: AWS access key deleted or invalid', base: 'aws_key', fault: { name: 'aws.access_key_invalid' }, names: ['fail:aws.access_key_invalid'] },

@@ -42,7 +42,7 @@ const otherPfx = (days: number) => {
 
 const ROWS: Row[] = [
   // continuity-connection-issues, Microsoft 365 table
-  { seed: 'continuity-connection-issues', row: 'Certificate expired (Entra says so)', base: 'm365_certificate', fault: { name: 'm365.certificate_expired' }, names: ['fail:m365.certificate_expired'] },
+  { seed: 'continuity-connection-issues', row: 'Certificate expired (Entra says so, the PFX file disagrees)', base: 'm365_certificate', fault: { name: 'm365.certificate_expired' }, names: ['fail:m365.certificate_refused_as_expired'] },
   { seed: 'continuity-connection-issues', row: 'Certificate expired (the PFX says so, before any call)', base: 'm365_certificate', change: () => ({ credential: expiredPfx() }), names: ['fail:m365.certificate_expired'] },
   { seed: 'continuity-connection-issues', row: 'Wrong PFX file uploaded', base: 'm365_certificate', fault: { name: 'm365.wrong_certificate' }, names: ['fail:m365.certificate_not_registered'] },
   { seed: 'continuity-connection-issues', row: 'Wrong PFX file uploaded (another app\'s certificate)', base: 'm365_certificate', change: () => ({ credential: otherPfx(300) }), names: ['fail:m365.certificate_not_registered'] },

@@ -142,4 +142,34 @@ describe('identities: correlation across connectors', () => {
     }
     expect(direct).toBe(true);
   });
+
+  it('Entra service accounts are typed by evidence (no mailbox, no employee id, no personal name, a svc- name), explained, and an admin can override it', async () => {
+    const services = (await get('/identities?type=service&limit=1000')).items as Row[];
+    const entraServices = services.filter((r) => r.connections.some((c) => c.id === w.ids.entra)).map((r) => r.email).sort();
+    expect(entraServices).toEqual(['svc-backup@fabrikam.test', 'svc-scanner@fabrikam.test']);
+    // AWS's own marking still counts: service users there are services too.
+    expect(services.some((r) => r.connections.some((c) => c.id === w.ids.aws))).toBe(true);
+    const backup = await get(`/identities/${encodeURIComponent('svc-backup@fabrikam.test')}`);
+    expect(backup.identity.type).toBe('service');
+    expect(backup.typeRule).toMatchObject({ type: 'service', decidedBy: 'evidence', override: null });
+    expect(backup.typeRule.explanation).toContain('no mailbox, no employee id, no personal name, a service-style name (svc-backup)');
+    // A person stays a person.
+    expect((await get(`/identities/${encodeURIComponent('frances.shannon@northwind.test')}`)).typeRule.type).toBe('person');
+
+    const set = await w.app.api(`/identities/${backup.identity.id}/type`, { method: 'PUT', body: JSON.stringify({ type: 'person', reason: 'a shared account Ann signs in with' }) });
+    expect(set.status, set.text).toBe(200);
+    expect(set.body).toMatchObject({ type: 'person', decidedBy: 'override', override: { type: 'person', reason: 'a shared account Ann signs in with' } });
+    // It survives a recomputation, is in the detail, and is audited.
+    await correlateIdentities(w.app.rt, DEFAULT_TENANT);
+    const after = await get(`/identities/${backup.identity.id}`);
+    expect(after.identity.type).toBe('person');
+    expect(after.typeRule.explanation).toMatch(/^Set to person by admin \("a shared account Ann signs in with"\); by the evidence alone: svc-backup@fabrikam.test is a service/);
+    const audit = await get('/audit?limit=500');
+    expect(audit.events.some((e: { action: string; message: string }) => e.action === 'directory.identity_type_set' && e.message.includes('set to person (was service)'))).toBe(true);
+    // Back to the evidence.
+    const auto = await w.app.api(`/identities/${backup.identity.id}/type`, { method: 'PUT', body: JSON.stringify({ type: 'auto' }) });
+    expect(auto.body).toMatchObject({ type: 'service', decidedBy: 'evidence', override: null });
+    const bad = await w.app.api(`/identities/${backup.identity.id}/type`, { method: 'PUT', body: JSON.stringify({ type: 'robot' }) });
+    expect(bad.status).toBe(400);
+  });
 });

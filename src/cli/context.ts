@@ -17,6 +17,8 @@ export interface CliContext {
   callApi<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   out(line: string): void;
   setExitCode(code: number): void;
+  /** The URL of the server serving the data in use (its real port), for links such as the admin-consent redirect. */
+  serverUrl(): string;
   /** Opens the store (and what opts ask for) for a one-shot command, and closes it after. */
   withRuntime<T>(fn: (running: Running) => Promise<T>, opts?: Partial<StartOptions>): Promise<T>;
   /** Keeps a long-running process alive until SIGINT/SIGTERM, then stops it cleanly. */

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { startSyncwarden, type Running, type StartOptions } from '../runtime/start.js';
 import { packageVersion } from '../runtime/paths.js';
 import { createLogger } from '../runtime/logger.js';
-import { toAppError, renderError } from '../errors/index.js';
+import { AppError, toAppError, renderError } from '../errors/index.js';
 import { escapeTerminal } from '../model/text.js';
+import { runningServers, serverOf } from '../runtime/server-registry.js';
 import type { CliContext } from './context.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
@@ -19,12 +21,11 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerUserCommands } from './commands/users.js';
 import { callRemote, RemoteError } from './remote.js';
 import { runActing } from '../auth/context.js';
-import { AppError } from '../errors/index.js';
 import { userInfo } from 'node:os';
 
 /**
  * The `syncwarden` command. Settings come from the environment (12-factor): PORT (8080),
- * SYNCWARDEN_DATA (./data), DATABASE_URL (PostgreSQL; embedded SQLite when unset),
+ * SYNCWARDEN_DATA (./data; one-shot commands find a running server's folder, see findDataDir), DATABASE_URL (PostgreSQL; embedded SQLite when unset),
  * SYNCWARDEN_SANDBOX_PORT (8090, first of nine), SYNCWARDEN_MASTER_KEY or SYNCWARDEN_MASTER_KEY_FILE
  * (the master keyring), SYNCWARDEN_AUDIT_ANCHOR_FILE, HOST (127.0.0.1); SYNCWARDEN_URL and
  * SYNCWARDEN_TOKEN point it at a remote server's API instead (cli/remote.ts).
@@ -48,11 +49,14 @@ export function buildProgram(
   const databaseUrl = env['DATABASE_URL'] || undefined;
   const remote = env['SYNCWARDEN_URL'] ? { url: env['SYNCWARDEN_URL'], token: env['SYNCWARDEN_TOKEN'] ?? '' } : null;
   const localActor = { actor: `cli:${osUser()}`, address: 'local', userAgent: `syncwarden-cli/${packageVersion()}` };
+  const port = Number(env['PORT'] ?? 8080);
+  // The data folder a one-shot command works on, found once per command (see findDataDir).
+  let usedDataDir: string | undefined;
   const cli: CliContext = {
     env,
     dataDir,
     databaseUrl,
-    port: Number(env['PORT'] ?? 8080),
+    port,
     host: env['HOST'] ?? '127.0.0.1',
     sandboxPort: Number(env['SYNCWARDEN_SANDBOX_PORT'] ?? 8090),
     remote,
@@ -64,9 +68,13 @@ export function buildProgram(
       if (!remote) throw new Error('callApi without SYNCWARDEN_URL');
       return callRemote<T>(remote, method, path, body);
     },
+    serverUrl(): string {
+      return (usedDataDir && serverOf(usedDataDir)?.url) || `http://localhost:${port}`;
+    },
     async withRuntime<T>(fn: (running: Running) => Promise<T>, opts: Partial<StartOptions> = {}): Promise<T> {
       if (remote) throw new AppError('cli.local_only', { command: process.argv.slice(2, 4).join(' ') || 'this command', url: remote.url });
-      const running = await startSyncwarden({ dataDir, databaseUrl, env, log: createLogger(env['LOG_LEVEL'] ?? 'warn'), ...opts });
+      usedDataDir ??= findDataDir(env, databaseUrl);
+      const running = await startSyncwarden({ dataDir: usedDataDir, databaseUrl, env, log: createLogger(env['LOG_LEVEL'] ?? 'warn'), ...opts });
       try {
         // Everything the command records in the audit log names the local operator.
         return await runActing(localActor, () => fn(running));
@@ -125,15 +133,43 @@ function osUser(): string {
   }
 }
 
+/**
+ * The data folder of a one-shot command. SYNCWARDEN_DATA when set; else ./data when it holds a
+ * database (or the database is PostgreSQL); else the data folder of the one Syncwarden server
+ * running on this machine. Never a fresh ./data: a new master key and an empty database would
+ * answer "No connections yet" about an installation that has them.
+ */
+export function findDataDir(env: NodeJS.ProcessEnv, databaseUrl: string | undefined): string {
+  if (env['SYNCWARDEN_DATA']) return env['SYNCWARDEN_DATA'];
+  const local = resolve('data');
+  if (databaseUrl || existsSync(join(local, 'syncwarden.db'))) return local;
+  const servers = runningServers(env);
+  if (servers.length === 1) {
+    process.stderr.write(`Using the data folder of the Syncwarden server running at ${servers[0]!.url}: ${servers[0]!.dataDir}\n`);
+    return servers[0]!.dataDir;
+  }
+  throw new AppError('cli.data_not_found', {
+    looked: local,
+    servers: servers.length ? `; ${servers.length} Syncwarden servers are running (${servers.map((s) => `${s.url} on ${s.dataDir}`).join(', ')}), so it would be a guess` : ' and no Syncwarden server is running on this machine',
+  });
+}
+
 /** Runs the CLI; errors print as catalogue errors with their fix. */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await buildProgram(env).parseAsync(argv);
 }
 
+/** A failure as the command prints it: code, title, cause and the fix in the terminal's words. */
+export function formatCliError(e: unknown): string {
+  const err = toAppError(e);
+  const r = renderError(err.code, err.params, 'cli');
+  return `${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`;
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (invokedDirectly) runCli(process.argv).catch((e: unknown) => {
   const err = toAppError(e);
-  const r = err instanceof RemoteError ? { code: err.code, ...err.rendered } : renderError(err.code, err.params);
-  globalThis.console.error(escapeTerminal(`${r.code}: ${r.title}\n${r.message}\nFix: ${r.resolution}`));
+  const text = err instanceof RemoteError ? `${err.code}: ${err.rendered.title}\n${err.rendered.message}\nFix: ${err.rendered.resolution}` : formatCliError(err);
+  globalThis.console.error(escapeTerminal(text));
   process.exit(1);
 });

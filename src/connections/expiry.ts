@@ -38,7 +38,10 @@ export function addDays(iso: string, days: number): string {
  * Age-policy dates (keys) never fail: the provider still accepts the key; they are due.
  */
 export function expiryFinding(facts: ExpiryFacts, expiresAt: string | null, nowMs: number, expiredError?: AppError): CheckResult {
-  const label = facts.basis === 'age_policy' ? `Age of the ${facts.what}` : `The ${facts.what} has not expired`;
+  // "End date of …", not "… has not expired": this is what the credential itself says; the
+  // provider may still refuse it (a different certificate registered there), and the sign-in
+  // check then says so with both dates — the screen never claims two things at once.
+  const label = facts.basis === 'age_policy' ? `Age of the ${facts.what}` : `End date of the ${facts.what}`;
   if (!expiresAt) return { id: PREFLIGHT.expiry, label, status: 'pass', detail: 'no expiry date known' };
   const days = daysLeft(expiresAt, nowMs);
   const date = expiresAt.slice(0, 10);

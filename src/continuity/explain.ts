@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/context.js';
+import { formatUtc } from '../model/time.js';
 import { parseStoredError, renderStored, renderError, toAppError, type RenderedError } from '../errors/index.js';
 import { getPolicy } from '../store/policies-repo.js';
 import { getConnection, type ConnectionRow } from '../store/connections-repo.js';
@@ -104,21 +105,21 @@ export async function explainUser(rt: Runtime, tenantId: string, key: string): P
   const statusDetail = (() => {
     switch (u.status) {
       case 'synced':
-        return `Synced.${failedItems ? ` ${failedItems} item(s) could not sync and are listed in the items view; they do not affect the user's status.` : ''}`;
+        return failedItems ? `${failedItems} item(s) could not sync and are listed in the items view; they do not affect the user's status.` : 'Every item in the window is in Google; changes follow at each cycle.';
       case 'throttled':
-        return `Throttled by ${u.throttled_by ?? 'the destination'}: Syncwarden paces requests to the provider's quota and resumes at ${u.next_sync_at ?? 'the next cycle'}.`;
+        return `Throttled by ${u.throttled_by ?? 'the destination'}: Syncwarden paces requests to the provider's quota and resumes at ${formatUtc(u.next_sync_at, 'the next cycle')}.`;
       case 'quarantined':
-        return `Quarantined after ${u.consecutive_failures} failed cycles in a row: retried less often (next attempt ${u.next_sync_at ?? 'soon'}). Fix the error, then use Retry now.`;
+        return `Quarantined after ${u.consecutive_failures} failed cycles in a row: retried less often (next attempt ${formatUtc(u.next_sync_at, 'soon')}). Fix the error, then use Retry now.`;
       case 'blocked':
         return 'Blocked by a connection: every user behind it waits until the connection tests healthy again.';
       case 'failed':
         return `The last run failed (${u.consecutive_failures} in a row); the next cycle tries again.`;
       case 'excluded':
-        return `Excluded from the policy${u.exclusion_reason ? ` (${u.exclusion_reason.replace(/_/g, ' ')})` : ''}${u.excluded_at ? ` on ${u.excluded_at}` : ''}.`;
+        return `Excluded from the policy${u.exclusion_reason ? ` (${u.exclusion_reason.replace(/_/g, ' ')})` : ''}${u.excluded_at ? ` on ${formatUtc(u.excluded_at)}` : ''}.`;
       case 'pending':
         return lastError ? 'Waiting to start.' : 'Waiting for its first run.';
       default:
-        return `${label}.`;
+        return u.status === 'initial_sync' ? 'Copying the mail of the initial window, newest first.' : '';
     }
   })();
   const bad = ['failed', 'quarantined', 'blocked', 'excluded'].includes(u.status);
@@ -129,7 +130,7 @@ export async function explainUser(rt: Runtime, tenantId: string, key: string): P
     step: 'schedule',
     title: 'Schedule',
     status: 'info',
-    detail: `Last successful sync: ${u.last_sync_at ?? 'never'}. Next sync: ${u.status === 'excluded' ? 'none' : (u.next_sync_at ?? 'at the next cycle')}.`,
+    detail: `Last successful sync: ${formatUtc(u.last_sync_at)}. Next sync: ${u.status === 'excluded' ? 'none' : formatUtc(u.next_sync_at, 'at the next cycle')}.`,
     error: null,
   });
 
@@ -142,7 +143,7 @@ function connectionStep(side: 'Source' | 'Destination', row: ConnectionRow): Exp
   const error = renderStored(parseStoredError(row.last_error_json));
   switch (row.status) {
     case 'active':
-      return { step: 'connections', title: `${side} connection "${row.name}"`, status: 'pass', detail: `Active${row.last_tested_at ? `; last tested ${row.last_tested_at}` : ''}.`, error: null };
+      return { step: 'connections', title: `${side} connection "${row.name}"`, status: 'pass', detail: `Active${row.last_tested_at ? `; last tested ${formatUtc(row.last_tested_at)}` : ''}.`, error: null };
     case 'error':
       return { step: 'connections', title: `${side} connection "${row.name}"`, status: 'fail', detail: 'In error: every user behind it is affected. Fix it, then use Test connection from its three-dot menu.', error };
     default:

@@ -19,6 +19,12 @@ describe('error catalogue', () => {
     expect(seen.size).toBe(errorCodes.length);
   });
 
+  it('Microsoft and Google fixes name the connection by its kind: the same code comes from a continuity and a directory connection', () => {
+    for (const code of errorCodes.filter((c) => c.startsWith('google.') || c.startsWith('m365.'))) {
+      expect(catalogue[code].resolution, code).not.toMatch(/Destination Connection|Source Connection/);
+    }
+  });
+
   it('codes are area.reason and every entry is written out', () => {
     for (const code of errorCodes) {
       expect(code).toMatch(/^[a-z0-9]+\.[a-z0-9_]+$/);

@@ -28,6 +28,12 @@ export interface ErrorDefinition {
   readonly cause: string;
   /** What to do, for an admin. May contain {param} placeholders. */
   readonly resolution: string;
+  /**
+   * What to do when the error is printed by the `syncwarden` command, for the few errors whose
+   * fix names a page or a menu of the UI (words that do not fit a terminal). Falls back to
+   * `resolution`.
+   */
+  readonly cliResolution?: string;
   readonly scope: ErrorScope;
   readonly kind: ErrorKind;
   readonly retry: RetryRule;

@@ -26,6 +26,7 @@ export function renderErrorsMarkdown(): string {
       out.push(`### \`${code}\` — ${d.title}`, '');
       out.push(`- **Cause:** ${d.cause}`);
       out.push(`- **Fix:** ${d.resolution}`);
+      if (d.cliResolution) out.push(`- **Fix (CLI):** ${d.cliResolution}`);
       out.push(`- **Scope:** ${d.scope} · **Retry:** ${d.retry} · **Kind:** ${d.kind} · **HTTP:** ${d.http}${d.source ? ` · **From:** ${d.source}` : ''}`);
       out.push('');
     }

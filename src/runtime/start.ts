@@ -17,6 +17,7 @@ import { startWorker, type Worker } from '../engine/worker.js';
 import { startScheduler, type Scheduler } from '../engine/scheduler.js';
 import { pruneFinished } from '../engine/jobs.js';
 import { continuityHandlers, failoverTasks, queueDueCycles } from '../continuity/jobs.js';
+import { registerServer } from './server-registry.js';
 import { packageVersion, webDir } from './paths.js';
 import { DEFAULT_TENANT } from '../api/route.js';
 import { readFileSync } from 'node:fs';
@@ -129,6 +130,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   let firstSignIn: Running['firstSignIn'];
+  let unregister = (): void => {};
   if (opts.port !== undefined) {
     const host = opts.host ?? '127.0.0.1';
     const tlsCert = env['TLS_CERT'];
@@ -145,6 +147,8 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
     }
     const link = await ensureFirstOwner(rt, DEFAULT_TENANT, (env['SYNCWARDEN_OWNER_EMAIL'] || 'owner@localhost').toLowerCase());
     if (link) firstSignIn = { email: link.email, url: signInLinkUrl(publicUrl ?? url.replace('://127.0.0.1', '://localhost'), link.token) };
+    // So the CLI finds this server's data and port (runtime/server-registry.ts).
+    unregister = registerServer(env, dataDir, url);
   }
 
   return {
@@ -158,6 +162,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
     firstSignIn,
     async stop() {
       scheduler?.stop();
+      unregister();
       await api?.close();
       await worker?.stop();
       await sandbox?.close();

@@ -12,6 +12,7 @@ import * as m0005 from './migrations/0005_directory.js';
 import * as m0006 from './migrations/0006_directory_removal_guard.js';
 import * as m0008 from './migrations/0008_item_change_mark.js';
 import * as m0010 from './migrations/0010_auth.js';
+import * as m0009 from './migrations/0009_identity_type_overrides.js';
 import * as m0012 from './migrations/0012_keys_audit_integrity.js';
 import * as m0007 from './migrations/0007_connection_archives.js';
 import * as m0014 from './migrations/0014_failover.js';
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0006_directory_removal_guard': m0006,
   '0007_connection_archives': m0007,
   '0008_item_change_mark': m0008,
+  '0009_identity_type_overrides': m0009,
   '0010_auth': m0010,
   '0012_keys_audit_integrity': m0012,
   '0014_failover': m0014,

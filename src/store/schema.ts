@@ -11,6 +11,7 @@ import type { KeysAuditTables } from './tables/keys-audit.js';
 import type { FailoverTables } from './tables/failover.js';
 import type { ArchiveTables } from './tables/archives.js';
 import type { AuthTables } from './tables/auth.js';
+import type { IdentityTypeTables } from './tables/identity-types.js';
 
 export type * from './tables/core.js';
 export type * from './tables/continuity.js';
@@ -20,6 +21,7 @@ export type * from './tables/keys-audit.js';
 export type * from './tables/failover.js';
 export type * from './tables/archives.js';
 export type * from './tables/auth.js';
+export type * from './tables/identity-types.js';
 
 /** One interface per area under tables/ (so areas add tables without touching each other). */
-export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables, AuthTables {}
+export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables, AuthTables, IdentityTypeTables {}

@@ -1,3 +1,4 @@
+import { formatTime } from './format.js';
 // Typed client of the identity inventory routes (docs/api.md): identities, explain, directory sync.
 import { call, type RenderedError } from './api.js';
 import type { Kind, Scope } from './api-connections.js';
@@ -69,7 +70,13 @@ export interface EntitlementView {
   privileged: boolean; via: 'direct' | 'group'; viaGroup: string | null;
 }
 export interface CredentialView { connectionId: string; externalId: string; credentialType: string; status: string; createdAt: string | null; lastUsedAt: string | null }
-export interface IdentityDetail { identity: IdentityRow; accounts: AccountView[]; groups: GroupView[]; entitlements: EntitlementView[]; credentials: CredentialView[] }
+export interface IdentityTypeRule {
+  type: IdentityType;
+  decidedBy: 'override' | 'evidence';
+  explanation: string;
+  override: { type: IdentityType; reason: string | null; setBy: string; setAt: string } | null;
+}
+export interface IdentityDetail { identity: IdentityRow; accounts: AccountView[]; groups: GroupView[]; entitlements: EntitlementView[]; credentials: CredentialView[]; typeRule: IdentityTypeRule }
 
 export type Verdict = 'found' | 'missing' | 'duplicated';
 export interface ExplainConnection {
@@ -108,6 +115,7 @@ export const directoryApi = {
   identities: (f: IdentityFilters, page: { limit: number; offset: number }) =>
     call<{ items: IdentityRow[]; total: number }>('GET', `/identities?${filterParams(f, { limit: String(page.limit), offset: String(page.offset) })}`),
   identity: (id: string) => call<IdentityDetail>('GET', `/identities/${enc(id)}`),
+  setType: (id: string, type: IdentityType | 'auto', reason?: string) => call<IdentityTypeRule>('PUT', `/identities/${enc(id)}/type`, { type, ...(reason ? { reason } : {}) }),
   explain: (q: string) => call<Explain>('GET', `/identities/explain?${new URLSearchParams({ q })}`),
   correlation: () => call<CorrelationRules>('GET', '/directory/correlation'),
   saveCorrelation: (rules: CorrelationRules['rules']) => call<CorrelationRules>('PUT', '/directory/correlation', { rules }),
@@ -146,9 +154,8 @@ export function formatDuration(ms: number | null): string {
   return m < 60 ? `${m} min${s % 60 ? ` ${s % 60} s` : ''}` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-/** "10:42" in the viewer's time zone (with the date when it is not today). */
+/** "10:42 UTC" (with the date when it is not today, UTC): the product's one convention for moments. */
 export function clockTime(iso: string, now: number = Date.now()): string {
-  const d = new Date(iso);
-  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return new Date(now).toDateString() === d.toDateString() ? time : `${d.toLocaleDateString()} ${time}`;
+  const full = formatTime(iso);
+  return full.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? full.slice(11) : full;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysUntil, relativeTime } from './format.js';
+import { daysUntil, formatTime, relativeTime } from './format.js';
 
 describe('formatting', () => {
   const now = Date.parse('2026-11-24T12:00:00Z');
@@ -13,5 +13,10 @@ describe('formatting', () => {
   it('days until expiry', () => {
     expect(daysUntil('2026-12-24T12:00:00Z', now)).toBe(30);
     expect(daysUntil('2026-11-23T12:00:00Z', now)).toBe(-1);
+  });
+
+  it('one convention for moments, with the zone named', () => {
+    expect(formatTime('2026-12-06T17:01:59.999Z')).toBe('2026-12-06 17:01 UTC');
+    expect(formatTime(null)).toBe('never');
   });
 });

@@ -15,6 +15,17 @@ export function relativeTime(iso: string | null, now: number = Date.now()): stri
   return 'just now';
 }
 
+/**
+ * A moment as the whole product writes it: date and minute with the time zone named,
+ * "2026-12-06 17:01 UTC" — the server's messages use the same convention (src/model/time.ts),
+ * so one screen never mixes local time, "17:01 UTC" and ISO.
+ */
+export function formatTime(iso: string | null | undefined, none = 'never'): string {
+  if (!iso) return none;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** Whole days from now until `iso` (negative when past). */
 export function daysUntil(iso: string, now: number = Date.now()): number {
   return Math.floor((Date.parse(iso) - now) / 86_400_000);

@@ -22,6 +22,7 @@ import { packageVersion } from '../../runtime/paths.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
 import { AppError } from '../../errors/index.js';
 import { table } from '../table.js';
+import { resolveConnection, resolveOne } from '../resolve.js';
 
 /**
  * `syncwarden connections list|show|test|create|edit|write-back|rotate|delete|bundle`,
@@ -176,7 +177,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        const list = await listConnectionViews(rt, DEFAULT_TENANT);
+        const list = await listConnectionViews(rt, DEFAULT_TENANT, { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(list, null, 2));
         if (list.length === 0) return cli.out('No connections yet. Run `npm start` for the demo tenant, or add one in the UI.');
         cli.out(
@@ -189,11 +190,12 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     });
 
   connections
-    .command('show <id>')
+    .command('show <connection>')
     .option('--json', 'JSON output')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .action(async (key: string, o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        const c = await getConnectionView(rt, DEFAULT_TENANT, id);
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
+        const c = await getConnectionView(rt, DEFAULT_TENANT, id, { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         cli.out(`${c.name} — ${c.kindName}, ${c.role.replace(/_/g, ' ')}, ${c.status}${c.incident ? `, incident since ${c.incident.since}` : ''}`);
         for (const s of c.summary) cli.out(`  ${s.label}: ${s.value}`);
@@ -212,17 +214,19 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     });
 
   connections
-    .command('test <id>')
+    .command('test <connection>')
     .option('--json', 'JSON output')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .action(async (key: string, o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         const result = await testConnection(rt, DEFAULT_TENANT, id, 'cli');
+        // The exit code means the same with and without --json: scripts branch on it.
+        cli.setExitCode(result.ok ? 0 : 1);
         if (o.json) return cli.out(JSON.stringify(result, null, 2));
         cli.out(result.ok ? 'Connection test successful' : 'Connection test failed');
         printFindings(cli, result.findings);
         if (result.incident?.opened) cli.out(`\nIncident opened: ${result.incident.id}`);
         if (result.resolvedIncident) cli.out(`\nIncident ${result.resolvedIncident} resolved; ${result.requeuedUsers} blocked user(s) queued now`);
-        cli.setExitCode(result.ok ? 0 : 1);
       });
     });
 
@@ -248,24 +252,25 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
         body['credential'] = { ...((body['credential'] as Record<string, unknown>) ?? {}), ...(credentialFrom(o, cli.env) ?? {}) };
         const created = await createConnection(rt, DEFAULT_TENANT, body, 'cli');
         const test = await testConnection(rt, DEFAULT_TENANT, created.id, 'cli', 'save');
+        cli.setExitCode(test.ok ? 0 : 1);
         if (o.json) return cli.out(JSON.stringify(test, null, 2));
         cli.out(`Created ${created.id} (${created.name})`);
         cli.out(test.ok ? 'Connection test successful' : 'Connection test failed');
         printFindings(cli, test.findings);
-        cli.setExitCode(test.ok ? 0 : 1);
       });
     });
 
   scopeOptions(credentialOptions(
     connections
-      .command('edit <id>')
+      .command('edit <connection>')
       .description('rename, change settings or scope, or replace the credential in use (the old one is kept as previous; parts not given are kept)')
       .option('--name <name>', 'new name')
       .option('--set <key=value>', 'a setting to change (repeatable); scope.includeGuests=false turns a switch off', collect, []),
   ))
     .option('--json', 'JSON output')
-    .action(async (id: string, o: CredentialFlags & ScopeFlags & { name?: string; set: string[]; json?: boolean }) => {
+    .action(async (key: string, o: CredentialFlags & ScopeFlags & { name?: string; set: string[]; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         const credential = credentialFrom(o, cli.env);
         const config = settings(o.set);
         const scope = scopeFrom(o);
@@ -277,13 +282,14 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     });
 
   connections
-    .command('write-back <id> <on|off>')
+    .command('write-back <connection> <on|off>')
     .description('consent to write-back on a directory connection (revocations are written to the provider), or turn it off; audited')
     .option('--json', 'JSON output')
-    .action(async (id: string, state: string, o: { json?: boolean }) => {
+    .action(async (key: string, state: string, o: { json?: boolean }) => {
       if (state !== 'on' && state !== 'off') throw new AppError('request.invalid', { detail: 'write-back: on or off' });
       await cli.withRuntime(async ({ rt }) => {
-        const c = await setWriteBack(rt, DEFAULT_TENANT, id, { enabled: state === 'on' }, 'cli');
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
+        const c = await setWriteBack(rt, DEFAULT_TENANT, id, { enabled: state === 'on' }, 'cli', { baseUrl: cli.serverUrl() });
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         if (!c.writeBack.enabled) return cli.out(`Write-back is off on "${c.name}": read-only.`);
         cli.out(`Write-back consented on "${c.name}". It needs, in addition: ${c.writeBack.permissions.join(', ')}.`);
@@ -295,15 +301,16 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
 
   credentialOptions(
     connections
-      .command('rotate <id>')
+      .command('rotate <connection>')
       .description('rotate with overlap: add the new credential, test it alone, switch, optionally retire the old one')
       .option('--no-switch', 'only add and test the new credential')
       .option('--retire-old', 'retire the old credential after switching')
       .option('--force', 'switch even if the new credential failed its test'),
   )
     .option('--json', 'JSON output')
-    .action(async (id: string, o: CredentialFlags & { switch: boolean; retireOld?: boolean; force?: boolean; json?: boolean }) => {
+    .action(async (key: string, o: CredentialFlags & { switch: boolean; retireOld?: boolean; force?: boolean; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         const credential = credentialFrom(o, cli.env);
         if (!credential) throw new AppError('request.invalid', { detail: 'give the new credential: --pfx, --client-secret-env, --key-file, --token-env, --access-key-id with --secret-access-key-env, or --method impersonation' });
         const added = await addCredential(rt, DEFAULT_TENANT, id, credential, 'cli');
@@ -332,35 +339,38 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     });
 
   connections
-    .command('retire <id> <credentialId>')
+    .command('retire <connection> <credentialId>')
     .description('retire a previous credential (its secret is wiped)')
     .option('--json', 'JSON output')
-    .action(async (id: string, credentialId: string, o: { json?: boolean }) => {
+    .action(async (key: string, credentialId: string, o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         const r = await retireCredential(rt, DEFAULT_TENANT, id, credentialId, 'cli');
         cli.out(o.json ? JSON.stringify(r, null, 2) : `Retired ${r.id}; delete it with the provider too.`);
       });
     });
 
   connections
-    .command('delete <id>')
+    .command('delete <connection>')
     .description('delete a connection: cancels its syncs, removes its credentials, its inventory and the identities left with no account')
     .option('--archive', 'keep its inventory as an archive instead of removing it')
     .option('--json', 'JSON output')
-    .action(async (id: string, o: { json?: boolean; archive?: boolean }) => {
+    .action(async (key: string, o: { json?: boolean; archive?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         await removeConnection(rt, DEFAULT_TENANT, id, 'cli', { archive: o.archive === true });
         cli.out(o.json ? JSON.stringify({ deleted: id }) : `Deleted ${id}`);
       });
     });
 
   connections
-    .command('bundle <id>')
+    .command('bundle <connection>')
     .description('write the support bundle (JSON, no secrets) to a file, or "-" for stdout')
     .option('--out <file>', 'where to write it (default: the suggested file name here)')
     .option('--json', 'print the bundle to stdout')
-    .action(async (id: string, o: { out?: string; json?: boolean }) => {
+    .action(async (key: string, o: { out?: string; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
         const b = await supportBundle(rt, DEFAULT_TENANT, id, { version: packageVersion() });
         if (o.json || o.out === '-') return cli.out(b.json);
         const file = o.out ?? b.filename;
@@ -409,8 +419,9 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .option('--json', 'JSON output')
     .action(async (channelId: string | undefined, o: { json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
-        const channels = (await listChannelViews(rt, DEFAULT_TENANT)).filter((c) => (channelId ? c.id === channelId : true));
-        if (channels.length === 0) throw new AppError('request.not_found', { entity: 'alert channel', id: channelId ?? '(any)' });
+        const all = await listChannelViews(rt, DEFAULT_TENANT);
+        if (all.length === 0) throw new AppError('alerts.no_channel', { detail: 'none is set up yet' });
+        const channels = channelId ? [resolveOne('alert channel', channelId, all)] : all;
         const results = [];
         for (const c of channels) results.push({ channel: c.id, name: c.name, type: c.type, ...(await sendTestAlert(rt, DEFAULT_TENANT, c.id, 'cli')) });
         if (o.json) cli.out(JSON.stringify(results, null, 2));

@@ -12,6 +12,7 @@ import { enqueue } from '../../engine/jobs.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
 import { AppError } from '../../errors/index.js';
 import { table } from '../table.js';
+import { resolveConnection, resolvePolicy } from '../resolve.js';
 
 const T = DEFAULT_TENANT;
 const list = (v: string | undefined): string[] | undefined => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -27,12 +28,13 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
   sync
     .command('run')
     .description('run a cycle of every enabled policy (or --policy) now and wait for it to finish')
-    .option('--policy <id>', 'only this policy')
+    .option('--policy <policy>', 'only this policy (id, name or the start of its name)')
     .option('--json', 'JSON output')
     .action(async (o: { policy?: string; json?: boolean }) => {
       await cli.withRuntime(
         async ({ rt, worker }) => {
-          const policies = (await listPolicyViews(rt, T)).filter((p) => (o.policy ? p.id === o.policy : p.enabled));
+          const only = o.policy ? (await resolvePolicy(rt, T, o.policy)).id : undefined;
+          const policies = (await listPolicyViews(rt, T)).filter((p) => (only ? p.id === only : p.enabled));
           for (const p of policies) await enqueue(rt.store.db, T, cycleJob(p.id), rt.now());
           await worker!.drain();
           const d = await dashboard(rt, T);
@@ -143,14 +145,20 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
     .command('status')
     .description('per-user sync status')
     .option('--status <s>', `filter: ${syncStatuses.join(', ')}`)
-    .option('--policy <id>', 'only this policy')
+    .option('--policy <policy>', 'only this policy (id, name or the start of its name)')
     .option('--json', 'JSON output')
     .action(async (o: { status?: string; policy?: string; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         if (o.status && !isSyncStatus(o.status)) throw new AppError('request.invalid', { detail: `--status must be one of ${syncStatuses.join(', ')}` });
-        const r = await listSyncUsers(rt, T, { status: o.status, policyId: o.policy, limit: 1000, offset: 0 });
+        const policyId = o.policy ? (await resolvePolicy(rt, T, o.policy)).id : undefined;
+        const r = await listSyncUsers(rt, T, { status: o.status, policyId, limit: 1000, offset: 0 });
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
-        if (r.users.length === 0) return cli.out('No users yet: enable a policy and wait for its first cycle.');
+        if (r.users.length === 0) {
+          // An empty filter result is not an empty installation: say which one it is.
+          const all = Object.values(r.counts).reduce((a, b) => a + b, 0);
+          if (all > 0 || o.status) return cli.out(o.status ? `No users are ${label(o.status)}${all > 0 ? ` (${Object.entries(r.counts).filter(([, v]) => v > 0).map(([k, v]) => `${label(k)}: ${v}`).join(', ')})` : ''}.` : 'No users match.');
+          return cli.out('No users yet: enable a policy (`syncwarden policies list`) and wait for its first cycle, or run `syncwarden sync run`.');
+        }
         cli.out(
           table(
             ['user', 'status', 'exported', 'imported', 'failed items', 'last successful sync', 'next sync', 'error'],
@@ -196,22 +204,23 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
   policies
     .command('preview [policy]')
     .description('preview a rule change (or a new policy with --source and --destination) before saving it')
-    .option('--source <id>', 'source connection (new policy)')
-    .option('--destination <id>', 'destination connection (new policy)')
+    .option('--source <connection>', 'source connection (new policy): id, name or the start of its name')
+    .option('--destination <connection>', 'destination connection (new policy): id, name or the start of its name')
     .option('--mode <mode>', 'all, rules or list')
     .option('--include <emails>', 'comma-separated')
     .option('--exclude <emails>', 'comma-separated')
     .option('--groups <groups>', 'comma-separated group names or ids (mode rules)')
     .option('--deletion-delay <days>', 'days before a removed user\'s Google account is deleted')
     .option('--json', 'JSON output')
-    .action(async (policyId: string | undefined, o: { source?: string; destination?: string; mode?: string; include?: string; exclude?: string; groups?: string; deletionDelay?: string; json?: boolean }) => {
+    .action(async (policyKey: string | undefined, o: { source?: string; destination?: string; mode?: string; include?: string; exclude?: string; groups?: string; deletionDelay?: string; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
+        const policyId = policyKey ? (await resolvePolicy(rt, T, policyKey)).id : undefined;
         const base = policyId ? (await listPolicyViews(rt, T)).find((p) => p.id === policyId) : undefined;
         const selection = { ...(base?.selection ?? {}), ...(o.mode ? { mode: o.mode } : {}), ...(o.include ? { include: list(o.include) } : {}), ...(o.exclude ? { exclude: list(o.exclude) } : {}), ...(o.groups ? { groups: list(o.groups) } : {}) };
         const p = await previewPolicy(rt, T, {
           ...(policyId ? { policyId } : {}),
-          ...(o.source ? { sourceConnectionId: o.source } : {}),
-          ...(o.destination ? { destinationConnectionId: o.destination } : {}),
+          ...(o.source ? { sourceConnectionId: await resolveConnection(rt, T, o.source) } : {}),
+          ...(o.destination ? { destinationConnectionId: await resolveConnection(rt, T, o.destination) } : {}),
           selection,
           ...(o.deletionDelay !== undefined ? { deletionDelayDays: Number(o.deletionDelay) } : {}),
         });
@@ -228,9 +237,9 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
       .command(`${name} <policy>`)
       .description(`${name} the cycle the mass-deletion guard held`)
       .option('--json', 'JSON output')
-      .action(async (policyId: string, o: { json?: boolean }) => {
+      .action(async (policyKey: string, o: { json?: boolean }) => {
         await cli.withRuntime(async ({ rt }) => {
-          const p = await fn(rt, T, policyId, 'cli');
+          const p = await fn(rt, T, (await resolvePolicy(rt, T, policyKey)).id, 'cli');
           if (o.json) return cli.out(JSON.stringify(p, null, 2));
           cli.out(`Held cycle of "${p.name}" ${verb}.`);
         });

@@ -3,9 +3,10 @@ import type { CliContext } from '../context.js';
 import type { Runtime } from '../../runtime/context.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
 import { AppError } from '../../errors/index.js';
-import { listConnections } from '../../store/connections-repo.js';
+import { resolveConnection } from '../resolve.js';
 import { identitiesCsv, identityListSchema, listIdentities } from '../../directory/identities/queries.js';
 import { identityDetail } from '../../directory/identities/detail.js';
+import { setIdentityType } from '../../directory/identities/type-override.js';
 import { explainIdentity } from '../../directory/correlation/explain.js';
 import { describeRules, loadCorrelationSettings, ruleAttributes, saveCorrelationRules, type RuleAttribute } from '../../directory/correlation/rules.js';
 import { directoryStatus, listDirectoryStatuses, listRuns } from '../../directory/views.js';
@@ -15,13 +16,8 @@ import { table } from '../table.js';
 
 const T = DEFAULT_TENANT;
 
-/** A connection named by id or by name (case-insensitive), as admins type it. */
-async function connectionId(rt: Runtime, key: string): Promise<string> {
-  const all = await listConnections(rt.store.db, T);
-  const hit = all.find((c) => c.id === key) ?? all.find((c) => c.name.toLowerCase() === key.toLowerCase());
-  if (!hit) throw new AppError('connection.not_found', { id: key });
-  return hit.id;
-}
+/** A connection named by id, name or the start of its name, as admins type it. */
+const connectionId = (rt: Runtime, key: string): Promise<string> => resolveConnection(rt, T, key);
 
 /**
  * The identity inventory from the command line: identities (list with filters or CSV, one
@@ -62,6 +58,7 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
         cli.out(`${d.identity.displayName}${d.identity.email ? ` <${d.identity.email}>` : ''} — ${d.identity.type}, ${d.identity.status}${d.identity.employeeId ? `, employee id ${d.identity.employeeId}` : ''}`);
         cli.out('\nAccounts');
         cli.out(table(['connection', 'user name', 'email', 'type', 'enabled', 'matched by'], d.accounts.map((a) => [a.connectionName, a.userName, a.email ?? '', a.accountType, a.enabled ? 'yes' : 'no', a.matchedBy ? `${a.matchedBy.rule} = ${a.matchedBy.value}` : ''])));
+        cli.out(`\nType: ${d.typeRule.explanation}`);
         if (d.groups.length) {
           cli.out('\nGroups');
           cli.out(table(['connection', 'group', 'via', 'path'], d.groups.map((g) => [g.connectionName, g.displayName, g.via, g.path.join(' → ')])));
@@ -74,6 +71,19 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
           cli.out('\nCredentials');
           cli.out(table(['id', 'type', 'status', 'created', 'last used'], d.credentials.map((c) => [c.externalId, c.credentialType, c.status, c.createdAt ?? '', c.lastUsedAt ?? 'never'])));
         }
+      });
+    });
+
+  identities
+    .command('type <idOrEmail> <type>')
+    .description('override what an identity is: person, guest or service; "auto" follows the providers\' evidence again (audited)')
+    .option('--reason <text>', 'why, for the audit log and the identity\'s detail')
+    .option('--json', 'JSON output')
+    .action(async (key: string, type: string, o: { reason?: string; json?: boolean }) => {
+      await cli.withRuntime(async ({ rt }) => {
+        const r = await setIdentityType(rt, T, key, { type, ...(o.reason ? { reason: o.reason } : {}) }, 'cli');
+        if (o.json) return cli.out(JSON.stringify(r, null, 2));
+        cli.out(r.explanation);
       });
     });
 
@@ -122,12 +132,12 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
           const queued = await queueDirectorySync(rt, T, id, mode, 'manual');
           if (o.wait) await worker!.drain();
           const status = await directoryStatus(rt, T, id);
+          if (o.wait && status.lastRun?.error) cli.setExitCode(1);
           if (o.json) return cli.out(JSON.stringify({ queued, status }, null, 2));
           cli.out(o.wait ? `${status.connectionName}: ${status.message}` : queued ? `Sync of ${status.connectionName} queued (${mode}); a running Syncwarden picks it up.` : `A sync of ${status.connectionName} is already queued or running.`);
           const err = status.lastRun?.error;
           if (o.wait && err) {
             cli.out(`Error ${err.code}: ${err.title}\n  ${err.message}\n  Fix: ${err.resolution}`);
-            cli.setExitCode(1);
           }
         },
         o.wait ? { worker: { concurrency: 2 } } : {},

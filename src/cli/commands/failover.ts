@@ -8,16 +8,13 @@ import { DEFAULT_TENANT } from '../../api/route.js';
 import { AppError } from '../../errors/index.js';
 import type { Runtime } from '../../runtime/context.js';
 import { table } from '../table.js';
+import { resolvePolicy } from '../resolve.js';
 
 const T = DEFAULT_TENANT;
 const STATUS: Record<string, string> = { pending: 'Waiting', recovering: 'Recovering', throttled: 'Recovering (throttled)', recovered: 'Recovered', failed: 'Failed' };
 
-async function policyOf(rt: Runtime, idOrName: string): Promise<{ id: string; name: string }> {
-  const all = await listPolicyViews(rt, T);
-  const p = all.find((x) => x.id === idOrName) ?? all.find((x) => x.name.toLowerCase() === idOrName.toLowerCase());
-  if (!p) throw new AppError('request.not_found', { entity: 'policy', id: idOrName });
-  return p;
-}
+/** A policy by id, name or the start of its name. */
+const policyOf = (rt: Runtime, key: string) => resolvePolicy(rt, T, key);
 
 function summary(f: FailoverView): string {
   const t = f.totals;

@@ -84,11 +84,11 @@ export function registerKeyCommands(program: Command, cli: CliContext): void {
           actor: 'cli',
           onProgress: progress,
         });
+        if (r.unreadable.length) cli.setExitCode(1);
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
         cli.out(`Rotation ${r.id} complete: every stored secret readable is now sealed with key ${r.targetKeyId} (${r.reencrypted} re-encrypted${r.skipped ? `, ${r.skipped} changed by someone else meanwhile` : ''}).`);
         for (const u of r.unreadable) cli.out(`  cannot be opened with any key: ${u.what} ${u.row}`);
-        if (r.unreadable.length) cli.setExitCode(1);
-        else cli.out('Run `syncwarden keys status` to see which old keys can now be retired.');
+        if (!r.unreadable.length) cli.out('Run `syncwarden keys status` to see which old keys can now be retired.');
       });
     });
 

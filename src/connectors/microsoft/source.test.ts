@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
 import { createHttpClient } from '../sdk/index.js';
-import { AppError } from '../../errors/index.js';
+import { AppError, renderError } from '../../errors/index.js';
 import { microsoftConnector } from './index.js';
 import { selfSignedCertificate, toPfxBase64 } from '../../sandbox/keys.js';
 import type { FaultName } from '../../sandbox/faults.js';
@@ -66,7 +66,7 @@ describe('Microsoft 365 connector', () => {
 
   // Each seed row, injected in the sandbox: the doctor names that cause in that check, and no other.
   const table: [FaultName | 'wrong-tenant' | 'wrong-client' | 'wrong-password' | 'expired-cert' | 'secret-id', string, string][] = [
-    ['m365.certificate_expired', 'token', 'm365.certificate_expired'],
+    ['m365.certificate_expired', 'token', 'm365.certificate_refused_as_expired'],
     ['m365.wrong_certificate', 'token', 'm365.certificate_not_registered'],
     ['m365.certificate_not_uploaded', 'token', 'm365.certificate_not_registered'],
     ['m365.consent_revoked', 'permission:User.Read.All,permission:Mail.Read', 'm365.permission_missing'],
@@ -89,6 +89,21 @@ describe('Microsoft 365 connector', () => {
     const failed = checks.filter((c) => c.status === 'fail');
     expect(failed.map((c) => c.id)).toEqual(check.split(','));
     for (const f of failed) expect(f.error?.code).toBe(code);
+  });
+
+  it('Entra refuses the certificate as expired while the PFX file is in date: both facts, never "passed its expiry date (<a future date>)"', async () => {
+    sandbox.faults.set('*', 'm365.certificate_expired');
+    const checks = await make().checks();
+    expect(checks.find((c) => c.id === 'credential')?.status).toBe('pass');
+    const token = checks.find((c) => c.id === 'token')!;
+    expect(token.error?.code).toBe('m365.certificate_refused_as_expired');
+    const params = token.error!.params as Record<string, string>;
+    expect(Date.parse(params['fileNotAfter']!)).toBeGreaterThan(Date.now());
+    expect(params['providerEnd']).toMatch(/^\d\d\/\d\d\/\d{4} /);
+    const shown = renderError('m365.certificate_refused_as_expired', params);
+    expect(shown.message).toContain(`valid until ${params['fileNotAfter']}`);
+    expect(shown.message).toContain('different certificate registered');
+    expect(shown.message).not.toContain('passed its expiry date');
   });
 
   it('names the exact permission that was removed, and the secret problems', async () => {

@@ -90,7 +90,7 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
     if (res.status >= 500) throw new AppError('provider.unavailable', { provider: 'Entra ID', status: res.status });
     const err = errorResponse.safeParse(body);
     if (!err.success) throw new AppError('provider.bad_response', { provider: 'Entra ID', detail: `HTTP ${res.status} without an OAuth error body` });
-    throw classifyAadError(err.data.error, err.data.error_codes ?? [], config, pfx, err.data.error_description);
+    throw classifyAadError(err.data.error, err.data.error_codes ?? [], config, pfx, err.data.error_description, now());
   }
 
   return {
@@ -112,15 +112,37 @@ export function createTokenSource(http: HttpClient, config: MicrosoftConnectorCo
 }
 
 /** AADSTS codes → catalogue (providers.md §1.5). */
-export function classifyAadError(error: string, codes: readonly number[], config: MicrosoftConnectorConfig, pfx: OpenedPfx | null, description = ''): AppError {
+export function classifyAadError(error: string, codes: readonly number[], config: MicrosoftConnectorConfig, pfx: OpenedPfx | null, description = '', now: Date = new Date()): AppError {
   const has = (c: number) => codes.includes(c);
   // AADSTS700027 covers both "key not found" and "key expired"; only its Reason text tells
   // them apart, and they have different fixes (providers.md §1.5).
-  if (has(700027) && /key used is expired/i.test(description)) return new AppError('m365.certificate_expired', { notAfter: pfx ? pfx.notAfter.toISOString().slice(0, 10) : 'its end date in Entra ID' });
+  if (has(700027) && /key used is expired/i.test(description)) {
+    // Entra judges the key registered on the app, not our file. When the file is still in date,
+    // saying "passed its expiry date (<a future date>)" would contradict the card: name both
+    // facts instead — Entra's refusal (and the end date it quotes, when it quotes one) and the
+    // file's own date.
+    if (pfx && pfx.notAfter.getTime() > now.getTime()) {
+      return new AppError('m365.certificate_refused_as_expired', {
+        fileNotAfter: pfx.notAfter.toISOString().slice(0, 10),
+        thumbprint: pfx.thumbprintSha1Hex,
+        providerEnd: entraKeyEnd(description) ?? 'a date it does not say',
+      });
+    }
+    return new AppError('m365.certificate_expired', { notAfter: pfx ? pfx.notAfter.toISOString().slice(0, 10) : 'its end date in Entra ID' });
+  }
   if (has(7000222)) return new AppError('m365.client_secret_expired');
   if (has(7000215) || has(7000218)) return new AppError('m365.client_secret_invalid');
   if (has(700027) || has(700024) || has(50048)) return new AppError('m365.certificate_not_registered', { thumbprint: pfx?.thumbprintSha1Hex ?? 'unknown' });
   if (has(700016) || has(7000112)) return new AppError('m365.app_not_found', { clientId: config.clientId, tenant: config.tenantId });
   if (has(90002) || has(900023)) return new AppError('m365.tenant_not_found', { tenant: config.tenantId });
   return new AppError('provider.bad_response', { provider: 'Entra ID', detail: `${error} (AADSTS${codes.join(',') || '?'})` });
+}
+
+/**
+ * The end date Entra quotes for the key it found ("Found key 'Start=…, End=…'"), or null. The
+ * description is provider text, so only a short date-like value is taken from it.
+ */
+export function entraKeyEnd(description: string): string | null {
+  const m = /End=([0-9][0-9/:.\- TZ]{5,30}?)['\],]/.exec(description);
+  return m ? m[1]!.trim() : null;
 }

@@ -2,9 +2,10 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Runtime } from '../../runtime/context.js';
 import type { Database } from '../../store/schema.js';
 import { newId, nowIso } from '../../model/ids.js';
-import { toJson } from '../../store/json.js';
+import { fromJson, toJson } from '../../store/json.js';
 import { DEFAULT_RULES, loadCorrelationSettings } from './rules.js';
 import { linkAccounts } from './link.js';
+import { classifyAccount } from '../identities/classify.js';
 import { assembleIdentities, type CorrelationAccount, type IdentityDraft } from './assemble.js';
 import type { IdentitiesTable } from '../../store/schema.js';
 
@@ -42,7 +43,7 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
     .innerJoin('connections as c', (j) => j.onRef('c.tenant_id', '=', 'a.tenant_id').onRef('c.id', '=', 'a.connection_id'))
     .where('a.tenant_id', '=', tenantId)
     .where('c.role', '=', 'directory')
-    .select(['a.connection_id', 'a.external_id', 'a.account_type', 'a.user_name', 'a.email', 'a.display_name', 'a.employee_id', 'a.enabled', 'a.identity_id', 'a.match_json', 'a.first_seen_at'])
+    .select(['a.connection_id', 'a.external_id', 'a.account_type', 'a.user_name', 'a.email', 'a.display_name', 'a.given_name', 'a.family_name', 'a.attributes_json', 'a.employee_id', 'a.enabled', 'a.identity_id', 'a.match_json', 'a.first_seen_at'])
     // Deterministic order: the same data links and names the same way on every run.
     .orderBy('a.connection_id')
     .orderBy('a.external_id')
@@ -50,7 +51,9 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
   const accounts: CorrelationAccount[] = rows.map((r) => ({
     connectionId: r.connection_id,
     externalId: r.external_id,
-    accountType: r.account_type,
+    // A service account created as an ordinary user is a service by the providers' evidence
+    // (identities/classify.ts), so an identity of it is not counted as a person.
+    accountType: classifyAccount({ accountType: r.account_type, userName: r.user_name, email: r.email, employeeId: r.employee_id, displayName: r.display_name, givenName: r.given_name, familyName: r.family_name, attributes: fromJson<Record<string, unknown>>(r.attributes_json, {}) }).type,
     userName: r.user_name,
     email: r.email,
     displayName: r.display_name,
@@ -61,6 +64,8 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
   }));
   const existing = await db.selectFrom('identities').selectAll().where('tenant_id', '=', tenantId).execute();
   const existingById = new Map(existing.map((e) => [e.id, e]));
+  // An admin's override of an identity's type wins over the evidence (identities/type-override.ts).
+  const overrides = new Map((await db.selectFrom('identity_type_overrides').select(['identity_id', 'identity_type']).where('tenant_id', '=', tenantId).execute()).map((o) => [o.identity_id, o.identity_type]));
   const nowMs = rt.now();
   const now = nowIso(nowMs);
 
@@ -69,7 +74,7 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
   const upserts: IdentityRowValues[] = [];
   let created = 0;
   for (const d of assembled.identities) {
-    const row = toRow(tenantId, d, existingById.get(d.id)?.created_at ?? now, now);
+    const row = toRow(tenantId, d, existingById.get(d.id)?.created_at ?? now, now, overrides.get(d.id));
     const old = existingById.get(d.id);
     if (!old) created++;
     if (!old || changed(old, row)) upserts.push(row);
@@ -111,14 +116,14 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
 /** An identities row as written (the table's own type). */
 type IdentityRowValues = IdentitiesTable;
 
-function toRow(tenantId: string, d: IdentityDraft, createdAt: string, now: string): IdentityRowValues {
+function toRow(tenantId: string, d: IdentityDraft, createdAt: string, now: string, typeOverride?: string): IdentityRowValues {
   return {
     tenant_id: tenantId,
     id: d.id,
     display_name: d.displayName,
     email: d.email,
     employee_id: d.employeeId,
-    identity_type: d.identityType,
+    identity_type: typeOverride ?? d.identityType,
     status: d.status,
     accounts: d.accounts,
     connections_json: toJson(d.connectionIds),

@@ -6,6 +6,7 @@ import { fromJson } from '../../store/json.js';
 import { connectionRefs, viewIdentity, type ConnectionRef, type IdentityRecord, type IdentityRow } from './queries.js';
 import { walkGroups, type GroupEdge } from './nesting.js';
 import type { MatchedBy } from '../correlation/link.js';
+import { identityTypeRule, type IdentityTypeRule } from './type-rule.js';
 
 /**
  * One identity: its accounts in every connection, the groups each account is in (directly or
@@ -65,6 +66,8 @@ export interface IdentityDetail {
   groups: GroupView[];
   entitlements: EntitlementView[];
   credentials: CredentialView[];
+  /** Why the identity is a person, a guest or a service, and the admin's override if any. */
+  typeRule: IdentityTypeRule;
 }
 
 type AccountRecord = Selectable<DirAccountsTable>;
@@ -128,7 +131,7 @@ export async function identityDetail(rt: Runtime, tenantId: string, key: string)
     const creds = await rt.store.db.selectFrom('dir_credentials').selectAll().where('tenant_id', '=', tenantId).where('connection_id', '=', a.connection_id).where('account_id', '=', a.external_id).orderBy('external_id').execute();
     for (const c of creds) credentials.push({ connectionId: c.connection_id, externalId: c.external_id, credentialType: c.credential_type, status: c.status, createdAt: c.source_created_at, lastUsedAt: c.last_used_at });
   }
-  return { identity: viewIdentity(row, refs), accounts: accounts.map((a) => viewAccount(a, refs)), groups, entitlements, credentials };
+  return { identity: viewIdentity(row, refs), accounts: accounts.map((a) => viewAccount(a, refs)), groups, entitlements, credentials, typeRule: await identityTypeRule(rt, tenantId, row.id, row.identity_type) };
 }
 
 const IN_LIMIT = 1000;

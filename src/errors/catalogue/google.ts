@@ -1,6 +1,7 @@
 import type { ErrorDefinition } from '../definition.js';
 
-const GOOGLE_EDIT = 'three-dot menu > Edit on the Destination Connection';
+// Role-neutral: the same errors come from the continuity destination and the directory connection.
+const GOOGLE_EDIT = 'three-dot menu > Edit on the Google Workspace connection';
 
 /** Google Workspace connection and provisioning errors. (Google Workspace destination connection (continuity-connection-issues, Google table)) */
 export const googleErrors = {
@@ -14,7 +15,7 @@ export const googleErrors = {
   'google.service_account_not_found': {
     title: 'Service account not found',
     cause: 'Google has no service account {serviceAccount}: the email was mistyped, or the service account was deleted from the GCP project.',
-    resolution: `Check the service account email in the Google Cloud console and correct it via the ${GOOGLE_EDIT}. If it was deleted, create a new service account as in "Connecting Google Workspace" and update the Destination Connection.`,
+    resolution: `Check the service account email in the Google Cloud console and correct it via the ${GOOGLE_EDIT}. If it was deleted, create a new service account as in "Connecting Google Workspace" and update the connection.`,
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
     source: 'continuity-connection-issues',
   },

@@ -1,6 +1,7 @@
 import type { ErrorDefinition } from '../definition.js';
 
-const M365_EDIT = 'three-dot menu > Edit on the Source Connection';
+// Role-neutral: the same errors come from the continuity source and the directory connection.
+const M365_EDIT = 'three-dot menu > Edit on the Microsoft 365 connection';
 
 /** Microsoft 365 / Entra ID connection errors. (Microsoft 365 source connection (continuity-connection-issues, Microsoft table)) */
 export const m365Errors = {
@@ -10,6 +11,13 @@ export const m365Errors = {
     resolution: `Generate a new certificate, upload its public part (.cer) to the app registration in Entra ID (Certificates & secrets > Certificates), then update the PFX file and password in Syncwarden via the ${M365_EDIT}.`,
     scope: 'connection', kind: 'credential', retry: 'never', http: 422,
     source: 'continuity-connection-issues',
+  },
+  'm365.certificate_refused_as_expired': {
+    title: 'Entra ID refuses the certificate as expired',
+    cause: 'Entra ID refuses the certificate as expired (the key it found on the app registration ends {providerEnd}), while the PFX file uploaded to Syncwarden (thumbprint {thumbprint}) is valid until {fileNotAfter}. The likely cause is a different certificate registered on the app registration than the one in this PFX file, or an old copy of it with an earlier end date.',
+    resolution: `In Entra ID open the app registration > Certificates & secrets > Certificates and compare thumbprints and end dates with {thumbprint}. Upload the public certificate (.cer) of this PFX file there (and remove the expired one), or upload the PFX whose certificate is registered via the ${M365_EDIT}. Then use Test connection.`,
+    cliResolution: 'In Entra ID open the app registration > Certificates & secrets > Certificates and compare thumbprints and end dates with {thumbprint}. Upload the public certificate (.cer) of this PFX file there (and remove the expired one), or give the PFX whose certificate is registered with `syncwarden connections edit <connection> --pfx FILE --pfx-password-env VAR`. Then run `syncwarden connections test <connection>`.',
+    scope: 'connection', kind: 'credential', retry: 'never', http: 422,
   },
   'm365.certificate_not_registered': {
     title: 'Certificate not registered on the app',
@@ -42,7 +50,7 @@ export const m365Errors = {
   'm365.app_not_found': {
     title: 'App registration not found',
     cause: 'No application with client ID {clientId} exists in tenant {tenant}: the Client ID is wrong, or the app registration was deleted.',
-    resolution: `Check the Application (client) ID on the app registration's Overview page and correct it via the ${M365_EDIT}. If the app registration was deleted, create a new one as in "Connecting Microsoft 365" and update the Source Connection.`,
+    resolution: `Check the Application (client) ID on the app registration's Overview page and correct it via the ${M365_EDIT}. If the app registration was deleted, create a new one as in "Connecting Microsoft 365" and update the connection.`,
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
     source: 'continuity-connection-issues',
   },

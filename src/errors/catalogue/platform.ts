@@ -36,6 +36,7 @@ export const platformErrors = {
     title: 'Connection not found',
     cause: 'No connection with id {id} exists in this tenant.',
     resolution: 'Reload the Connections page; the connection may have been deleted.',
+    cliResolution: 'Run `syncwarden connections list` for the connections that exist, and give one\'s id, name or the start of its name.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
   'connection.deleted': {
@@ -67,6 +68,7 @@ export const platformErrors = {
     title: 'Invalid request',
     cause: 'The request was rejected: {detail}.',
     resolution: 'Correct the highlighted fields and try again.',
+    cliResolution: 'Correct the option or value named above and run the command again (`syncwarden help <command>` lists its options).',
     scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
   },
   'connection.secret_required': {
@@ -91,6 +93,32 @@ export const platformErrors = {
     title: 'Not found',
     cause: 'No {entity} with id {id} exists in this tenant.',
     resolution: 'Reload the page; it may have been deleted.',
+    cliResolution: 'List what exists (`syncwarden connections list`, `policies list`, `status`, `identities list`) and give an id, a name, the start of a name, or an email address.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'request.ambiguous': {
+    title: 'More than one match',
+    cause: '"{key}" matches more than one {entity}: {candidates}.',
+    resolution: 'Give the id, the full name, or enough of the name to match only one.',
+    scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
+  },
+  'request.no_match': {
+    title: 'Nothing matches',
+    cause: 'No {entity} has the id, name or name beginning "{key}"{known}.',
+    resolution: 'Give the id, the full name or the start of the name of one of them.',
+    scope: 'request', kind: 'not_found', retry: 'never', http: 404,
+  },
+  'cli.data_not_found': {
+    title: 'No Syncwarden data here',
+    cause: 'The command looked for Syncwarden\'s data folder in {looked} and found no database there{servers}.',
+    resolution: 'Run the command in the folder where Syncwarden was started (its data folder is ./data there), or set SYNCWARDEN_DATA to the data folder of the installation (for `npm start`, the data folder of the repository). To start a new installation here, run `syncwarden start`.',
+    scope: 'request', kind: 'configuration', retry: 'never', http: 400,
+  },
+  'alerts.no_channel': {
+    title: 'No alert channel',
+    cause: 'There is no alert channel to send a test alert to: {detail}.',
+    resolution: 'Add an email or webhook channel on the Alerts page (or POST /api/v1/alert-channels), then send the test alert again.',
+    cliResolution: 'Add an email or webhook channel on the Alerts page of the web UI (or POST /api/v1/alert-channels), then run `syncwarden alerts test` again.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
   'internal.unexpected': {

@@ -10,7 +10,10 @@ export function Dialog({ title, onClose, children, footer }: { title: string; on
   return (
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={id}>
-        <h2 id={id}>{title}</h2>
+        <header>
+          <h2 id={id}>{title}</h2>
+          <button type="button" className="icon-button close" aria-label="Close" onClick={onClose}>×</button>
+        </header>
         <div className="dialog-body">{children}</div>
         <div className="dialog-footer">{footer}</div>
       </div>

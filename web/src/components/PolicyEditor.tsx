@@ -1,3 +1,4 @@
+import { formatTime } from '../format.js';
 import { useState } from 'react';
 import { ApiError, type Connection, type RenderedError } from '../api.js';
 import { continuity, type AttributeRule, type PolicyFull, type PolicyPreview, type SelectionRule } from '../continuity-api.js';
@@ -23,7 +24,7 @@ function PreviewView({ p }: { p: PolicyPreview }) {
         <details><summary>Added</summary><ul>{p.added.map((a) => <li key={a.email}>{a.email}{a.createsAccount && <small className="muted"> — creates {a.destinationEmail}</small>}</li>)}</ul></details>
       )}
       {p.removed.length > 0 && (
-        <details open><summary>Removed</summary><ul>{p.removed.map((r) => <li key={r.email}>{r.email} <small className="muted">({r.reason.replace(/_/g, ' ')}{r.deleteAfter ? `; Google account deleted after ${new Date(r.deleteAfter).toLocaleDateString()}` : ''})</small></li>)}</ul></details>
+        <details open><summary>Removed</summary><ul>{p.removed.map((r) => <li key={r.email}>{r.email} <small className="muted">({r.reason.replace(/_/g, ' ')}{r.deleteAfter ? `; Google account deleted after ${formatTime(r.deleteAfter).slice(0, 10)}` : ''})</small></li>)}</ul></details>
       )}
     </section>
   );

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiError, type RenderedError } from '../api.js';
 import { continuity, GAP_LABELS, type Explanation, type Reconciliation } from '../continuity-api.js';
 import { useData } from './useData.js';
@@ -79,6 +79,14 @@ export function SyncUserPanel({ id, onClose }: { id: string; onClose: () => void
   const [tab, setTab] = useState<Tab>('folders');
   const [busy, setBusy] = useState<string | null>(null);
   const toast = useToast();
+  // Escape closes the panel, as it closes a dialog; not while a dialog is open above it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('[role="dialog"]')) onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
   const act = async (what: string, fn: () => Promise<unknown>, ok: string) => {
     setBusy(what);
     try {

@@ -57,7 +57,7 @@ function ChannelForm({ onSaved }: { onSaved: () => void }) {
           <label><span>Signing secret (16+ characters)</span><input type="password" autoComplete="off" aria-label="Signing secret" value={f['secret'] ?? ''} onChange={set('secret')} /></label>
         </div>
       )}
-      <p className="muted">Webhooks carry <code>x-syncwarden-signature: v1=HMAC-SHA256(secret, timestamp + "." + body)</code> and <code>x-syncwarden-timestamp</code>; see docs/api.md to verify them.</p>
+      {type === 'webhook' && <p className="muted">Webhooks carry <code>x-syncwarden-signature: v1=HMAC-SHA256(secret, timestamp + "." + body)</code> and <code>x-syncwarden-timestamp</code>; see docs/api.md to verify them.</p>}
       <button type="button" className="primary" onClick={() => void save()}>Add channel</button>
       {error && <ErrorBox error={error} />}
     </div>
@@ -90,41 +90,45 @@ export function AlertsPage() {
       {channels.error && <ErrorBox error={channels.error} />}
       {channels.data && channels.data.channels.length === 0 && <Empty title="No alert channels">Add an email or webhook channel below.</Empty>}
       {channels.data && channels.data.channels.length > 0 && (
-        <table aria-label="Alert channels">
-          <thead><tr><th>Channel</th><th>Type</th><th>Sends to</th><th>State</th><th></th></tr></thead>
-          <tbody>
-            {channels.data.channels.map((c) => (
-              <tr key={c.id}>
-                <td>{c.name}</td>
-                <td>{c.type === 'email' ? 'Email' : 'Webhook'}</td>
-                <td className="muted">{c.type === 'email' ? (c.config['to'] as string[] | undefined)?.join(', ') : String(c.config['url'] ?? '')}</td>
-                <td><Pill status={c.enabled ? 'active' : 'not_tested'} label={c.enabled ? 'Enabled' : 'Disabled'} /></td>
-                <td className="actions">
-                  <button type="button" onClick={() => void test(c)}>Send test alert</button>
-                  <button type="button" onClick={() => void toggle(c)}>{c.enabled ? 'Disable' : 'Enable'}</button>
-                  <button type="button" className="danger" onClick={() => void remove(c)}>Delete</button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table aria-label="Alert channels">
+            <thead><tr><th>Channel</th><th>Type</th><th>Sends to</th><th>State</th><th></th></tr></thead>
+            <tbody>
+              {channels.data.channels.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.name}</td>
+                  <td>{c.type === 'email' ? 'Email' : 'Webhook'}</td>
+                  <td className="muted">{c.type === 'email' ? (c.config['to'] as string[] | undefined)?.join(', ') : String(c.config['url'] ?? '')}</td>
+                  <td><Pill status={c.enabled ? 'active' : 'not_tested'} label={c.enabled ? 'Enabled' : 'Disabled'} /></td>
+                  <td className="actions">
+                    <button type="button" onClick={() => void test(c)}>Send test alert</button>
+                    <button type="button" onClick={() => void toggle(c)}>{c.enabled ? 'Disable' : 'Enable'}</button>
+                    <button type="button" className="danger" onClick={() => void remove(c)}>Delete</button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <ChannelForm onSaved={() => { toast('success', 'Alert channel added'); channels.reload(); }} />
       <h2>Recent alerts</h2>
       {alerts.data && alerts.data.alerts.length === 0 && <div className="muted">No alerts yet.</div>}
       {alerts.data && alerts.data.alerts.length > 0 && (
-        <table aria-label="Recent alerts">
-          <thead><tr><th>When</th><th>Alert</th><th>Status</th></tr></thead>
-          <tbody>
-            {alerts.data.alerts.map((a) => (
-              <tr key={a.id}>
-                <td className="nowrap">{relativeTime(a.createdAt)}</td>
-                <td>{a.title}<div className="muted"><code>{a.event}</code></div></td>
-                <td><Pill status={a.status} label={a.status === 'no_channels' ? 'No channel' : a.status} />{a.lastError && a.status !== 'sent' && <div className="muted">{a.lastError.message}</div>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table aria-label="Recent alerts">
+            <thead><tr><th>When</th><th>Alert</th><th>Status</th></tr></thead>
+            <tbody>
+              {alerts.data.alerts.map((a) => (
+                <tr key={a.id}>
+                  <td className="nowrap">{relativeTime(a.createdAt)}</td>
+                  <td>{a.title}<div className="muted"><code>{a.event}</code></div></td>
+                  <td><Pill status={a.status} label={a.status === 'no_channels' ? 'No channel' : a.status} />{a.lastError && a.status !== 'sent' && <div className="muted">{a.lastError.message}</div>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -1,3 +1,4 @@
+import { formatTime } from '../format.js';
 import { useEffect, useState } from 'react';
 import { api, ApiError, type AuditEvent, type RenderedError } from '../api.js';
 import { Pill } from '../components/Pill.js';
@@ -50,22 +51,24 @@ export function AuditLogsPage() {
       {error && <ErrorBox error={error} />}
       {events && events.length === 0 && <Empty title="No events match">Connection tests, policy changes, provisioning and sync failures are recorded here.</Empty>}
       {events && events.length > 0 && (
-        <table>
-          <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Actor</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td className="nowrap">{new Date(e.at).toLocaleString()}</td>
-                <td><Pill status={e.severity} /></td>
-                <td><code>{e.action}</code></td>
-                <td className="actor">{e.actor}</td>
-                <td>{e.targetName ?? ''}</td>
-                <td>{e.message}</td>
-                <td>{e.code && <code>{e.code}</code>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table>
+            <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Actor</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td className="nowrap">{formatTime(e.at)}</td>
+                  <td><Pill status={e.severity} /></td>
+                  <td><code>{e.action}</code></td>
+                  <td className="actor">{e.actor}</td>
+                  <td>{e.targetName ?? ''}</td>
+                  <td>{e.message}</td>
+                  <td>{e.code && <code>{e.code}</code>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {more && events && <button type="button" className="load-more" onClick={() => void load(events[events.length - 1]!.at)}>Load more</button>}
     </section>

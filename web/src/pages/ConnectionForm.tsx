@@ -13,7 +13,7 @@ const ROLES: Record<Kind, Role[]> = {
   scim: ['directory'],
 };
 
-interface Field { key: string; label: string; placeholder: string; roles?: Role[]; list?: boolean }
+interface Field { key: string; label: string; placeholder: string; roles?: Role[]; list?: boolean; optional?: boolean }
 
 const FIELDS: Record<Kind, Field[]> = {
   microsoft365: [
@@ -24,11 +24,11 @@ const FIELDS: Record<Kind, Field[]> = {
     { key: 'serviceAccountEmail', label: 'Service account email', placeholder: 'sync@project.iam.gserviceaccount.com' },
     { key: 'adminEmail', label: 'Admin email', placeholder: 'admin@example.com' },
     { key: 'domain', label: 'Primary domain', placeholder: 'example.com' },
-    { key: 'domains', label: 'Other verified domains (comma-separated)', placeholder: 'example.org, example.net', roles: ['directory'], list: true },
+    { key: 'domains', label: 'Other verified domains (comma-separated)', placeholder: 'example.org, example.net', roles: ['directory'], list: true, optional: true },
   ],
   aws_iam: [
     { key: 'accountId', label: 'AWS account ID', placeholder: '123456789012' },
-    { key: 'region', label: 'Region', placeholder: 'us-east-1' },
+    { key: 'region', label: 'Region', placeholder: 'us-east-1', optional: true },
   ],
   scim: [{ key: 'baseUrl', label: 'SCIM base URL', placeholder: 'https://app.example.com/scim/v2' }],
 };
@@ -69,6 +69,7 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
   const [draft, setDraft] = useState<CredentialDraft>({ type: existing?.credential?.type ?? METHODS[kind][0]!.value });
   const [writeBack, setWriteBack] = useState(existing?.writeBack.enabled ?? false);
   const [error, setError] = useState<RenderedError | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
 
   useEffect(() => {
@@ -89,7 +90,39 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
     setWriteBack(false);
   }
 
+  /** Required fields left empty, in plain words beside each field (before anything is sent). */
+  function missing(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (!name.trim()) out['name'] = 'Give the connection a name, e.g. its tenant or domain.';
+    if (!editing) {
+      for (const f of FIELDS[kind]) {
+        if (f.optional || (f.roles && !f.roles.includes(role))) continue;
+        if (!(config[f.key] ?? '').trim()) out[f.key] = `Enter the ${f.label.charAt(0).toLowerCase()}${f.label.slice(1)}.`;
+      }
+    }
+    return out;
+  }
+
+  /** A server-side refusal of named fields ("config.tenantId: …"), beside those fields. */
+  function serverFieldErrors(e: RenderedError): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (e.code !== 'request.invalid') return out;
+    const detail = e.message.replace(/^The request was rejected: /, '').replace(/\.$/, '');
+    for (const part of detail.split('; ')) {
+      const path = part.slice(0, part.indexOf(':'));
+      const key = path.replace(/^config\./, '');
+      const field = FIELDS[kind].find((f) => f.key === key);
+      if (path === 'name') out['name'] = 'This name is not accepted.';
+      else if (field) out[field.key] = `Not in the expected form${field.placeholder ? `, e.g. ${field.placeholder}` : ''}.`;
+      else if (path.startsWith('credential')) out['credential'] = 'The credential is incomplete or not in the expected form: check each of its fields.';
+    }
+    return out;
+  }
+
   async function save() {
+    const empty = missing();
+    setFieldErrors(empty);
+    if (Object.keys(empty).length) return;
     setSaving(true);
     setError(null);
     try {
@@ -116,7 +149,10 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
       }
       onSaved(saved);
     } catch (e) {
-      setError(e instanceof ApiError ? e.error : { code: 'network', title: 'Save failed', message: String(e), resolution: 'Try again.' });
+      const err = e instanceof ApiError ? e.error : { code: 'network', title: 'Save failed', message: String(e), resolution: 'Try again.' };
+      const byField = serverFieldErrors(err);
+      if (Object.keys(byField).length) setFieldErrors(byField);
+      else setError(err);
     } finally {
       setSaving(false);
     }
@@ -151,10 +187,19 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
           </label>
         </div>
       )}
-      <label><span>Name</span><input aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} placeholder={`Contoso ${KIND_NAMES[kind]}`} /></label>
+      <label className={fieldErrors['name'] ? 'invalid' : undefined}>
+        <span>Name <Required /></span>
+        <input aria-label="Name" aria-required="true" aria-invalid={!!fieldErrors['name']} value={name} onChange={(e) => setName(e.target.value)} placeholder={`Contoso ${KIND_NAMES[kind]}`} />
+        {fieldErrors['name'] && <small className="field-error" role="alert">{fieldErrors['name']}</small>}
+      </label>
       {FIELDS[kind].filter((f) => !f.roles || f.roles.includes(role)).map((f) => (
-        <label key={f.key}><span>{f.label}</span><input aria-label={f.label} value={config[f.key] ?? ''} onChange={(e) => setConfig({ ...config, [f.key]: e.target.value })} placeholder={f.placeholder} /></label>
+        <label key={f.key} className={fieldErrors[f.key] ? 'invalid' : undefined}>
+          <span>{f.label} {f.optional ? <small className="muted">(optional)</small> : <Required />}</span>
+          <input aria-label={f.label} aria-required={!f.optional} aria-invalid={!!fieldErrors[f.key]} value={config[f.key] ?? ''} onChange={(e) => setConfig({ ...config, [f.key]: e.target.value })} placeholder={f.placeholder} />
+          {fieldErrors[f.key] && <small className="field-error" role="alert">{fieldErrors[f.key]}</small>}
+        </label>
       ))}
+      {fieldErrors['credential'] && <small className="field-error" role="alert">{fieldErrors['credential']}</small>}
       <CredentialFields kind={kind} draft={draft} onChange={setDraft} hint={editing ? 'Leave blank to keep the current credential' : undefined} />
       {roleInfo && roleInfo.readPermissions.length > 0 && (
         <small className="muted" data-testid="read-permissions">Reads with: {roleInfo.readPermissions.map(shortPermission).join(', ')}</small>
@@ -189,4 +234,9 @@ export function ConnectionForm({ existing, onClose, onSaved }: { existing: Conne
       {error && <ErrorBox error={error} />}
     </Dialog>
   );
+}
+
+/** The mark of a field that must be filled in. */
+function Required() {
+  return <span className="required" title="Required">*<span className="visually-hidden"> (required)</span></span>;
 }

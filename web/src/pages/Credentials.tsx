@@ -42,22 +42,24 @@ export function CredentialsPage() {
       {data && data.credentials.length === 0 && <Empty title="No credentials yet">Credentials appear here when you add a connection.</Empty>}
       {data && data.credentials.length > 0 && rows.length === 0 && <div className="muted">No credentials match.</div>}
       {rows.length > 0 && (
-        <table aria-label="Credential expiry">
-          <thead><tr><th>Connection</th><th>Credential</th><th>State</th><th>Expires</th><th>Days left</th><th>Status</th><th>Date from</th></tr></thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr key={c.id}>
-                <td><a href="#/connections">{c.connectionName}</a><div className="muted">{c.kindName} · {ROLE_NAMES[c.role]}</div></td>
-                <td>{c.label}<div className="muted">{c.expiry.what}</div></td>
-                <td>{c.state === 'pending' ? 'New (not switched yet)' : 'In use'}</td>
-                <td className="nowrap">{c.expiresAt ? c.expiresAt.slice(0, 10) : '—'}</td>
-                <td>{c.daysLeft ?? '—'}</td>
-                <td><Pill status={c.status} label={STATUS_LABEL[c.status]} /></td>
-                <td className="muted">{c.expiresAt === null && c.expiry.basis === 'entered' ? 'no expiry date entered' : BASIS[c.expiry.basis]}{c.expiry.basis === 'age_policy' && (c.meta['createdAtKnown'] === true ? ', from the key\'s creation date' : ', counted from the day it was added (test it to read the creation date)')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table aria-label="Credential expiry">
+            <thead><tr><th>Connection</th><th>Credential</th><th>State</th><th>Expires</th><th>Days left</th><th>Status</th><th>Date from</th></tr></thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr key={c.id}>
+                  <td><a href="#/connections">{c.connectionName}</a><div className="muted">{c.kindName} · {ROLE_NAMES[c.role]}</div></td>
+                  <td>{c.label}<div className="muted">{c.expiry.what}</div></td>
+                  <td>{c.state === 'pending' ? 'New (not switched yet)' : 'In use'}</td>
+                  <td className="nowrap">{c.expiresAt ? c.expiresAt.slice(0, 10) : '—'}</td>
+                  <td>{c.daysLeft ?? '—'}</td>
+                  <td><Pill status={c.status} label={STATUS_LABEL[c.status]} /></td>
+                  <td className="muted">{c.expiresAt === null && c.expiry.basis === 'entered' ? 'no expiry date entered' : BASIS[c.expiry.basis]}{c.expiry.basis === 'age_policy' && (c.meta['createdAtKnown'] === true ? ', from the key\'s creation date' : ', counted from the day it was added (test it to read the creation date)')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -20,6 +20,12 @@ export function DashboardPage() {
           <li className={data.policies.enabled > 0 ? 'done' : ''}><a href="#/policies">Create and enable a policy</a>; users appear on <a href="#/sync">Sync status</a> after its first cycle</li>
         </ol>
       )}
+      {data && data.connections.error > 0 && (
+        <div className="held-banner alert-banner" role="alert"><strong>{data.connections.error === 1 ? 'A connection is' : `${data.connections.error} connections are`} in error: the users behind {data.connections.error === 1 ? 'it' : 'them'} are blocked.</strong> <a href="#/incidents">See the incident, its cause and fix</a></div>
+      )}
+      {data && data.policies.total > data.policies.enabled && (
+        <div className="held-banner" role="status"><strong>{data.policies.total - data.policies.enabled === 1 ? 'A policy is' : `${data.policies.total - data.policies.enabled} policies are`} disabled: {data.policies.total - data.policies.enabled === 1 ? 'its' : 'their'} users are not synced.</strong> <a href="#/policies">Policies</a></div>
+      )}
       {data && data.policies.held > 0 && (
         <div className="held-banner" role="alert"><strong>{data.policies.held} policy cycle(s) held for approval.</strong> <a href="#/policies">Review on Policies</a></div>
       )}

@@ -7,7 +7,7 @@ import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
 import { useToast } from '../components/Toasts.js';
-import { formatCount, relativeTime } from '../format.js';
+import { formatCount, relativeTime, formatTime } from '../format.js';
 import '../directory.css';
 
 /** The state pill: "Throttled, resumes at 10:42" says when, not only that. */
@@ -157,7 +157,7 @@ function Warnings({ run }: { run: DirRunView }) {
 function RunRow({ r }: { r: DirRunView }) {
   return (
     <tr data-run={r.id}>
-      <td className="nowrap" title={r.startedAt}>{new Date(r.startedAt).toLocaleString()}<div><small>{relativeTime(r.startedAt)}</small></div></td>
+      <td className="nowrap" title={r.startedAt}>{formatTime(r.startedAt)}<div><small>{relativeTime(r.startedAt)}</small></div></td>
       <td>{r.mode === 'full' ? 'Full' : 'Delta'}<div><small>{r.trigger}</small></div></td>
       <td><Pill status={r.status} label={r.status === 'succeeded' ? 'Synced' : STATE_LABELS[r.status]} />{r.resumeAt && r.status === 'throttled' && <div><small>resumes at {clockTime(r.resumeAt)}</small></div>}</td>
       <td className="nowrap">{r.status === 'running' || r.status === 'throttled' ? formatDuration(Date.now() - Date.parse(r.startedAt)) + '…' : formatDuration(r.durationMs)}</td>
@@ -188,10 +188,12 @@ function History({ s, onClose }: { s: DirectoryStatusView; onClose: () => void }
       {!data && !error && <div className="loading">Loading runs…</div>}
       {data && data.items.length === 0 && <Empty title="No syncs yet">This connection has not been read yet. Use “Sync now” on its card.</Empty>}
       {data && data.items.length > 0 && (
-        <table className="compact" aria-label="Sync runs">
-          <thead><tr><th>Started</th><th>Mode</th><th>Status</th><th>Duration</th><th>Objects read</th><th>Added</th><th>Changed</th><th>Removed</th><th>Dangling references</th><th>Error</th></tr></thead>
-          <tbody>{data.items.map((r) => <RunRow key={r.id} r={r} />)}</tbody>
-        </table>
+        <div className="table-scroll">
+          <table className="compact" aria-label="Sync runs">
+            <thead><tr><th>Started</th><th>Mode</th><th>Status</th><th>Duration</th><th>Objects read</th><th>Added</th><th>Changed</th><th>Removed</th><th>Dangling references</th><th>Error</th></tr></thead>
+            <tbody>{data.items.map((r) => <RunRow key={r.id} r={r} />)}</tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -175,10 +175,12 @@ function IdentityList() {
         {data && data.items.length === 0 && !filtered && statuses.data && <NoIdentities statuses={statuses.data} onSynced={() => { statuses.reload(); reload(); }} />}
         {data && data.items.length > 0 && (
           <>
-            <table className="clickable" aria-label="Identities">
-              <thead><tr><th>Identity</th><th>Type</th><th>Status</th><th>Accounts</th><th>Updated</th></tr></thead>
-              <tbody>{data.items.map((i) => <IdentityRowView key={i.id} i={i} />)}</tbody>
-            </table>
+            <div className="table-scroll">
+              <table className="clickable" aria-label="Identities">
+                <thead><tr><th>Identity</th><th>Type</th><th>Status</th><th>Accounts</th><th>Updated</th></tr></thead>
+                <tbody>{data.items.map((i) => <IdentityRowView key={i.id} i={i} />)}</tbody>
+              </table>
+            </div>
             <Pager offset={offset} total={data.total} count={data.items.length} onPage={setOffset} />
           </>
         )}

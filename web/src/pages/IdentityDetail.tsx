@@ -1,4 +1,6 @@
-import { directoryApi, kindName, RULE_LABELS, TYPE_LABELS, type AccountView, type CredentialView, type EntitlementView, type GroupView } from '../directory-api.js';
+import { useState } from 'react';
+import { ApiError, type RenderedError } from '../api.js';
+import { directoryApi, kindName, RULE_LABELS, TYPE_LABELS, type IdentityType, type IdentityTypeRule, type AccountView, type CredentialView, type EntitlementView, type GroupView } from '../directory-api.js';
 import { useData } from '../components/useData.js';
 import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
@@ -106,9 +108,44 @@ function Credentials({ items, names }: { items: CredentialView[]; names: Map<str
   );
 }
 
+/** Why the identity is a person, a guest or a service, and the admin's override. */
+function TypeRule({ id, rule, onChanged }: { id: string; rule: IdentityTypeRule; onChanged: () => void }) {
+  const [error, setError] = useState<RenderedError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const change = async (type: string) => {
+    setBusy(true);
+    try {
+      const reason = type === 'auto' ? undefined : (window.prompt(`Why is this identity a ${TYPE_LABELS[type as IdentityType].toLowerCase()}? (kept in the audit log)`) ?? undefined);
+      await directoryApi.setType(id, type as IdentityType | 'auto', reason);
+      setError(null);
+      onChanged();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.error : { code: 'network', title: 'Request failed', message: String(e), resolution: 'Try again.' });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="panel type-rule" aria-label="Type">
+      <h2>Type: {TYPE_LABELS[rule.type]}</h2>
+      <p>{rule.explanation}</p>
+      <label className="row">
+        <span>Override</span>
+        <select aria-label="Override type" disabled={busy} value={rule.override?.type ?? 'auto'} onChange={(e) => void change(e.target.value)}>
+          <option value="auto">Follow the evidence</option>
+          <option value="person">Person</option>
+          <option value="guest">Guest</option>
+          <option value="service">Service account</option>
+        </select>
+      </label>
+      {error && <ErrorBox error={error} />}
+    </section>
+  );
+}
+
 /** `#/identities/<id>`: one person (or guest, or service account) across every directory. */
 export function IdentityDetailPage({ id }: { id: string }) {
-  const { data, error } = useData(() => directoryApi.identity(id), [id], 30_000);
+  const { data, error, reload } = useData(() => directoryApi.identity(id), [id], 30_000);
   const names = new Map(data?.accounts.map((a) => [a.connectionId, a.connectionName]) ?? []);
   return (
     <section>
@@ -127,6 +164,7 @@ export function IdentityDetailPage({ id }: { id: string }) {
               <Pill status={data.identity.status === 'active' ? 'active' : 'disabled'} label={data.identity.status === 'active' ? 'Active' : 'Disabled'} />
             </div>
           </div>
+          <TypeRule id={data.identity.id} rule={data.typeRule} onChanged={reload} />
           <Accounts items={data.accounts} />
           <Groups items={data.groups} />
           <Entitlements items={data.entitlements} />

@@ -4,7 +4,7 @@ import { useData } from '../components/useData.js';
 import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Empty } from '../components/Empty.js';
-import { relativeTime } from '../format.js';
+import { relativeTime, formatTime } from '../format.js';
 import '../connections.css';
 
 const TRIGGER = { test: 'Test connection failed', sync: 'A sync hit a connection error', user_failures: 'Many users failed with the same error' } as const;
@@ -35,8 +35,8 @@ export function IncidentsPage() {
               <Pill status={i.state} label={i.state === 'open' ? 'Open' : 'Resolved'} />
             </header>
             <dl className="facts">
-              <dt>Since</dt><dd>{new Date(i.since).toLocaleString()} ({relativeTime(i.since)})</dd>
-              {i.resolvedAt && (<><dt>Resolved</dt><dd>{new Date(i.resolvedAt).toLocaleString()} ({relativeTime(i.resolvedAt)}){i.resolvedBy ? ` by ${i.resolvedBy}` : ''}</dd></>)}
+              <dt>Since</dt><dd>{formatTime(i.since)} ({relativeTime(i.since)})</dd>
+              {i.resolvedAt && (<><dt>Resolved</dt><dd>{formatTime(i.resolvedAt)} ({relativeTime(i.resolvedAt)}){i.resolvedBy ? ` by ${i.resolvedBy}` : ''}</dd></>)}
               <dt>Users blocked</dt><dd data-testid="affected-users">{i.affectedUsers}</dd>
               <dt>Seen</dt><dd>{i.occurrences} time{i.occurrences === 1 ? '' : 's'}, last {relativeTime(i.lastSeenAt)}</dd>
             </dl>

@@ -88,28 +88,30 @@ export function PoliciesPage() {
       ))}
       {policies.data && policies.data.policies.length === 0 && <Empty title="No policies yet">A policy chooses the users to keep in sync, from which source to which destination, and how often.</Empty>}
       {policies.data && policies.data.policies.length > 0 && (
-        <table aria-label="Policies">
-          <thead><tr><th>Name</th><th>Source → destination</th><th>Users</th><th>Schedule</th><th>Initial window</th><th>Leavers</th><th>Status</th><th>Last / next cycle</th><th /></tr></thead>
-          <tbody>
-            {policies.data.policies.map((p) => (
-              <tr key={p.id}>
-                <td>{p.name}</td>
-                <td>{names.get(p.sourceConnectionId) ?? '…'} → {names.get(p.destinationConnectionId) ?? '…'}</td>
-                <td>{usersOf(p)}</td>
-                <td>every {p.scheduleMinutes} min</td>
-                <td>{p.initialWindowDays} days</td>
-                <td>{p.deletionDelayDays === null ? 'accounts kept' : `accounts deleted after ${p.deletionDelayDays} d`}<div><small className="muted">hold above {p.massDeletionPercent}% removed</small></div></td>
-                <td><Pill status={p.heldCycle ? 'held' : p.enabled ? 'active' : 'not_tested'} label={p.heldCycle ? 'Held' : p.enabled ? 'Enabled' : 'Disabled'} /></td>
-                <td>{relativeTime(p.lastCycleAt)} / {p.enabled ? relativeTime(p.nextCycleAt) : '—'}</td>
-                <td className="actions">
-                  <button type="button" onClick={() => setEditing(p)}>Edit</button>
-                  <button type="button" onClick={() => void act(() => api.setPolicyEnabled(p.id, !p.enabled), `Policy ${p.enabled ? 'disabled' : 'enabled'}`)}>{p.enabled ? 'Disable' : 'Enable'}</button>
-                  <button type="button" onClick={() => void act(() => api.runPolicy(p.id), 'Sync cycle queued')}>Run now</button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table aria-label="Policies">
+            <thead><tr><th>Name</th><th>Source → destination</th><th>Users</th><th>Schedule</th><th>Initial window</th><th>Leavers</th><th>Status</th><th>Last / next cycle</th><th /></tr></thead>
+            <tbody>
+              {policies.data.policies.map((p) => (
+                <tr key={p.id}>
+                  <td>{p.name}</td>
+                  <td>{names.get(p.sourceConnectionId) ?? '…'} → {names.get(p.destinationConnectionId) ?? '…'}</td>
+                  <td>{usersOf(p)}</td>
+                  <td>every {p.scheduleMinutes} min</td>
+                  <td>{p.initialWindowDays} days</td>
+                  <td>{p.deletionDelayDays === null ? 'accounts kept' : `accounts deleted after ${p.deletionDelayDays} d`}<div><small className="muted">hold above {p.massDeletionPercent}% removed</small></div></td>
+                  <td><Pill status={p.heldCycle ? 'held' : p.enabled ? 'active' : 'not_tested'} label={p.heldCycle ? 'Held' : p.enabled ? 'Enabled' : 'Disabled'} /></td>
+                  <td>{relativeTime(p.lastCycleAt)} / {p.enabled ? relativeTime(p.nextCycleAt) : '—'}</td>
+                  <td className="actions">
+                    <button type="button" onClick={() => setEditing(p)}>Edit</button>
+                    <button type="button" onClick={() => void act(() => api.setPolicyEnabled(p.id, !p.enabled), `Policy ${p.enabled ? 'disabled' : 'enabled'}`)}>{p.enabled ? 'Disable' : 'Enable'}</button>
+                    <button type="button" onClick={() => void act(() => api.runPolicy(p.id), 'Sync cycle queued')}>Run now</button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <BudgetsSection />
       {editing && connections.data && (

@@ -70,23 +70,25 @@ export function SyncStatusPage() {
           </Empty>
         )}
         {data && data.users.length > 0 && (
-          <table className="clickable" aria-label="Users">
-            <thead><tr><th>User</th><th>Destination</th><th>Status</th><th>Items (imported / exported)</th><th>Failed items</th><th>Last successful sync</th><th>Next sync</th><th>Error</th></tr></thead>
-            <tbody>
-              {data.users.map((u) => (
-                <tr key={u.id} className={`clickable${selected === u.id ? ' selected' : ''}`} onClick={() => setSelected(u.id)}>
-                  <td><div>{u.displayName}</div><small className="muted">{u.email}</small></td>
-                  <td>{u.destinationEmail}</td>
-                  <td><Pill status={u.status} label={statusLabel(u)} />{u.resumesAt && <div><small className="muted">resumes {relativeTime(u.resumesAt)}</small></div>}</td>
-                  <td>{formatCount(u.imported)} / {formatCount(u.exported)}{u.status === 'initial_sync' && u.progress && <Progress done={u.progress.done} total={u.progress.total} />}</td>
-                  <td>{u.failedItems || ''}</td>
-                  <td>{relativeTime(u.lastSyncAt)}</td>
-                  <td>{u.status === 'excluded' ? '—' : relativeTime(u.nextSyncAt)}</td>
-                  <td>{u.lastError && <code title={`${u.lastError.title}: ${u.lastError.message}`}>{u.lastError.code}</code>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-scroll">
+            <table className="clickable" aria-label="Users">
+              <thead><tr><th>User</th><th>Destination</th><th>Status</th><th>Items (imported / exported)</th><th>Failed items</th><th>Last successful sync</th><th>Next sync</th><th>Error</th></tr></thead>
+              <tbody>
+                {data.users.map((u) => (
+                  <tr key={u.id} className={`clickable${selected === u.id ? ' selected' : ''}`} onClick={() => setSelected(u.id)}>
+                    <td><div>{u.displayName}</div><small className="muted">{u.email}</small></td>
+                    <td>{u.destinationEmail}</td>
+                    <td><Pill status={u.status} label={statusLabel(u)} />{u.resumesAt && <div><small className="muted">resumes {relativeTime(u.resumesAt)}</small></div>}</td>
+                    <td>{formatCount(u.imported)} / {formatCount(u.exported)}{u.status === 'initial_sync' && u.progress && <Progress done={u.progress.done} total={u.progress.total} />}</td>
+                    <td>{u.failedItems || ''}</td>
+                    <td>{relativeTime(u.lastSyncAt)}</td>
+                    <td>{u.status === 'excluded' ? '—' : relativeTime(u.nextSyncAt)}</td>
+                    <td>{u.lastError && <span className="error-cell" title={`${u.lastError.code}: ${u.lastError.message}`}>{u.lastError.title}</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
       {selected && <SyncUserPanel id={selected} onClose={() => setSelected(null)} />}
