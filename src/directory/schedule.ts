@@ -36,12 +36,13 @@ export async function queueDueDirectorySyncs(rt: Runtime): Promise<number> {
     .selectFrom('connections as c')
     .leftJoin('dir_state as s', (j) => j.onRef('s.tenant_id', '=', 'c.tenant_id').onRef('s.connection_id', '=', 'c.id'))
     .leftJoin('dir_runs as r', (j) => j.onRef('r.tenant_id', '=', 's.tenant_id').onRef('r.id', '=', 's.active_run_id'))
-    .select(['c.tenant_id', 'c.id', 'c.kind', 'c.config_json', 'c.created_at', 'c.status', 's.next_full_at', 's.next_delta_at', 's.connection_id as has_state', 'r.mode as active_mode'])
+    .select(['c.tenant_id', 'c.id', 'c.kind', 'c.config_json', 'c.created_at', 'c.status', 's.next_full_at', 's.next_delta_at', 's.connection_id as has_state', 'r.mode as active_mode', 'r.status as active_status'])
     .where('c.role', '=', 'directory')
     .execute();
   const candidates: Candidate[] = conns.map((c) => ({
     tenantId: c.tenant_id, id: c.id, createdAt: c.created_at, quotaKey: `${c.tenant_id}|${quotaKeyOf(c)}`,
-    nextFullAt: c.has_state ? c.next_full_at : null, nextDeltaAt: c.has_state ? c.next_delta_at : null, activeFull: c.active_mode === 'full',
+    nextFullAt: c.has_state ? c.next_full_at : null, nextDeltaAt: c.has_state ? c.next_delta_at : null, // A run held by the mass-removal guard spends no quota while it waits for an admin.
+    activeFull: c.active_mode === 'full' && c.active_status !== 'held',
   }));
   const busy = new Set(candidates.filter((c) => c.activeFull).map((c) => c.quotaKey));
   let queued = 0;

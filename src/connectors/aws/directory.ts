@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/index.js';
-import type { DirectoryRecord, DirectoryStream, Page, RevokeOutcome, RevokeTarget } from '../sdk/index.js';
+import { checkCursorAdvances, checkPageSize, type DirectoryRecord, type DirectoryStream, type Page, type RevokeOutcome, type RevokeTarget } from '../sdk/index.js';
 import { nameOfArn } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AwsCallError } from './errors.js';
@@ -170,6 +170,10 @@ export function createDirectory(s: AwsSession): AwsDirectory {
     if (phase === 'users') await credentialReport();
     const page = await getAccountAuthorizationDetails(s, PHASE_FILTERS[phase], s.config.pageSize, c.marker ?? undefined);
     const v = page.value;
+    // Checked as read (sdk/paging.ts): at most MaxItems entries, and a Marker that moves on.
+    const where = `GetAccountAuthorizationDetails (${phase}${c.marker ? ', a page after the first' : ', first page'})`;
+    checkPageSize('AWS IAM', where, v.UserDetailList.length + v.GroupDetailList.length + v.Policies.length, s.config.pageSize);
+    checkCursorAdvances('AWS IAM', where, c.marker, v.IsTruncated ? v.Marker : null);
     const items: DirectoryRecord[] = [];
     if (phase === 'groups') for (const g of v.GroupDetailList) items.push(...groupRecords(g));
     if (phase === 'policies') for (const p of v.Policies) items.push(policyRecord(p));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
-import type { HttpResponse, RateCost } from '../sdk/index.js';
+import { checkCursorAdvances, checkPageSize, type HttpResponse, type RateCost } from '../sdk/index.js';
 import type { GoogleDirectoryConfig, GoogleEndpoints } from './config.js';
 import { DIRECTORY_READ_SCOPES, DIRECTORY_WRITE_SCOPES } from './config.js';
 import type { ConnectorContext } from '../sdk/index.js';
@@ -163,7 +163,12 @@ async function list<T>(deps: DirectoryApiDeps, what: string, c: Call, schema: z.
   if (res.status === 404 && notFoundIsEmpty) return { items: [], nextPageToken: null };
   if (res.status !== 200) throw directoryError(deps, res, c.scope) ?? badResponse(`${what} answered ${describe(parseGoogleError(res), res)}`);
   const body = parsed(res, schema, what) as { nextPageToken?: string } & Record<string, unknown>;
-  return { items: (body[key] as T[] | undefined) ?? [], nextPageToken: body.nextPageToken ?? null };
+  const items = (body[key] as T[] | undefined) ?? [];
+  // Checked as read (sdk/paging.ts): no more than maxResults, and a token that moves on.
+  const page = `${what}${c.query?.['pageToken'] ? ' (a page after the first)' : ' (first page)'}`;
+  checkPageSize(PROVIDER, page, items.length, c.query?.['maxResults'] ? Number(c.query['maxResults']) : null);
+  checkCursorAdvances(PROVIDER, page, c.query?.['pageToken'], body.nextPageToken);
+  return { items, nextPageToken: body.nextPageToken ?? null };
 }
 
 const withToken = (q: Record<string, string>, pageToken: string | null): Record<string, string> => (pageToken ? { ...q, pageToken } : q);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
-import type { ConnectorContext, DirectoryRecord, DirectorySource, DirectoryStream, Page, RateCost, RevokeOutcome, RevokeTarget } from '../sdk/index.js';
+import { checkCursorAdvances, type ConnectorContext, type DirectoryRecord, type DirectorySource, type DirectoryStream, type Page, type RateCost, type RevokeOutcome, type RevokeTarget } from '../sdk/index.js';
 import { microsoftConnectorConfig } from './config.js';
 import { directoryChecks } from './directory-checks.js';
 import { createGraphClient, type GraphClient } from './graph-client.js';
@@ -182,7 +182,7 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
         },
       };
     });
-    return linksOf('users', page, items);
+    return linksOf('users', page, items, path);
   }
 
   async function groups(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
@@ -208,7 +208,7 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
         else items.push({ type: 'membership', groupId: g.id, memberId: m.id, memberType: kind, role: null });
       }
     }
-    return linksOf('groups', page, items);
+    return linksOf('groups', page, items, path);
   }
 
   async function directoryRoles(cursor: Cursor | null): Promise<Page<DirectoryRecord>> {
@@ -275,10 +275,12 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
     return { items, next: next ? encodeCursor(next) : null, deltaCursor: null };
   }
 
-  function linksOf(stream: 'users' | 'groups', page: { '@odata.nextLink'?: string; '@odata.deltaLink'?: string }, items: DirectoryRecord[]): Page<DirectoryRecord> {
+  function linksOf(stream: 'users' | 'groups', page: { '@odata.nextLink'?: string; '@odata.deltaLink'?: string }, items: DirectoryRecord[], used: string): Page<DirectoryRecord> {
     const next = page['@odata.nextLink'];
     const delta = page['@odata.deltaLink'];
     if (!next && !delta) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `a ${stream} delta page with neither nextLink nor deltaLink` });
+    // Checked as read (sdk/paging.ts): a nextLink that is the link just followed never ends.
+    checkCursorAdvances('Microsoft Graph', `${stream}/delta (a page after the first)`, used, next);
     return { items, next: next ? encodeCursor({ s: stream, l: next }) : null, deltaCursor: delta ? encodeCursor({ s: stream, l: delta }) : null };
   }
 
