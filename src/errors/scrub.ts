@@ -80,7 +80,10 @@ const PATTERNS: readonly [RegExp, string | ((m: string) => string)][] = [
 export function scrubText(text: string): string {
   let out = text;
   // Longest first, so a secret that contains another is replaced whole.
-  const known = [...remembered].filter((s) => out.includes(s)).sort((a, b) => b.length - a.length);
+  const known: string[] = [];
+  // Only texts long enough to hold a remembered secret are searched (most params are short words).
+  if (out.length >= MIN_SECRET_LENGTH) for (const s of remembered) if (out.includes(s)) known.push(s);
+  known.sort((a, b) => b.length - a.length);
   for (const s of known) out = out.split(s).join(REDACTED);
   for (const [re, replacement] of PATTERNS) out = typeof replacement === 'string' ? out.replace(re, replacement) : out.replace(re, replacement);
   return out;
