@@ -93,4 +93,17 @@ describe('credentials stay bound to where they were given', () => {
     const edited = await app.api(`/alerts/channels/${good.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { url: 'http://169.254.169.254/' } }) });
     expect(edited.status).toBe(400);
   });
+
+  it('an SMTP channel moved to another host needs its password again', async () => {
+    const config = { host: '127.0.0.1', port: 2525, security: 'none', user: 'alerts', from: 'syncwarden@northwind.test', to: ['it@northwind.test'] };
+    const c = await app.api('/alerts/channels', { method: 'POST', body: JSON.stringify({ type: 'email', name: 'Mail', config, password: 'smtp-password-42' }) });
+    expect(c.status, c.text).toBe(201);
+    const moved = await app.api(`/alerts/channels/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { host: 'smtp.elsewhere.example' } }) });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.code).toBe('connection.secret_required');
+    expect(moved.body.error.message).toContain('config.host');
+    // Other settings keep the stored password; with the password the move is taken.
+    expect((await app.api(`/alerts/channels/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { from: 'alerts@northwind.test' } }) })).status).toBe(200);
+    expect((await app.api(`/alerts/channels/${c.body.id}`, { method: 'PATCH', body: JSON.stringify({ config: { host: 'smtp.elsewhere.example' }, password: 'smtp-password-42' }) })).status).toBe(200);
+  });
 });

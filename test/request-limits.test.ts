@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { bootApp } from './support/app.js';
 import { cliRunner } from './support/cli.js';
-import { scimBody } from './support/connections.js';
+import { googleBody, googleKeyCredential, m365Body, scimBody } from './support/connections.js';
 
 /**
  * Finding 8 of issue 10 (the request layer): every refusal is a catalogue error in our shape,
@@ -67,5 +67,39 @@ describe('request limits answer catalogue errors', () => {
       expect(out).not.toMatch(/[\u001b\r]/);
       expect(out).toContain('Old\\x1b[2Jname\\x0dX');
     }
+  });
+});
+
+describe('credential files are read at save (issue 10, finding 8)', () => {
+  let sandbox: Sandbox;
+  let app: Awaited<ReturnType<typeof bootApp>>;
+  beforeAll(async () => {
+    sandbox = await startSandbox({});
+    app = await bootApp({});
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await sandbox?.close();
+  });
+
+  it('a Google key file whose PEM is garbage is refused when saved, not at the first sign-in', async () => {
+    const key = JSON.parse(sandbox.demo.google.serviceAccountKeyJson) as Record<string, string>;
+    const garbage = { ...key, private_key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5IGF0IGFsbA==\n-----END PRIVATE KEY-----\n' };
+    const r = await app.api('/connections', { method: 'POST', body: JSON.stringify(googleBody(sandbox, { name: 'Garbage key', credential: googleKeyCredential(sandbox, { keyJson: JSON.stringify(garbage) }) })) });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('credential.key_file_invalid');
+    expect(r.body.error.message).toContain('private_key is not a readable PEM private key');
+    const good = await app.api('/connections', { method: 'POST', body: JSON.stringify(googleBody(sandbox, { name: 'Good key', credential: googleKeyCredential(sandbox) })) });
+    expect(good.status, good.text).toBe(201);
+  });
+
+  it('a damaged PFX is refused as damaged, not as a wrong password', async () => {
+    const b = Buffer.from(sandbox.demo.microsoft.pfxBase64, 'base64');
+    b[Math.floor(b.length * 0.97)]! ^= 0xff;
+    const r = await app.api('/connections', { method: 'POST', body: JSON.stringify(m365Body(sandbox, { name: 'Damaged', credential: { type: 'certificate', pfxBase64: b.toString('base64'), pfxPassword: sandbox.demo.microsoft.pfxPassword } })) });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('m365.pfx_unreadable');
+    expect(r.body.error.message).toContain('damaged');
+    expect(r.body.error.message).not.toContain('password is wrong');
   });
 });

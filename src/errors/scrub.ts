@@ -61,10 +61,14 @@ const PATTERNS: readonly [RegExp, string | ((m: string) => string)][] = [
   // Bearer / Basic credentials on their own.
   [/\b(bearer|basic)(\s+)[A-Za-z0-9\-._~+/]+=*/gi, `$1$2${REDACTED}`],
   // Form and query fields and JSON members that carry secrets.
+  // (Private keys are caught by their PEM markers above; a `private_key:` label alone is not.)
   [
-    /((?:client_secret|client_assertion|assertion|access_token|refresh_token|id_token|password|passwd|secret_?access_?key|x-amz-security-token|sessiontoken|private_key|apikey|api_key)["']?\s*[:=]\s*["']?)[^"'&\s,;}]+/gi,
+    /((?:client_secret|client_assertion|assertion|access_token|refresh_token|id_token|secret_?access_?key|x-amz-security-token|sessiontoken|apikey|api_key)["']?\s*[:=]\s*["']?)[^"'&\s,;}]+/gi,
     `$1${REDACTED}`,
   ],
+  // password= / passwd: followed by a value, not by prose ("password: must be at least…"):
+  // a value with a digit or symbol, or a long one.
+  [/((?:password|passwd)["']?\s*[:=]\s*["']?)(?=[^"'&\s,;}]*[^A-Za-z"'&\s,;}]|[^"'&\s,;}]{12})[^"'&\s,;}]+/gi, `$1${REDACTED}`],
   // JWTs (header.payload.signature, base64url; the header always starts with eyJ).
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // AWS secret access keys: 40 characters of base64 with both cases and a digit or / or +.
@@ -76,7 +80,10 @@ const PATTERNS: readonly [RegExp, string | ((m: string) => string)][] = [
 export function scrubText(text: string): string {
   let out = text;
   // Longest first, so a secret that contains another is replaced whole.
-  const known = [...remembered].filter((s) => out.includes(s)).sort((a, b) => b.length - a.length);
+  const known: string[] = [];
+  // Only texts long enough to hold a remembered secret are searched (most params are short words).
+  if (out.length >= MIN_SECRET_LENGTH) for (const s of remembered) if (out.includes(s)) known.push(s);
+  known.sort((a, b) => b.length - a.length);
   for (const s of known) out = out.split(s).join(REDACTED);
   for (const [re, replacement] of PATTERNS) out = typeof replacement === 'string' ? out.replace(re, replacement) : out.replace(re, replacement);
   return out;

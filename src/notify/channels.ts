@@ -141,6 +141,14 @@ export async function editChannel(rt: Runtime, tenantId: string, id: string, bod
     }
   }
   const secret = row.type === 'email' ? input.password : input.secret;
+  // The SMTP password goes to the SMTP host: like a connection's secret, it stays bound to the
+  // server it was entered for, so another host (or port) needs it entered again.
+  if (row.type === 'email' && patch.config_json !== undefined && row.secret_ciphertext && !secret) {
+    const before = fromJson<Record<string, unknown>>(row.config_json, {});
+    const after = fromJson<Record<string, unknown>>(patch.config_json, {});
+    const moved = ['host', 'port'].filter((k) => before[k] !== after[k]);
+    if (moved.length > 0) throw new AppError('connection.secret_required', { field: moved.map((k) => `config.${k}`).join(', '), secret: 'password' });
+  }
   if (secret) patch.secret_ciphertext = rt.secrets.seal(secret, aad(tenantId, id));
   await updateChannel(rt.store.db, tenantId, id, patch);
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {

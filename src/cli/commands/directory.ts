@@ -129,12 +129,28 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
         async ({ rt, worker }) => {
           const id = await connectionId(rt, key);
           await directoryStatus(rt, T, id); // a connection of another role: its error, before queueing
-          const queued = await queueDirectorySync(rt, T, id, mode, 'manual');
-          if (o.wait) await worker!.drain();
+          let queued = await queueDirectorySync(rt, T, id, mode, 'manual');
+          // Not queued: a sync of this connection is running (here or in another process); a
+          // queued one would have taken the mode asked for. It may not be the mode asked for.
+          const waitedFor = !queued && o.wait;
+          if (waitedFor && !o.json) cli.out(`A sync of this connection is already running; waiting for it to end${mode === 'auto' ? '' : `, then running the ${mode} sync asked for`}.`);
+          if (o.wait) {
+            await untilNoSync(rt, id, () => worker!.drain());
+            if (!queued && mode !== 'auto') {
+              queued = await queueDirectorySync(rt, T, id, mode, 'manual');
+              await untilNoSync(rt, id, () => worker!.drain());
+            }
+          }
           const status = await directoryStatus(rt, T, id);
           if (o.wait && status.lastRun?.error) cli.setExitCode(1);
-          if (o.json) return cli.out(JSON.stringify({ queued, status }, null, 2));
-          cli.out(o.wait ? `${status.connectionName}: ${status.message}` : queued ? `Sync of ${status.connectionName} queued (${mode}); a running Syncwarden picks it up.` : `A sync of ${status.connectionName} is already queued or running.`);
+          if (o.json) return cli.out(JSON.stringify({ queued, waitedForRunning: waitedFor, status }, null, 2));
+          cli.out(
+            o.wait
+              ? `${status.connectionName}: ${status.message}`
+              : queued
+                ? `Sync of ${status.connectionName} queued (${mode}); a running Syncwarden picks it up.`
+                : `A sync of ${status.connectionName} is already running${mode === 'auto' ? '' : `; the ${mode} sync was not queued: run this again when it ends, or add --wait to wait for it and then run the ${mode} sync`}.`,
+          );
           const err = status.lastRun?.error;
           if (o.wait && err) {
             cli.out(`Error ${err.code}: ${err.title}\n  ${err.message}\n  Fix: ${err.resolution}`);
@@ -202,4 +218,23 @@ export function rulesFromList(list: string): { attribute: RuleAttribute; enabled
   if (unknown.length) throw new AppError('request.invalid', { detail: `--set: unknown rule ${unknown.join(', ')} (rules: ${ruleAttributes.join(', ')})` });
   const enabled = [...new Set(on)] as RuleAttribute[];
   return [...enabled.map((attribute) => ({ attribute, enabled: true })), ...ruleAttributes.filter((a) => !enabled.includes(a)).map((attribute) => ({ attribute, enabled: false }))];
+}
+
+/**
+ * Waits until no sync of the connection is queued or running, anywhere: this process's worker
+ * runs what it can claim (drain), and a sync leased by another process is waited for.
+ */
+async function untilNoSync(rt: Runtime, connectionId: string, drain: () => Promise<unknown>): Promise<void> {
+  for (;;) {
+    await drain();
+    const active = await rt.store.db
+      .selectFrom('jobs')
+      .select('status')
+      .where('tenant_id', '=', T)
+      .where('dedupe_key', '=', `dirsync:${connectionId}`)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    if (!active) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 
@@ -89,7 +90,12 @@ export const serviceAccountKeySchema = z.object({
   type: z.literal('service_account', { error: 'type must be "service_account"' }),
   project_id: z.string().optional(),
   private_key_id: z.string().optional(),
-  private_key: z.string().includes('PRIVATE KEY', { error: 'private_key must be a PEM private key' }),
+  private_key: z
+    .string()
+    .includes('PRIVATE KEY', { error: 'private_key must be a PEM private key' })
+    // The PEM markers alone prove nothing: a damaged or edited key would be accepted here and
+    // fail at every sign-in. Reading it as a private key refuses it at save instead.
+    .refine((pem) => readablePrivateKey(pem), { error: 'private_key is not a readable PEM private key (the file is damaged or was edited; download a new key)' }),
   client_email: z.string().includes('@', { error: 'client_email must be the service account email' }),
   client_id: z.string().regex(/^\d+$/, { error: 'client_id must be the numeric client ID' }),
 });
@@ -113,4 +119,12 @@ export function parseKeyJson(text: string, what: string): ServiceAccountKey {
 export function projectOfServiceAccount(email: string): string {
   const m = /@([^.]+)\.iam\.gserviceaccount\.com$/i.exec(email);
   return m ? m[1]!.toLowerCase() : email.toLowerCase();
+}
+
+function readablePrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType === 'rsa';
+  } catch {
+    return false;
+  }
 }

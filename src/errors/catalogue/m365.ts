@@ -28,7 +28,9 @@ export const m365Errors = {
   },
   'm365.pfx_unreadable': {
     title: 'PFX file could not be opened',
-    cause: 'The uploaded file is not a PKCS#12 (PFX) file, the password is wrong, or it holds no private key and certificate: {detail}.',
+    // The detail says which (not a PFX, damaged, wrong password, no key or certificate): one generic
+    // sentence listing every possibility would blame the password for a damaged file.
+    cause: 'The uploaded PFX file cannot be used: {detail}.',
     resolution: `Export the certificate again as a .pfx including the private key, and upload it with its password via the ${M365_EDIT}.`,
     scope: 'connection', kind: 'invalid_input', retry: 'never', http: 400,
     source: 'continuity-connection-issues',

@@ -1,0 +1,3 @@
+import { connectionDeleteSuite } from './connection-delete.suite.js';
+
+connectionDeleteSuite('postgres');
