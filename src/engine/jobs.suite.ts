@@ -104,7 +104,7 @@ export function jobsSuite(dialect: Dialect): void {
       await store.db.deleteFrom('jobs').execute();
       const { AppError } = await import('../errors/index.js');
       let slices = 0;
-      await enqueue(store.db, 't1', { kind: 'long', dedupeKey: 'long', payload: {} });
+      await enqueue(store.db, 't1', { kind: 'long', dedupeKey: 'long', payload: {} }, Date.now());
       const worker = startWorker(
         {
           store,
