@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { bootApp } from './support/app.js';
+import { waitFor } from './support/sandbox-admin.js';
 import { createLogger } from '../src/runtime/logger.js';
 
 type App = Awaited<ReturnType<typeof bootApp>>;
@@ -14,14 +15,6 @@ function samples(text: string): Map<string, number> {
     out.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return out;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /**
@@ -46,8 +39,8 @@ describe('operability: /healthz, /readyz, /metrics', () => {
   it('metrics count sync users per status, items, jobs, budgets and directory runs as the database holds them', async () => {
     const db = app.rt.store.db;
     // The demo policy syncs its users; the directory connections run their first syncs.
-    await waitFor('the demo users to sync', async () => (await db.selectFrom('sync_users').select('status').where('status', '=', 'synced').execute()).length >= 3);
-    await waitFor('a finished directory sync', async () => (await db.selectFrom('dir_runs').select('id').where('finished_at', 'is not', null).execute()).length > 0);
+    await waitFor('the demo users to sync', async () => ((await db.selectFrom('sync_users').select('status').where('status', '=', 'synced').execute()).length >= 3 ? true : undefined), 90_000);
+    await waitFor('a finished directory sync', async () => ((await db.selectFrom('dir_runs').select('id').where('finished_at', 'is not', null).execute()).length > 0 ? true : undefined), 90_000);
 
     const res = await fetch(`${app.url}/metrics`);
     expect(res.status).toBe(200);

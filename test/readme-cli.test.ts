@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from './support/sandbox-admin.js';
 import { cliRunner } from './support/cli.js';
 import { startSyncwarden, type Running } from '../src/runtime/start.js';
 import { createLogger } from '../src/runtime/logger.js';
@@ -45,14 +46,6 @@ function shellWords(line: string): string[] {
   return words;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('the README\'s CLI examples, against the demo', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-readme-'));
   let running: Running;
@@ -62,8 +55,8 @@ describe('the README\'s CLI examples, against the demo', () => {
   beforeAll(async () => {
     running = await startSyncwarden({ dataDir, port: 0, sandbox: { basePort: 0, demo: true }, worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 500, keyHeartbeatMs: 500, env: {}, log: createLogger('silent') });
     // The demo as an admin meets it a minute after `npm start`: directories read, users synced.
-    await until('the demo directories to sync', async () => (await listDirectoryStatuses(running.rt, DEFAULT_TENANT)).every((s) => s.lastRun !== null && s.state !== 'running'));
-    await until('the demo users to sync', async () => (await listSyncUsers(running.rt, DEFAULT_TENANT, { status: 'synced', limit: 1, offset: 0 })).total > 0);
+    await waitFor('the demo directories to sync', async () => (((await listDirectoryStatuses(running.rt, DEFAULT_TENANT)).every((s) => s.lastRun !== null && s.state !== 'running')) ? true : undefined), 90_000);
+    await waitFor('the demo users to sync', async () => (((await listSyncUsers(running.rt, DEFAULT_TENANT, { status: 'synced', limit: 1, offset: 0 })).total > 0) ? true : undefined), 90_000);
   }, 180_000);
   afterAll(async () => {
     await running.stop();
