@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
-import { AppError } from '../../errors/index.js';
+import { cliFix, AppError } from '../../errors/index.js';
 import { checkAudit } from '../../audit/jobs.js';
 import { auditTenants, type AuditVerifyReport } from '../../audit/verify.js';
 import { exportAudit, exportQuerySchema } from '../../audit/export.js';
@@ -105,6 +105,6 @@ function printReport(cli: CliContext, r: AuditVerifyReport): void {
   }
   const b = r.firstBroken!;
   cli.out(`Audit log of ${r.tenantId}: BROKEN at entry #${b.seq}${b.entryId ? ` (${b.entryId})` : ''} — ${r.problemCount} problem(s) (${span}).`);
-  cli.out(`${b.error.code}: ${b.error.title}\n  Cause: ${b.error.message}\n  Fix: ${b.error.resolution}`);
+  cli.out(`${b.error.code}: ${b.error.title}\n  Cause: ${b.error.message}\n  Fix: ${cliFix(b.error)}`);
   for (const p of r.problems.slice(1, 10)) cli.out(`  also #${p.seq}: ${p.error.code} — ${p.error.message}`);
 }

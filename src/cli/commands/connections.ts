@@ -20,7 +20,7 @@ import { listChannelViews } from '../../notify/channels.js';
 import { sendTestAlert } from '../../notify/outbox.js';
 import { packageVersion } from '../../runtime/paths.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
-import { AppError } from '../../errors/index.js';
+import { cliFix, AppError } from '../../errors/index.js';
 import { table } from '../table.js';
 import { resolveConnection, resolveOne } from '../resolve.js';
 
@@ -160,7 +160,7 @@ function scopeText(c: ConnectionView): string {
 
 function printFindings(cli: CliContext, findings: FindingView[]): void {
   cli.out(table(['check', 'status', 'code', 'detail'], findings.map((f) => [f.label, f.status, f.error?.code ?? '', f.error?.message ?? f.detail ?? ''])));
-  for (const f of findings.filter((x) => x.error && x.status !== 'pass')) cli.out(`\n${f.error!.code}: ${f.error!.title}\n  Cause: ${f.error!.message}\n  Fix: ${f.error!.resolution}`);
+  for (const f of findings.filter((x) => x.error && x.status !== 'pass')) cli.out(`\n${f.error!.code}: ${f.error!.title}\n  Cause: ${f.error!.message}\n  Fix: ${cliFix(f.error!)}`);
 }
 
 function readBody(file: string | undefined): Record<string, unknown> {
@@ -205,7 +205,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
         if (c.adminConsentUrl) cli.out(`  Admin consent: ${c.adminConsentUrl}`);
         cli.out('');
         cli.out(table(['credential', 'state', 'method', 'what', 'expires', 'days left', 'last test'], c.credentials.map((x) => [x.id, x.state, x.type, x.expiry.what, x.expiresAt?.slice(0, 10) ?? '', x.daysLeft ?? '', x.lastTestOk === null ? '' : x.lastTestOk ? 'passed' : 'failed'])));
-        if (c.lastError) cli.out(`\n${c.lastError.code}: ${c.lastError.title}\n  Cause: ${c.lastError.message}\n  Fix: ${c.lastError.resolution}`);
+        if (c.lastError) cli.out(`\n${c.lastError.code}: ${c.lastError.title}\n  Cause: ${c.lastError.message}\n  Fix: ${cliFix(c.lastError)}`);
         if (c.findings) {
           cli.out(`\nLast test (${c.lastTestedAt}):`);
           printFindings(cli, c.findings);
@@ -407,7 +407,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
         if (o.json) return cli.out(JSON.stringify(list, null, 2));
         if (list.length === 0) return cli.out(o.state === 'open' ? 'No open incidents.' : 'No incidents.');
         cli.out(table(['incident', 'connection', 'state', 'since', 'resolved', 'users blocked', 'error'], list.map((i) => [i.id, i.connectionName, i.state, i.since, i.resolvedAt ?? '', i.affectedUsers, i.error?.code ?? ''])));
-        for (const i of list.filter((x) => x.state === 'open' && x.error)) cli.out(`\n${i.connectionName}: ${i.error!.title}\n  Cause: ${i.error!.message}\n  Fix: ${i.error!.resolution}`);
+        for (const i of list.filter((x) => x.state === 'open' && x.error)) cli.out(`\n${i.connectionName}: ${i.error!.title}\n  Cause: ${i.error!.message}\n  Fix: ${cliFix(i.error!)}`);
       });
     });
 

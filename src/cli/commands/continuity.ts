@@ -10,7 +10,7 @@ import { loadBudgets, saveBudgets } from '../../continuity/budgets.js';
 import { STATUS_LABELS, isSyncStatus } from '../../continuity/status.js';
 import { enqueue } from '../../engine/jobs.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
-import { AppError } from '../../errors/index.js';
+import { cliFix, AppError } from '../../errors/index.js';
 import { table } from '../table.js';
 import { resolveConnection, resolvePolicy } from '../resolve.js';
 
@@ -57,7 +57,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
         if (o.json) return cli.out(JSON.stringify(d, null, 2));
         cli.out(`${d.displayName} <${d.email}> → ${d.destinationEmail}`);
         cli.out(`Status: ${label(d.status)}${d.throttledBy ? ` by ${d.throttledBy}, resumes ${d.resumesAt}` : ''}`);
-        if (d.lastError) cli.out(`Error ${d.lastError.code}: ${d.lastError.title}\n  ${d.lastError.message}\n  Fix: ${d.lastError.resolution}`);
+        if (d.lastError) cli.out(`Error ${d.lastError.code}: ${d.lastError.title}\n  ${d.lastError.message}\n  Fix: ${cliFix(d.lastError)}`);
         cli.out(`Exported ${d.exported}, imported ${d.imported}, failed items ${d.failedItems}. Last successful sync ${d.lastSyncAt ?? 'never'}, next ${d.nextSyncAt ?? '—'}.`);
         cli.out(table(['folder', 'label', 'phase', 'in window', 'imported', 'failed'], d.folders.map((f) => [f.name, f.label ?? '', f.phase, f.windowTotal ?? '', f.imported, f.failed])));
       });
@@ -124,7 +124,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
         for (const s of e.steps) {
           const mark = s.status === 'pass' ? '✓' : s.status === 'fail' ? '✗' : s.status === 'warning' ? '!' : '·';
           cli.out(`${mark} ${s.title}: ${s.detail}`);
-          if (s.error) cli.out(`    ${s.error.code}: ${s.error.message}\n    Fix: ${s.error.resolution}`);
+          if (s.error) cli.out(`    ${s.error.code}: ${s.error.message}\n    Fix: ${cliFix(s.error)}`);
         }
       });
     });

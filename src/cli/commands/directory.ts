@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Runtime } from '../../runtime/context.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
-import { AppError } from '../../errors/index.js';
+import { cliFix, AppError } from '../../errors/index.js';
 import { resolveConnection } from '../resolve.js';
 import { identitiesCsv, identityListSchema, listIdentities } from '../../directory/identities/queries.js';
 import { identityDetail } from '../../directory/identities/detail.js';
@@ -153,7 +153,7 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
           );
           const err = status.lastRun?.error;
           if (o.wait && err) {
-            cli.out(`Error ${err.code}: ${err.title}\n  ${err.message}\n  Fix: ${err.resolution}`);
+            cli.out(`Error ${err.code}: ${err.title}\n  ${err.message}\n  Fix: ${cliFix(err)}`);
           }
         },
         o.wait ? { worker: { concurrency: 2 } } : {},

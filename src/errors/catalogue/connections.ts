@@ -58,6 +58,7 @@ export const connectionErrors = {
     title: 'Not possible in the credential\'s current state',
     cause: 'The credential {credentialId} is {state}; {detail}.',
     resolution: 'Reload the connection\'s credentials and try the step that matches its state (add → test → switch → retire).',
+    cliResolution: 'Run `syncwarden credentials list` for the credential\'s state, and take the step that matches it (add → test → switch → retire) with `syncwarden connections rotate` / `retire`.',
     scope: 'request', kind: 'configuration', retry: 'never', http: 409,
   },
   'doctor.clock_skew': {
@@ -90,6 +91,7 @@ export const connectionErrors = {
     title: 'Scope leaves accounts out',
     cause: 'The connection reads members only: the last full read ({countedAt} UTC) left out {excluded}, so they are not in the identity inventory and not reviewed.',
     resolution: 'If you expected them, open the connection (three-dot menu > Edit) and under Scope turn on {switches}, then save: the next sync reads them. If leaving them out is intended, nothing to do.',
+    cliResolution: 'If you expected them, turn them on with `syncwarden connections edit <connection> --set scope.<switch>=true` for {switches}: the next sync reads them. If leaving them out is intended, nothing to do.',
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
     source: 'certification-center-directory-connections',
   },

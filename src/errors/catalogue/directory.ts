@@ -65,12 +65,14 @@ export const directoryErrors = {
     title: 'Removals held for approval',
     cause: 'The sync would remove {detail}, more than the {threshold}% this connection allows in one run (for example {sample}). A mass removal is more often a provider or scope problem than real departures, so the removals wait for an admin.',
     resolution: 'Open the connection\'s Directory page and check the numbers and the sample: approve to apply the removals, or reject to keep the inventory as it is (the next sync asks again if the objects are still missing). The threshold is a setting of the connection.',
+    cliResolution: 'Check the numbers and the sample (`syncwarden directory status`), then `syncwarden directory approve-removals <connection>` to apply the removals, or `reject-removals` to keep the inventory as it is (the next sync asks again if the objects are still missing). The threshold is the connection\'s `massRemovalPercent` setting (`connections edit --set`).',
     scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
   },
   'directory.no_held_removals': {
     title: 'No removals are waiting',
     cause: 'The connection {name} has no sync run whose removals wait for approval.',
     resolution: 'Refresh the connection\'s Directory page: another admin may have approved or rejected them, or a later sync superseded them.',
+    cliResolution: 'Run `syncwarden directory status`: another admin may have approved or rejected them, or a later sync superseded them.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 409,
   },
 } as const satisfies Record<string, ErrorDefinition>;

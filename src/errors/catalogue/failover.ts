@@ -18,12 +18,14 @@ export const failoverErrors = {
     title: 'Microsoft 365 is not healthy yet',
     cause: 'Recovery writes mail back to Microsoft 365, and the last probe of the source connection {connection} failed: {detail}.',
     resolution: 'Wait until Microsoft 365 answers again (the Failover page shows the last probe), then start recovery. Use Test connection on the source connection to check now.',
+    cliResolution: 'Wait until Microsoft 365 answers again (`syncwarden failover status` shows the last probe), then start recovery. `syncwarden connections test <source connection>` checks now.',
     scope: 'request', kind: 'transient', retry: 'never', http: 409,
   },
   'failover.recovery_not_consented': {
     title: 'Recovery is not switched on for the source connection',
     cause: 'Recovery writes mail into Microsoft 365 mailboxes, which needs write-back consent on the source connection {connection} and the Mail.ReadWrite application permission.',
     resolution: 'Go to Connections, open {connection}, switch on "Recovery (write-back to Microsoft 365)", add Mail.ReadWrite to the app registration and grant admin consent with the link shown; then start recovery again.',
+    cliResolution: 'Consent to recovery\'s write-back with `syncwarden connections write-back <connection> on`, add Mail.ReadWrite to the app registration and grant admin consent (`syncwarden connections show <connection>` prints the link); then start recovery again.',
     scope: 'connection', kind: 'permission', retry: 'never', http: 409,
   },
   'recovery.history_expired': {

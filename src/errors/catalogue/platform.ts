@@ -49,6 +49,7 @@ export const platformErrors = {
     title: 'Connection not active',
     cause: 'The connection {name} has status {status}: it has not passed Test connection.',
     resolution: 'Open Connections, fix the connection if needed and use Test connection from the three-dot menu.',
+    cliResolution: 'Run `syncwarden connections test <connection>`; fix what it names with `syncwarden connections edit`.',
     scope: 'connection', kind: 'configuration', retry: 'never', http: 409,
     source: 'continuity-sync-issues',
   },
@@ -62,6 +63,7 @@ export const platformErrors = {
     title: 'Stored credential cannot be decrypted',
     cause: 'The connection\'s credential was encrypted with another master key than the one this process has.',
     resolution: 'Make every Syncwarden process use the same SYNCWARDEN_MASTER_KEY (or the same data directory), or enter the credential again via three-dot menu > Edit.',
+    cliResolution: 'Make every Syncwarden process use the same SYNCWARDEN_MASTER_KEY (or the same data directory), or enter the credential again with `syncwarden connections edit <connection>` and its credential options.',
     scope: 'connection', kind: 'configuration', retry: 'never', http: 422,
   },
   'request.invalid': {
@@ -75,6 +77,7 @@ export const platformErrors = {
     title: 'Enter the secret again',
     cause: 'The change to {field} decides where the connection\'s {secret} is sent. A stored secret stays bound to the destination it was entered for, so it is not sent to the new one unless it is entered again.',
     resolution: 'Edit the connection again with the new {field} and enter the {secret} in the same change (three-dot menu > Edit > credential), or leave {field} as it was.',
+    cliResolution: 'Run `syncwarden connections edit <connection>` again with the new {field} and the {secret} in the same command (its credential options, e.g. --client-secret-env, --pfx, --token-env), or leave {field} as it was.',
     scope: 'request', kind: 'invalid_input', retry: 'never', http: 400,
   },
   'request.too_large': {

@@ -8,6 +8,7 @@ export const scimErrors = {
     title: 'SCIM endpoint unreachable',
     cause: 'Syncwarden could not reach the SCIM endpoint {baseUrl}: {status}.',
     resolution: `Check the SCIM base URL via the ${SCIM_EDIT}: it must be the app's SCIM 2.0 base URL exactly as its admin console shows it (often labelled "SCIM connector base URL" or "Tenant URL", usually ending in /scim/v2). If the URL is right, check the app's status page; if the app restricts API access by IP address, allow Syncwarden's outbound addresses. Syncwarden retries with backoff meanwhile.`,
+    cliResolution: `Check the SCIM base URL (\`syncwarden connections edit <connection> --set baseUrl=<url> --token-env <VAR>\`: the token is bound to the URL): it must be the app's SCIM 2.0 base URL exactly as its admin console shows it (often labelled "SCIM connector base URL" or "Tenant URL", usually ending in /scim/v2). If the URL is right, check the app's status page; if the app restricts API access by IP address, allow Syncwarden's outbound addresses. Syncwarden retries with backoff meanwhile.`,
     scope: 'connection', kind: 'transient', retry: 'backoff', http: 502,
   },
   'scim.not_scim': {

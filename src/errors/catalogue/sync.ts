@@ -6,6 +6,7 @@ export const syncErrors = {
     title: 'Authentication token expired',
     cause: 'The {side} connection credentials expired or were revoked, so a token could not be obtained.',
     resolution: 'Go to Connections and check the connection status. If it shows an error, update the credentials and use Test connection from the three-dot menu.',
+    cliResolution: 'Run `syncwarden connections list` and `syncwarden connections test <connection>`; if it names a credential problem, replace the credential with `syncwarden connections edit <connection>`.',
     scope: 'connection', kind: 'credential', retry: 'never', http: 422,
     source: 'continuity-sync-issues',
   },
