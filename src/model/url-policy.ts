@@ -33,6 +33,18 @@ export function checkOutboundUrl(raw: string): UrlVerdict {
   return { ok: true, url };
 }
 
+/**
+ * Why a resolved address must not receive a credential (link-local, cloud metadata), or null.
+ * The save-time check sees only the host as written; a name can resolve to such an address, so
+ * the HTTP client checks what the name resolves to before each connection (connectors/sdk/http.ts).
+ */
+export function refusedAddress(ip: string): string | null {
+  const host = ip.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isMetadataHost(host)) return 'a cloud metadata address';
+  if (isIP(host) !== 0 && isLinkLocal(host)) return 'a link-local address';
+  return null;
+}
+
 /** zod string that must pass checkOutboundUrl; the error message says why. */
 export function outboundUrl(): z.ZodType<string> {
   return z.string().trim().superRefine((v, ctx) => {

@@ -1,3 +1,6 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { refusedAddress } from '../../model/url-policy.js';
 import { AppError } from '../../errors/index.js';
 import { fullJitter } from '../../errors/policy.js';
 
@@ -92,7 +95,13 @@ export interface HttpClientOptions {
   readonly budgetMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Resolves a host name to its addresses (default: the system resolver), checked before each request. */
+  readonly lookup?: (host: string) => Promise<string[]>;
 }
+
+const systemLookup = async (host: string): Promise<string[]> => (await dnsLookup(host, { all: true })).map((a) => a.address);
+/** How long a host's checked addresses are trusted (a DNS answer is cached about as long). */
+const ADDRESS_CHECK_TTL_MS = 60_000;
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const gate = opts.gate ?? unlimitedGate;
@@ -105,9 +114,29 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   const stats: HttpStats = { requests: 0, throttled: 0, retries: 0 };
+  const lookup = opts.lookup ?? systemLookup;
+  const checkedHosts = new Map<string, number>();
+
+  /**
+   * The URL policy checked the host as written when it was saved; here what the name resolves
+   * to is checked, so a DNS record pointing at 169.254.169.254 gets no credential. (A name
+   * that fails to resolve is left to fetch, which reports it as the network error it is.)
+   */
+  async function checkAddress(rawUrl: string): Promise<void> {
+    const host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const seen = checkedHosts.get(host);
+    if (seen !== undefined && Date.now() - seen < ADDRESS_CHECK_TTL_MS) return;
+    const addresses = isIP(host) !== 0 ? [host] : host === 'localhost' || host.endsWith('.localhost') ? [] : await lookup(host).catch(() => []);
+    for (const address of addresses) {
+      const why = refusedAddress(address);
+      if (why) throw new AppError('provider.address_refused', { provider: opts.provider, host, address, why });
+    }
+    checkedHosts.set(host, Date.now());
+  }
 
   async function once(req: HttpRequest, remainingMs: number): Promise<HttpResponse> {
     const budgets = req.budgets?.length ? req.budgets : undefined;
+    await checkAddress(req.url);
     if (budgets) await gate.acquire(budgets);
     try {
       stats.requests += 1;

@@ -20,6 +20,12 @@ export const platformErrors = {
     resolution: 'A page of a listing is never this large from a healthy provider: check the endpoint (a wrong URL or a proxy can stream anything), then report it to the provider if it persists.',
     scope: 'connection', kind: 'transient', retry: 'next_cycle', http: 502,
   },
+  'provider.address_refused': {
+    title: 'Endpoint resolves to a forbidden address',
+    cause: 'The host {host} of {provider} resolves to {address}, {why}. Syncwarden sends no credential there: such an address hands out the credentials of the machine it runs on.',
+    resolution: 'Check the endpoint settings of the connection and the DNS record of {host}: a provider endpoint never resolves to a link-local or metadata address.',
+    scope: 'connection', kind: 'configuration', retry: 'next_cycle', http: 502,
+  },
   'provider.time_budget_exceeded': {
     title: 'Provider did not answer in time',
     cause: '{provider} did not complete {what} within {seconds} seconds, retries included. Syncwarden gives up then so the worker is free for other work.',
