@@ -84,11 +84,12 @@ const groupEntry = z.object({
 const links = { '@odata.nextLink': z.string().optional(), '@odata.deltaLink': z.string().optional() };
 const userPage = z.object({ value: z.array(userEntry), ...links });
 const groupPage = z.object({ value: z.array(groupEntry), ...links });
-const rolePage = z.object({ value: z.array(z.object({ id: z.string(), displayName: z.string(), description: z.string().nullish(), roleTemplateId: z.string() })), ...links });
+// Graph's model leaves every property but the id nullable: a role without a name or template is read, not refused.
+const rolePage = z.object({ value: z.array(z.object({ id: z.string(), displayName: z.string().nullish(), description: z.string().nullish(), roleTemplateId: z.string().nullish() })), ...links });
 const objectPage = z.object({ value: z.array(memberEntry), ...links });
 const appRole = z.object({ id: z.string(), value: z.string().nullish(), displayName: z.string().nullish(), description: z.string().nullish(), allowedMemberTypes: z.array(z.string()).default([]), isEnabled: z.boolean().default(true) });
 const spPage = z.object({ value: z.array(z.object({ id: z.string(), appId: z.string(), displayName: z.string().nullish(), appRoles: z.array(appRole).default([]) })), ...links });
-const assignmentPage = z.object({ value: z.array(z.object({ id: z.string(), appRoleId: z.string(), principalId: z.string(), principalType: z.string(), resourceId: z.string() })), ...links });
+const assignmentPage = z.object({ value: z.array(z.object({ id: z.string(), appRoleId: z.string(), principalId: z.string(), principalType: z.string().nullish(), resourceId: z.string() })), ...links });
 
 /** Persisted cursor: `md1.` + base64url JSON. The version prefix lets the shape evolve. */
 const CURSOR_V = 'md1.';
@@ -218,8 +219,8 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
       const prior = listCursor?.ids ?? [];
       const page = await fetchPage(path, 'RoleManagement.Read.Directory', rolePage);
       const items: DirectoryRecord[] = page.value.map((r) => ({
-        type: 'entitlement', externalId: r.id, entitlementType: 'role', displayName: r.displayName, description: r.description ?? null,
-        privileged: PRIVILEGED_ROLE_TEMPLATES.has(r.roleTemplateId), attributes: { roleTemplateId: r.roleTemplateId },
+        type: 'entitlement', externalId: r.id, entitlementType: 'role', displayName: r.displayName ?? r.roleTemplateId ?? r.id, description: r.description ?? null,
+        privileged: r.roleTemplateId ? PRIVILEGED_ROLE_TEMPLATES.has(r.roleTemplateId) : false, attributes: { roleTemplateId: r.roleTemplateId ?? null },
       }));
       const ids = [...prior, ...page.value.map((r) => r.id)];
       const nextLink = page['@odata.nextLink'];
