@@ -172,7 +172,9 @@ describe(`sign-in, sessions, tokens, users on ${dialect}`, () => {
 
   it('the CLI: users and tokens on the data folder as the local operator, and against the server with SYNCWARDEN_URL + SYNCWARDEN_TOKEN', async () => {
     const local = cliRunner(() => ({ SYNCWARDEN_DATA: app.dataDir, DATABASE_URL: app.databaseUrl, LOG_LEVEL: 'silent' }));
-    expect(await local.run('users', 'create', 'cli-made@example.test', '--role', 'viewer')).toMatch(/Created cli-made@example.test \(viewer\)\.\nOne-time sign-in link \(24 hours\): http:\/\/localhost:8080\/#\/sign-in\?link=swl_/);
+    // The link points at the server running on that data folder (its port), as the server's own does.
+    const port = new URL(app.url!).port;
+    expect(await local.run('users', 'create', 'cli-made@example.test', '--role', 'viewer')).toMatch(new RegExp(`Created cli-made@example\\.test \\(viewer\\)\\.\\nOne-time sign-in link \\(24 hours\\): http://localhost:${port}/#/sign-in\\?link=swl_`));
     expect(await local.run('users', 'list')).toMatch(/cli-made@example\.test .*viewer .*active .*link only/);
     const made = (await app.api('/audit?action=user.created&limit=1')).body.events[0];
     expect(made.actor).toMatch(/^cli:/);

@@ -15,7 +15,8 @@ import { table } from '../table.js';
  * users of the machine can see in the process list).
  */
 export function registerUserCommands(program: Command, cli: CliContext): void {
-  const publicUrl = () => cli.env['SYNCWARDEN_PUBLIC_URL'] || `http://localhost:${cli.port}`;
+  // The running server's address (found through its data folder), as the server prints its own link.
+  const publicUrl = () => cli.env['SYNCWARDEN_PUBLIC_URL'] || cli.serverUrl().replace('://127.0.0.1', '://localhost');
   const printUsers = (users: UserView[], json?: boolean) => {
     if (json) return cli.out(JSON.stringify(users, null, 2));
     cli.out(table(['email', 'name', 'role', 'state', 'password', 'last sign-in'], users.map((u) => [u.email, u.displayName, u.role, u.disabled ? 'disabled' : 'active', u.hasPassword ? 'set' : 'link only', u.lastSignInAt ?? 'never'])));
