@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Dialect } from '../../store/db.js';
 import type { Runtime } from '../../runtime/context.js';
 import { checkNoDuplicates, defaultPagingLimits, PassTracker, type DirectoryRecord, type DirectorySource, type DirectoryStream, type HttpClientOptions, type Page, type PagingLimits } from '../../connectors/sdk/index.js';
 import { AppError, catalogue, toAppError, type StoredError } from '../../errors/index.js';
@@ -178,7 +179,7 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
             // The connection may have been deleted while this batch was read: its run is gone
             // then, and nothing of the batch may be written. On PostgreSQL the row lock makes
             // the deletion and this page wait for each other instead of interleaving.
-            if (!(await runStillLive(trx, w, run.id, rt.store.dialect === 'postgres'))) return false;
+            if (!(await claimPageWrite(trx, rt.store.dialect, w, run.id))) return false;
             if (cp.fresh && w.raw && freshRecords > BULK_LOAD_RECORDS) dropMemberIndex(w.raw);
             // The pages of a batch and the checkpoint past the last of them commit together: a
             // crash resumes after a page whose rows are all written, never inside one.
@@ -266,6 +267,19 @@ async function runStillLive(trx: Trx, w: Where, runId: string, lock: boolean): P
   if (lock) q = q.forUpdate();
   const r = await q.executeTakeFirst();
   return r !== undefined && r.status !== 'cancelled';
+}
+
+/**
+ * The first statement of a page's transaction: is the run still live? On PostgreSQL a row
+ * lock makes a deletion and this page wait for each other. On SQLite the first statement must
+ * write: a transaction that reads first and writes later cannot take the write lock once
+ * another process (a second worker, the API) has written since its read, and fails at once
+ * with "database is locked" instead of waiting (WAL snapshots); a write first waits its turn.
+ */
+async function claimPageWrite(trx: Trx, dialect: Dialect, w: Where, runId: string): Promise<boolean> {
+  if (dialect === 'postgres') return runStillLive(trx, w, runId, true);
+  const r = await trx.updateTable('dir_runs').set({ status: sql`status` }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).where('status', '!=', 'cancelled').executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 function chooseMode(requested: SyncMode, streams: readonly DirectoryStream[], state: DirStateRow): 'full' | 'delta' {
