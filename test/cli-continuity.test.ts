@@ -1,56 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './support/cli.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { startSyncwarden } from '../src/runtime/start.js';
-import { createLogger } from '../src/runtime/logger.js';
-import { createConnection } from '../src/connections/service.js';
-import { createPolicy } from '../src/continuity/policies.js';
-import { DEFAULT_TENANT } from '../src/api/route.js';
+import type { Sandbox } from '../src/sandbox/server.js';
+import { cliContinuityWorld, type CliContinuityWorld } from './support/cli-continuity.js';
 import { sandboxAdmin } from './support/sandbox-admin.js';
 
 /** Continuity from the `syncwarden` command: sync run, status, one user, items, retry, explain, preview, budgets. */
 describe('syncwarden CLI: continuity', () => {
-  let dataDir: string;
+  let w: CliContinuityWorld;
   let sandbox: Sandbox;
-  let policyId: string;
   let user: string;
-  let keyFile: string;
-  const env = () => ({ SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent', SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile });
-  const cli = cliRunner(env);
+  let policyId: string;
+  const cli = cliRunner(() => w.env());
   const run = cli.run;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-cli-c-'));
-    keyFile = join(dataDir, 'tp.json');
-    sandbox = await startSandbox({});
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson);
-    const running = await startSyncwarden({ dataDir, env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('silent') });
-    const ms = sandbox.demo.microsoft;
-    const g = sandbox.demo.google;
-    const source = await createConnection(running.rt, DEFAULT_TENANT, {
-      kind: 'microsoft365', name: 'CLI source',
-      config: { tenantId: ms.tenantId, clientId: ms.clientId, endpoints: { login: sandbox.urls.entra_login, graph: sandbox.urls.graph } },
-      credential: { type: 'client_secret', clientSecret: ms.clientSecret },
-    });
-    const dest = await createConnection(running.rt, DEFAULT_TENANT, {
-      kind: 'google_workspace', name: 'CLI destination',
-      config: { serviceAccountEmail: g.serviceAccountEmail, adminEmail: g.adminEmail, domain: g.domain, endpoints: { oauth: sandbox.urls.google_oauth, iam: sandbox.urls.google_iam, apis: sandbox.urls.google_apis } },
-      credential: { type: 'impersonation' },
-    });
-    const { users } = await sandboxAdmin<{ users: { userPrincipalName: string }[] }>(sandbox, 'GET', '/microsoft/users');
-    user = users[4]!.userPrincipalName;
-    policyId = (await createPolicy(running.rt, DEFAULT_TENANT, { name: 'CLI policy', sourceConnectionId: source.id, destinationConnectionId: dest.id, enabled: true, selection: { mode: 'list', include: [user] } })).id;
-    await running.stop();
-    await sandboxAdmin(sandbox, 'POST', '/google/quotas', { userUnitsPerMinute: 600_000 });
+    w = await cliContinuityWorld({ tmpPrefix: 'sw-cli-c-', userIndex: 4, policyName: 'CLI policy' });
+    ({ sandbox, user, policyId } = w);
     await sandboxAdmin(sandbox, 'POST', '/faults', { name: 'item.encrypted', scope: '*', params: { user, count: 1 } });
   });
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => w?.close());
 
   it('budgets set and show', async () => {
     expect(JSON.parse(await run('budgets', 'show', '--json')).destinationUser.unitsPerMinute).toBe(6000);

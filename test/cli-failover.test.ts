@@ -1,14 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './support/cli.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { startSyncwarden } from '../src/runtime/start.js';
-import { createLogger } from '../src/runtime/logger.js';
-import { createConnection } from '../src/connections/service.js';
-import { createPolicy } from '../src/continuity/policies.js';
-import { DEFAULT_TENANT } from '../src/api/route.js';
+import type { Sandbox } from '../src/sandbox/server.js';
+import { cliContinuityWorld, type CliContinuityWorld } from './support/cli-continuity.js';
 import { sandboxAdmin } from './support/sandbox-admin.js';
 
 /**
@@ -17,45 +10,19 @@ import { sandboxAdmin } from './support/sandbox-admin.js';
  * without write-back consent, then recover --wait, the report as a table, JSON and CSV, and end.
  */
 describe('syncwarden CLI: failover and recovery', () => {
-  let dataDir: string;
+  let w: CliContinuityWorld;
   let sandbox: Sandbox;
   let user: string;
   let sourceId: string;
-  let keyFile: string;
-  const env = () => ({ SYNCWARDEN_DATA: dataDir, LOG_LEVEL: 'silent', SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile });
-  const cli = cliRunner(env);
+  const cli = cliRunner(() => w.env());
   const run = cli.run;
   const POLICY = 'CLI failover policy';
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'sw-cli-fo-'));
-    keyFile = join(dataDir, 'tp.json');
-    sandbox = await startSandbox({});
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson);
-    const running = await startSyncwarden({ dataDir, env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('silent') });
-    const ms = sandbox.demo.microsoft;
-    const g = sandbox.demo.google;
-    const source = await createConnection(running.rt, DEFAULT_TENANT, {
-      kind: 'microsoft365', name: 'CLI source',
-      config: { tenantId: ms.tenantId, clientId: ms.clientId, endpoints: { login: sandbox.urls.entra_login, graph: sandbox.urls.graph } },
-      credential: { type: 'client_secret', clientSecret: ms.clientSecret },
-    });
-    sourceId = source.id;
-    const dest = await createConnection(running.rt, DEFAULT_TENANT, {
-      kind: 'google_workspace', name: 'CLI destination',
-      config: { serviceAccountEmail: g.serviceAccountEmail, adminEmail: g.adminEmail, domain: g.domain, endpoints: { oauth: sandbox.urls.google_oauth, iam: sandbox.urls.google_iam, apis: sandbox.urls.google_apis } },
-      credential: { type: 'impersonation' },
-    });
-    const { users } = await sandboxAdmin<{ users: { userPrincipalName: string }[] }>(sandbox, 'GET', '/microsoft/users');
-    user = users[3]!.userPrincipalName;
-    await createPolicy(running.rt, DEFAULT_TENANT, { name: POLICY, sourceConnectionId: source.id, destinationConnectionId: dest.id, enabled: true, selection: { mode: 'list', include: [user] } });
-    await running.stop();
-    await sandboxAdmin(sandbox, 'POST', '/google/quotas', { userUnitsPerMinute: 600_000 });
+    w = await cliContinuityWorld({ tmpPrefix: 'sw-cli-fo-', userIndex: 3, policyName: POLICY });
+    ({ sandbox, user, sourceId } = w);
   });
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => w?.close());
 
   it('settings, then an outage declared while Microsoft 365 is down', async () => {
     await run('budgets', 'set', '--destination-user-units', '600000');
