@@ -31,7 +31,7 @@ async function measure(opts: { users: number; perUserUnits: number; projectUnits
     const { users } = await world.admin<{ users: string[] }>('POST', '/microsoft/mail/users', { count: opts.users, prefix: `tp${opts.users}` });
     for (const upn of users) await world.admin('POST', `/microsoft/mailboxes/${upn}/bulk`, { count: opts.messagesPerUser, withinDays: 7, folders: ['inbox', 'archive', 'sentitems'] });
     log(`${opts.users} user(s), ${opts.messagesPerUser} messages each; quotas ${opts.perUserUnits}/user/min, ${opts.projectUnits}/project/min`);
-    const policyId = await world.createPolicy({ mode: 'list', include: users }, { enabled: true });
+    await world.createPolicy({ mode: 'list', include: users }, { enabled: true });
     // Counted at the destination (what Gmail holds), not in Syncwarden's ledger.
     const held = async (): Promise<Map<string, number>> => {
       const out = new Map<string, number>();

@@ -15,6 +15,11 @@ import { run as mailRecoveryCrash } from './mail-recovery-crash.js';
 import { run as directorySync } from './directory-sync.js';
 import { run as directoryCrash } from './directory-crash.js';
 import { run as auditIntegrity } from './audit-integrity.js';
+import { run as apiLatency } from './api-latency.js';
+import { run as mailScaleout } from './mail-scaleout.js';
+import { run as campaignScale } from './campaign-scale.js';
+import { run as campaignCrash } from './campaign-crash.js';
+import { run as correlation } from './correlation.js';
 
 export type BenchArgs = Readonly<Record<string, string>>;
 /** One line of figures, or several (one per database, say). */
@@ -29,6 +34,11 @@ const benchmarks: Record<string, Benchmark> = {
   'directory-sync': directorySync,
   'directory-crash': directoryCrash,
   'audit-integrity': auditIntegrity,
+  'api-latency': apiLatency,
+  'mail-scaleout': mailScaleout,
+  'campaign-scale': campaignScale,
+  'campaign-crash': campaignCrash,
+  correlation,
 };
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;

@@ -50,8 +50,8 @@ describe('connections API: kinds, roles, write-back, consent', () => {
     const dir = await app.api('/connections', { method: 'POST', body: JSON.stringify({ ...m365Body(sandbox, { name: 'Entra directory', credential: m365SecretCredential(sandbox) }), role: 'directory' }) });
     expect(dir.status, dir.text).toBe(201);
     expect(dir.body.writeBack.enabled).toBe(false);
-    expect(dir.body.permissions).toEqual({ read: ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'Application.Read.All'], writeBack: ['GroupMember.ReadWrite.All'] });
-    expect(dir.body.writeBack).toMatchObject({ available: true, permissions: ['GroupMember.ReadWrite.All'] });
+    expect(dir.body.permissions).toEqual({ read: ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'Application.Read.All'], writeBack: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
+    expect(dir.body.writeBack).toMatchObject({ available: true, permissions: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
     expect(dir.body.writeBack.adminConsentUrl).toContain('/adminconsent?');
     const on = await app.api(`/connections/${dir.body.id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
     // Consent is recorded under the caller's name (the owner's API token in these tests).

@@ -185,6 +185,25 @@ export function continuityChangesSuite(dialect: Dialect): void {
       expect(detail.folders.find((f) => f.name === 'Inbox')!.reconciliation.source).toBe(inbox.source);
     });
 
+    it('"Run now" while a user\'s sync is under way: mail that arrived after its read syncs right after, not at the next schedule', async () => {
+      // Slow imports keep A's run busy after it has read its changes.
+      for (let i = 0; i < 12; i += 1) await sandboxAdmin(world.sandbox, 'POST', `/microsoft/mailboxes/${a}/messages`, { subject: `Slow import ${String(i).padStart(2, '0')}` });
+      await setFault(world.sandbox, 'net.slow', 'google_apis', { ms: 1_000 });
+      expect((await world.app.api(`/policies/${policyId}/run`, { method: 'POST' })).status).toBe(202);
+      await waitFor('the first slow import', async () => ((await msgs(a)).some((m) => m.subject.startsWith('Slow import')) ? true : undefined), 60_000, 100);
+      const running = await world.app.rt.store.db.selectFrom('jobs').select('id').where('kind', '=', 'user.sync').where('status', '=', 'running').execute();
+      expect(running.length).toBeGreaterThan(0);
+      // Arrives after the run read A's changes; the admin asks again while the run still imports.
+      await sandboxAdmin(world.sandbox, 'POST', `/microsoft/mailboxes/${a}/messages`, { subject: 'Arrived mid-run' });
+      expect((await world.app.api(`/policies/${policyId}/run`, { method: 'POST' })).status).toBe(202);
+      await clearFaults(world.sandbox);
+      // The policy's schedule is 15 minutes away: only the run asked for brings it.
+      await waitFor('the mail that arrived mid-run', async () => ((await msgs(a)).some((m) => m.subject === 'Arrived mid-run') ? true : undefined), 60_000, 200);
+      const subjects = (await msgs(a)).map((m) => m.subject).filter((x) => x.startsWith('Slow import') || x === 'Arrived mid-run');
+      expect(subjects.sort()).toEqual(['Arrived mid-run', ...Array.from({ length: 12 }, (_, i) => `Slow import ${String(i).padStart(2, '0')}`)]);
+      await waitFor('A synced', async () => ((await userDetail(world.app, a)).status === 'synced' ? true : undefined), 60_000, 200);
+    }, 180_000);
+
     it('throttled by the destination or the source: the status says so and when it resumes, then the sync resumes', async () => {
       await setFault(world.sandbox, 'gmail.throttle', '*', { everyNth: 1 });
       await sandboxAdmin(world.sandbox, 'POST', `/microsoft/mailboxes/${a}/messages`, { subject: 'During a Gmail storm' });
@@ -211,7 +230,8 @@ export function continuityChangesSuite(dialect: Dialect): void {
       await waitFor('the sync to resume', async () => ((await msgs(a)).some((m) => m.subject === 'During a Graph storm') ? true : undefined), 60_000, 200);
       await waitFor('the user to be synced', async () => ((await userDetail(world.app, a)).status === 'synced' ? true : undefined), 60_000, 200);
       expect((await msgs(a)).filter((m) => m.subject.startsWith('During a')).length).toBe(2);
-    });
+      // Several waits in a row, each up to a minute on a loaded machine.
+    }, 240_000);
 
     it('explains one user step by step', async () => {
       const r = await world.app.api(`/sync/users/${encodeURIComponent(a)}/explain`);

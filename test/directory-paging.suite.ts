@@ -73,7 +73,7 @@ export function directoryPagingSuite(dialect: Dialect): void {
       const ok = await test();
       expect(ok.status, JSON.stringify(ok)).toBe('pass');
       expect(ok.detail).toMatch(/pages 1 and 2/);
-      for (const params of [{}, { echoStartIndex: true }]) {
+      for (const params of [{}, { echoStartIndex: true }] as Record<string, boolean>[]) {
         await setFault(world.sandbox, 'scim.ignore_start_index', '*', params);
         const bad = await test();
         expect(bad.status, JSON.stringify(bad)).toBe('fail');

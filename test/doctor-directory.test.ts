@@ -1,13 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { recordScopeExclusions } from '../src/connections/service.js';
 import { queueExpiryReminders } from '../src/notify/reminders.js';
 import { bootApp } from './support/app.js';
 import { clearFaults, sandboxAdmin, setFault } from './support/sandbox-admin.js';
-import { awsBody, entraDirectoryBody, googleDirectoryBody, googleKeyCredential, m365SecretCredential, named, scimBody, type FindingJson } from './support/connections.js';
+import { awsBody, entraDirectoryBody, googleDirectoryBody, googleKeyCredential, m365SecretCredential, named, scimBody, type FindingJson, tokenProviderKeyEnv } from './support/connections.js';
 
 /**
  * The doctor for the directory role, end to end through the REST API: every row of
@@ -152,9 +149,8 @@ async function create(b: ReturnType<typeof body>): Promise<string> {
 
 beforeAll(async () => {
   sandbox = await startSandbox({});
-  const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
-  app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile } });
+  const keyEnv = tokenProviderKeyEnv(sandbox);
+  app = await bootApp({ env: keyEnv });
   // Dozens of tests against one AWS account in a few seconds would meet the account's request
   // quota: off here, so only the throttling rows (faults) throttle.
   await sandboxAdmin(sandbox, 'POST', '/aws/throttle', { enabled: false });
@@ -257,14 +253,14 @@ describe('directory connections: scope, write-back and credential dates', () => 
     const id = await create(entraDirectoryBody(sandbox, { name: 'Entra write-back' }));
     expect(named((await test(id)).findings)).toEqual([]);
     const on = await app.api(`/connections/${id}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
-    expect(on.body.writeBack).toMatchObject({ enabled: true, permissions: ['GroupMember.ReadWrite.All'] });
+    expect(on.body.writeBack).toMatchObject({ enabled: true, permissions: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
     expect(on.body.writeBack.howTo).toContain('API permissions');
     const r = await test(id);
-    // GroupMember.ReadWrite.All is not granted in the tenant yet.
+    // The write permissions are not granted in the tenant yet: each is named.
     expect(named(r.findings)).toEqual(['fail:m365.permission_missing']);
-    expect(r.findings.find((f) => f.status === 'fail')!.check).toBe('permission:GroupMember.ReadWrite.All');
+    expect(r.findings.filter((f) => f.status === 'fail').map((f) => f.check)).toEqual(['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'].map((p) => `permission:${p}`));
     // The admin adds the permission to the app registration, then follows the consent link.
-    await sandboxAdmin(sandbox, 'POST', '/microsoft/app/permissions', { add: ['GroupMember.ReadWrite.All'] });
+    await sandboxAdmin(sandbox, 'POST', '/microsoft/app/permissions', { add: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
     const link = new URL(on.body.writeBack.adminConsentUrl);
     expect(link.pathname).toBe(`/${sandbox.demo.microsoft.directoryTenantId}/adminconsent`);
     const consent = await fetch(link, { redirect: 'manual' });
@@ -277,7 +273,7 @@ describe('directory connections: scope, write-back and credential dates', () => 
     expect(ok.findings.find((f) => f.check === 'permission:GroupMember.ReadWrite.All')?.status).toBe('pass');
     const actions = ((await app.api('/audit?limit=20')).body.events as { action: string; targetId: string }[]).filter((e) => e.targetId === id).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['connection.write_back_consented', 'connection.admin_consent_granted']));
-    await sandboxAdmin(sandbox, 'POST', '/microsoft/app/permissions', { remove: ['GroupMember.ReadWrite.All'] });
+    await sandboxAdmin(sandbox, 'POST', '/microsoft/app/permissions', { remove: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
     await sandboxAdmin(sandbox, 'POST', `/microsoft/tenants/${sandbox.demo.microsoft.directoryTenantId}/consent`, { permissions: DIRECTORY_READ });
   });
 
@@ -289,8 +285,8 @@ describe('directory connections: scope, write-back and credential dates', () => 
     await app.api(`/connections/${role}/write-back`, { method: 'POST', body: JSON.stringify({ enabled: true }) });
     const r = await test(role);
     expect(named(r.findings)).toEqual([]);
-    // Seven reads (listing, authorization details, keys, key use, the credential report) and four writes.
-    expect(r.findings.filter((f) => f.check.startsWith('action:iam:') && f.status === 'pass').length).toBe(11);
+    // Seven reads (listing, authorization details, keys, key use, the credential report) and five writes (UpdateAccessKey deactivates keys).
+    expect(r.findings.filter((f) => f.check.startsWith('action:iam:') && f.status === 'pass').length).toBe(12);
   });
 
   it('an AWS access key 80 days old: its age comes from IAM, the card counts down to the 90-day policy, and the 14-day reminder is due', async () => {
@@ -348,10 +344,9 @@ describe('directory connections and a wrong clock', () => {
         let target = app;
         if (c.shiftMs) {
           if (!skewed.has(c.shiftMs)) {
-            const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-            writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
+            const keyEnv = tokenProviderKeyEnv(sandbox);
             const shift = c.shiftMs;
-            skewed.set(shift, await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, now: () => Date.now() + shift }));
+            skewed.set(shift, await bootApp({ env: keyEnv, now: () => Date.now() + shift }));
           }
           target = skewed.get(c.shiftMs)!;
         }

@@ -1,12 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { selfSignedCertificate, toPfxBase64 } from '../src/sandbox/keys.js';
 import { bootApp } from './support/app.js';
 import { clearFaults, setFault } from './support/sandbox-admin.js';
-import { googleBody, googleKeyCredential, m365Body, m365SecretCredential, named, type FindingJson } from './support/connections.js';
+import { googleBody, googleKeyCredential, m365Body, m365SecretCredential, named, type FindingJson, tokenProviderKeyEnv } from './support/connections.js';
 
 /**
  * The doctor names every row of the seed articles' troubleshooting tables. Each row's cause is
@@ -85,9 +82,8 @@ describe('the doctor names every seed troubleshooting row, and no other cause', 
 
   beforeAll(async () => {
     sandbox = await startSandbox({});
-    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
-    app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile } });
+    const keyEnv = tokenProviderKeyEnv(sandbox);
+    app = await bootApp({ env: keyEnv });
   });
   afterAll(async () => {
     await app?.stop();
@@ -182,10 +178,9 @@ describe('the doctor names every seed troubleshooting row, and no other cause', 
 describe('the doctor and a wrong clock', () => {
   it('names the clock skew, and not the sign-in failures it causes', async () => {
     const sandbox = await startSandbox({});
-    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
+    const keyEnv = tokenProviderKeyEnv(sandbox);
     // This server's clock runs 10 minutes fast; the providers' Date headers tell.
-    const app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, now: () => Date.now() + 10 * 60_000 });
+    const app = await bootApp({ env: keyEnv, now: () => Date.now() + 10 * 60_000 });
     try {
       for (const b of [m365Body(sandbox), googleBody(sandbox), googleBody(sandbox, { credential: googleKeyCredential(sandbox) })]) {
         const created = await app.api('/connections', { method: 'POST', body: JSON.stringify(b) });

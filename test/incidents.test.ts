@@ -1,11 +1,8 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { bootApp } from './support/app.js';
 import { sandboxAdmin, setFault, waitFor } from './support/sandbox-admin.js';
-import { googleBody, m365Body, m365SecretCredential } from './support/connections.js';
+import { googleBody, m365Body, m365SecretCredential, tokenProviderKeyEnv } from './support/connections.js';
 import { startWebhookReceiver } from './support/receivers.js';
 
 /**
@@ -28,9 +25,8 @@ describe('connection incidents and rotation under a running policy', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({});
     hook = await startWebhookReceiver();
-    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
-    app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, worker: { concurrency: 3 }, scheduler: true, schedulerTickMs: 200 });
+    const keyEnv = tokenProviderKeyEnv(sandbox);
+    app = await bootApp({ env: keyEnv, worker: { concurrency: 3 }, scheduler: true, schedulerTickMs: 200 });
     await app.api('/alerts/channels', { method: 'POST', body: JSON.stringify({ type: 'webhook', name: 'Pager', config: { url: hook.url }, secret: 'incident-hook-secret-0123456789' }) });
     const source = await app.api('/connections', { method: 'POST', body: JSON.stringify(m365Body(sandbox, { name: 'Northwind M365 (secret)', credential: m365SecretCredential(sandbox) })) });
     const dest = await app.api('/connections', { method: 'POST', body: JSON.stringify(googleBody(sandbox)) });

@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { directoryScopeOf, openDirectorySource, requireConnection } from '../src/connections/service.js';
@@ -8,7 +5,7 @@ import type { DirectoryMembership, DirectoryRecord } from '../src/connectors/sdk
 import { DEFAULT_TENANT } from '../src/api/route.js';
 import { bootApp } from './support/app.js';
 import { sandboxAdmin } from './support/sandbox-admin.js';
-import { awsBody, entraDirectoryBody, googleDirectoryBody, googleKeyCredential, scimBody } from './support/connections.js';
+import { awsBody, entraDirectoryBody, googleDirectoryBody, googleKeyCredential, scimBody, tokenProviderKeyEnv } from './support/connections.js';
 
 /**
  * `openDirectorySource`, the identity inventory's way in: a stored connection becomes its
@@ -21,9 +18,8 @@ describe('openDirectorySource', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({});
-    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
-    app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile } });
+    const keyEnv = tokenProviderKeyEnv(sandbox);
+    app = await bootApp({ env: keyEnv });
   });
   afterAll(async () => {
     await app?.stop();

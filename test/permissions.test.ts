@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootApp, type BootedApp } from './support/app.js';
 import { PERMISSIONS, ROLES, roleHas, type Permission, type Role } from '../src/auth/permissions.js';
-import type { ApiFn } from './support/auth.js';
+import { apiClient, type ApiFn } from './support/auth.js';
+import { runActing } from '../src/auth/context.js';
+import { createUser } from '../src/auth/users.js';
+import { createApiToken } from '../src/auth/tokens.js';
+import { bodyFor, tenantsWorld, type TenantsWorld } from './tenants-world.js';
 
 /**
  * Every route of the OpenAPI document × every role (and nobody signed in), against the one
@@ -58,9 +62,65 @@ describe('route × role permissions', () => {
     expect(roleHas('operator', 'credentials.read')).toBe(false);
     expect(roleHas('operator', 'credentials.manage')).toBe(false);
     expect(roleHas('viewer', 'audit.read')).toBe(true);
-    const viewerWrites = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => roleHas('viewer', p) && !/\.(read|export)$/.test(p) && p !== 'public' && p !== 'session');
+    const viewerWrites = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => roleHas('viewer', p) && !/\.(read|export)$/.test(p) && p !== 'public' && p !== 'session' && p !== 'reviews.own');
     expect(viewerWrites).toEqual([]);
     const reviewer = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => roleHas('reviewer', p));
-    expect(reviewer).toEqual(['public', 'session']);
+    // Anyone can be asked to review (issue 13): their own review items, nothing else.
+    expect(reviewer).toEqual(['public', 'session', 'reviews.own']);
   });
+});
+
+/**
+ * The same walk from a second tenant (issue 12, point 3): a caller with each role in tenant B
+ * calls every route of the OpenAPI document, the routes that take an id with tenant A's real
+ * ids (the look-alike world of test/tenants-world.ts). The permission table decides allow or
+ * deny as in tenant A; an allowed call with an id of A must answer 404 (`*.not_found`), never
+ * 2xx, 400, 403 or 500 — 0 unexpected allows.
+ */
+describe('route × role × a second tenant', () => {
+  let w: TenantsWorld;
+  const callers = new Map<Role, ApiFn>();
+  const SETUP = { actor: 'system:test-setup', address: null, userAgent: null };
+
+  beforeAll(async () => {
+    w = await tenantsWorld('sqlite');
+    for (const role of ROLES) {
+      const token = await runActing(SETUP, async () => {
+        const user = await createUser(w.app.rt, w.b.id, { email: `${role}-walk@beta.test`, role, password: 'Tulip-stapler-orbit-42' }, null);
+        return (await createApiToken(w.app.rt, w.b.id, user.id, { name: `b-${role}`, role, expiresInDays: 30 })).token;
+      });
+      callers.set(role, apiClient(w.url, { authorization: `Bearer ${token}` }));
+    }
+  }, 240_000);
+  afterAll(async () => w?.close());
+
+  it('covers every route of the OpenAPI document, with a real id of A wherever a route takes one', () => {
+    expect(w.routes.length).toBeGreaterThan(80);
+    // A provider's name (/auth/sso/{provider}/…) is not an id.
+    const withIds = w.routes.filter((r) => /\{(?!provider\})\w+\}/.test(r.path));
+    expect(withIds.filter((r) => (w.fill(r.path) ?? []).length === 0)).toEqual([]);
+    expect(withIds.length).toBeGreaterThan(45);
+  });
+
+  it('never allows more than the table, and answers 404 for every id of A', async () => {
+    const unexpected: string[] = [];
+    let calls = 0;
+    for (const r of w.routes) {
+      const target = w.fill(r.path)?.[0];
+      const url = target?.url ?? r.path.replace(/\{(\w+)\}/g, 'zz_$1');
+      for (const [role, api] of callers) {
+        const body = target ? bodyFor(r.method, r.path, w.sandbox) : ['GET', 'DELETE'].includes(r.method) ? undefined : {};
+        const res = await api(url, { method: r.method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+        calls++;
+        const code = (res.body as { error?: { code?: string } } | undefined)?.error?.code ?? '';
+        const refused = (res.status === 401 && code === 'auth.required') || (res.status === 403 && code === 'auth.forbidden');
+        const expected = r.permission === 'public' || roleHas(role, r.permission as Permission);
+        if (expected && refused) unexpected.push(`DENIED ${role}@B ${r.method} ${r.path} (${r.permission}): ${res.status} ${code}`);
+        if (!expected && !refused) unexpected.push(`ALLOWED ${role}@B ${r.method} ${r.path} (${r.permission}): ${res.status} ${code}`);
+        if (expected && target && !(res.status === 404 && /\.(not_found|no_match)$/.test(code))) unexpected.push(`A's id answered ${res.status} ${code} to ${role}@B: ${r.method} ${target.url}`);
+      }
+    }
+    expect(unexpected).toEqual([]);
+    expect(calls).toBe(w.routes.length * ROLES.length);
+  }, 240_000);
 });

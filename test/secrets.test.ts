@@ -1,5 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { selfSignedCertificate, toPfxBase64 } from '../src/sandbox/keys.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { bootApp } from './support/app.js';
 import { clearFaults, sandboxAdmin, setFault, waitFor } from './support/sandbox-admin.js';
-import { awsBody, entraDirectoryBody, googleBody, googleDirectoryBody, googleKeyCredential, m365Body, m365SecretCredential, scimBody } from './support/connections.js';
+import { awsBody, entraDirectoryBody, googleBody, googleDirectoryBody, googleKeyCredential, m365Body, m365SecretCredential, scimBody, tokenProviderKeyEnv } from './support/connections.js';
 import { startSmtp, startWebhookReceiver } from './support/receivers.js';
 import { auditMacKeyOf } from '../src/keys/keyring.js';
 import { apiClient } from './support/auth.js';
@@ -53,15 +52,14 @@ describe('no secret leaves Syncwarden', () => {
     sandbox = await startSandbox({});
     smtp = await startSmtp({ user: 'alerts', password: SMTP_PW });
     hook = await startWebhookReceiver();
-    const keyFile = join(tmpdir(), `sw-tp-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
+    const keyEnv = tokenProviderKeyEnv(sandbox);
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         logs.push(chunk.toString('utf8'));
         cb();
       },
     });
-    app = await bootApp({ env: { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile }, log: createLogger('debug', sink), worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 200 });
+    app = await bootApp({ env: keyEnv, log: createLogger('debug', sink), worker: { concurrency: 2 }, scheduler: true, schedulerTickMs: 200 });
     const pem = (json: string) => (JSON.parse(json) as { private_key: string }).private_key.split('\n').filter((l) => l && !l.startsWith('-----'));
     issued = {
       aws: await sandboxAdmin(sandbox, 'POST', '/aws/keys', { userName: sandbox.demo.aws.integrationUserName }),
@@ -84,6 +82,7 @@ describe('no secret leaves Syncwarden', () => {
       'SCIM token (demo)': sandbox.demo.scim.token,
       'SMTP password': SMTP_PW,
       'webhook secret': HOOK_SECRET,
+      'SSO client secret (Google sign-in client)': sandbox.demo.google.signIn.clientSecret,
       // The master key and the audit MAC key derived from it: never in a response, a log, the database.
       'master key (base64)': app.rt.secrets.keyring.state().primary.key.toString('base64'),
       'master key (hex)': app.rt.secrets.keyring.state().primary.key.toString('hex'),
@@ -212,7 +211,34 @@ describe('no secret leaves Syncwarden', () => {
     hashes.push(...(await app.rt.store.db.selectFrom('users').select('password_hash').execute()).map((r) => r.password_hash).filter((h): h is string => h !== null));
     hashes.push(...(await app.rt.store.db.selectFrom('api_tokens').select('token_hash').execute()).map((r) => r.token_hash));
     hashes.push(...(await app.rt.store.db.selectFrom('sessions').select('token_hash').execute()).map((r) => r.token_hash));
-    for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health', '/keys', '/audit/verify', '/audit/settings', '/audit/export?format=jsonl', '/audit/export?format=csv']) await api(p);
+    // Single sign-on: both client secrets set (the Microsoft one is the app's 'client secret'
+    // above), a wrong one, then a sign-in through the sandbox with each and one refused.
+    const ssoPut = (microsoftSecret: string) => api('/sso/settings', { method: 'PUT', body: JSON.stringify({ providers: {
+      microsoft: { enabled: true, clientId: sandbox.demo.microsoft.clientId, clientSecret: microsoftSecret, directory: sandbox.demo.microsoft.tenantId, authority: sandbox.urls.entra_login },
+      google: { enabled: true, clientId: sandbox.demo.google.signIn.clientId, clientSecret: sandbox.demo.google.signIn.clientSecret, directory: sandbox.demo.google.domain, authority: sandbox.urls.google_oauth },
+    } }) });
+    expect((await ssoPut(sandbox.demo.microsoft.clientSecret)).status).toBe(200);
+    await post('/users', { email: sandbox.demo.microsoft.signInUserEmail, role: 'viewer' });
+    const ssoSignIn = async (provider: 'microsoft' | 'google') => {
+      const start = await fetch(`${app.url}/api/v1/auth/sso/${provider}/start`, { redirect: 'manual' });
+      const binding = /sw_sso=([^;]+)/.exec(start.headers.getSetCookie().join(';'))![1]!;
+      const authorize = new URL(start.headers.get('location')!);
+      const form = new URLSearchParams(authorize.searchParams);
+      form.set('login', sandbox.demo.microsoft.signInUserEmail);
+      form.set('passwd', 'sandbox-password');
+      const back = await fetch(authorize, { method: 'POST', body: form, redirect: 'manual' });
+      const done = await fetch(back.headers.get('location')!, { redirect: 'manual', headers: { cookie: `sw_sso=${binding}` } });
+      texts.push({ where: `GET /auth/sso/${provider}/callback → ${done.status} ${done.headers.get('location')}`, text: `${done.headers.get('location')} ${await done.text()}` });
+      return done.headers.get('location');
+    };
+    expect(await ssoSignIn('microsoft')).toBe('/#/');
+    expect(await ssoSignIn('google')).toBe('/#/');
+    expect((await ssoPut(WRONG_SECRET)).status).toBe(200);
+    expect(await ssoSignIn('microsoft')).toContain('auth.sso_provider_error');
+    expect((await ssoPut(sandbox.demo.microsoft.clientSecret)).status).toBe(200);
+    await api('/sso/settings');
+    await (await app.as(null))('/auth/sso/providers').then((r) => texts.push({ where: 'GET /auth/sso/providers', text: r.text }));
+    for (const p of ['/connections', '/credentials', '/incidents', '/alerts', '/alerts/channels', '/audit?limit=1000', '/openapi.json', '/errors', '/dashboard', '/sync/users', '/health', '/keys', '/audit/verify', '/audit/settings', '/audit/export?format=jsonl', '/audit/export?format=csv', '/tenants', '/tenants/default']) await api(p);
     expect(texts.length).toBeGreaterThan(60);
   });
 
@@ -235,7 +261,7 @@ describe('no secret leaves Syncwarden', () => {
       ...hook.hooks.map((h, i) => ({ where: `webhook ${i}`, text: h.body + JSON.stringify(h.headers) })),
     ];
     everywhere.push({ where: 'audit anchor file', text: readFileSync(join(app.dataDir, 'audit-anchors.jsonl'), 'utf8') });
-    for (const table of ['connections', 'connection_credentials', 'incidents', 'alerts', 'alert_channels', 'jobs', 'secrets', 'sync_users', 'audit_mac_keys', 'audit_checkpoints', 'audit_settings', 'key_holders', 'key_rotations']) {
+    for (const table of ['connections', 'connection_credentials', 'incidents', 'alerts', 'alert_channels', 'jobs', 'secrets', 'sync_users', 'audit_mac_keys', 'audit_checkpoints', 'audit_settings', 'key_holders', 'key_rotations', 'sso_providers', 'sso_identities', 'sso_attempts', 'sso_policies']) {
       const rows = await app.rt.store.db.selectFrom(table as 'connections').selectAll().execute();
       everywhere.push({ where: `table ${table}`, text: JSON.stringify(rows) });
     }

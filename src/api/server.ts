@@ -17,6 +17,11 @@ import { auditRoutes } from './routes/audit.js';
 import { keyRoutes } from './routes/keys.js';
 import { registerOps } from '../ops/routes.js';
 import { authRoutes } from './routes/auth.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { ssoRoutes } from './routes/sso.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { ownerRoutes } from './routes/owners.js';
+import { reviewRoutes } from './routes/reviews.js';
 import { createGuard, installSecurityHeaders, type SecuritySettings } from './security.js';
 import { DEFAULT_SESSION_SETTINGS } from '../auth/sessions.js';
 
@@ -78,7 +83,7 @@ export async function buildApi(rt: Runtime, opts: ApiOptions): Promise<FastifyIn
     else rt.log.debug(line, 'request');
   });
   installSecurityHeaders(app, security);
-  const specs: RouteSpec[] = [...authRoutes(rt, security), ...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version, security), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt), ...auditRoutes(rt), ...keyRoutes(rt)];
+  const specs: RouteSpec[] = [...authRoutes(rt, security), ...ssoRoutes(rt, security), ...metaRoutes(rt, opts.version), ...connectionRoutes(rt, opts.version, security), ...diagnosticsRoutes(rt), ...continuityRoutes(rt), ...failoverRoutes(rt), ...directoryRoutes(rt), ...auditRoutes(rt), ...keyRoutes(rt), ...tenantRoutes(rt), ...campaignRoutes(rt), ...ownerRoutes(rt), ...reviewRoutes(rt)];
 
   app.setErrorHandler((error, request, reply) => {
     let err: AppError;

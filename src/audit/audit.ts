@@ -108,6 +108,8 @@ export interface AuditQuery {
   severity?: Severity | undefined;
   action?: string | undefined;
   before?: string | undefined;
+  /** Keyset: entries older than this seq (the last one of the previous page). */
+  beforeSeq?: number | undefined;
   limit: number;
 }
 
@@ -118,6 +120,7 @@ export async function queryAudit(db: Kysely<Database>, tenantId: string, q: Audi
   // (policy.held_cycle_approved), and dropping it matched nothing.
   if (q.action) query = query.where(sql<boolean>`action LIKE ${`${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
   if (q.before) query = query.where('at', '<', q.before);
+  if (q.beforeSeq !== undefined) query = query.where('seq', '<', q.beforeSeq);
   return query.orderBy('seq', 'desc').limit(q.limit).execute();
 }
 

@@ -215,7 +215,7 @@ export function integritySuite(dialect: Dialect, trials: number): void {
       // An installation upgraded to this version: entries hashed the first way, without MACs.
       let prev = GENESIS;
       for (let seq = 1; seq <= 5; seq++) {
-        const row: AuditRow = { tenant_id: 'upgraded', id: `aud_old_${seq}`, seq, at: `2026-01-0${seq}T00:00:00.000Z`, severity: 'info', action: 'policy.edited', actor: 'admin', target_type: null, target_id: null, target_name: null, message: `old ${seq}`, code: null, params_json: null, prev_hash: prev, hash: '', hash_version: null, mac_kid: null, mac: null };
+        const row: AuditRow = { tenant_id: 'upgraded', id: `aud_old_${seq}`, seq, at: `2026-01-0${seq}T00:00:00.000Z`, severity: 'info', action: 'policy.edited', actor: 'admin', target_type: null, target_id: null, target_name: null, message: `old ${seq}`, code: null, params_json: null, prev_hash: prev, hash: '', hash_version: null, mac_kid: null, mac: null, actor_address: null, actor_agent: null };
         row.hash = hashOf(row);
         await db().insertInto('audit_events').values(row).execute();
         prev = row.hash;

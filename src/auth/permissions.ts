@@ -62,6 +62,14 @@ export const PERMISSIONS = {
   'users.manage': ADMINS,
   /** Every user's API tokens (each person manages their own under `session`). */
   'tokens.manage': ADMINS,
+  /** Certification campaigns: list, detail, progress, report (issue 13). */
+  'campaigns.read': STAFF,
+  /** Create, start, close, apply campaigns; approve a held apply (an admin, never the reviewer). */
+  'campaigns.manage': ADMINS,
+  /** My reviews: one's own review items only, and decisions on them (any signed-in person can be a reviewer). */
+  'reviews.own': ALL,
+  /** Create another organisation (tenant; the creator becomes its owner) and rename one you own. */
+  'tenants.manage': ['owner'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

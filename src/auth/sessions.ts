@@ -8,6 +8,7 @@ import { isRole, type Role } from './permissions.js';
 import { newSecret, secretHash } from './secrets.js';
 import { clearAttempt, countAttempt } from './throttle.js';
 import { findUserByEmail, roleOf } from './users.js';
+import { rememberTenant, signInTenant } from '../tenants/tenants.js';
 
 /**
  * Server-side sessions: the cookie carries a random secret, the database its hash, the role is
@@ -101,30 +102,42 @@ async function auditSignIn(rt: Runtime, tenantId: string, meta: ClientMeta, acto
  * Password sign-in. The attempt is counted (per account and per address) before anything is
  * hashed; over the limit it is refused at once. An unknown email costs the same hash as a
  * wrong password, so timing does not tell which accounts exist. Every outcome is audited.
+ *
+ * `requestedTenant`: the tenant asked for on the form; null opens the last used or the only
+ * one (src/tenants/tenants.ts signInTenant), and asks (tenant.choose) only once the password
+ * is known to be right. Outcomes are audited in that tenant (failures with no tenant known in
+ * the person's last one, or the default tenant: a made-up tenant id gets no log of its own).
  */
-export async function signInWithPassword(rt: Runtime, tenantId: string, email: string, password: string, meta: ClientMeta, settings: SessionSettings): Promise<{ session: NewSession; userId: string }> {
+export async function signInWithPassword(rt: Runtime, requestedTenant: string | null, email: string, password: string, meta: ClientMeta, settings: SessionSettings): Promise<{ session: NewSession; userId: string; tenantId: string }> {
   const normal = email.trim().toLowerCase();
   const verdict = await countAttempt(rt.store.db, normal, meta.address, rt.now());
   if (!verdict.allowed) {
+    const tenantId = (await findUserByEmail(rt, normal))?.last_tenant_id ?? 'default';
     const subject = verdict.subject === 'account' ? normal : `address ${meta.address ?? 'unknown'}`;
     await auditSignIn(rt, tenantId, meta, 'anonymous', false, verdict.justLocked ? 'auth.account_locked' : 'auth.sign_in_throttled',
       verdict.justLocked ? `Account ${normal} locked until ${verdict.until} after too many failed sign-ins` : `Sign-in for ${normal} refused without checking the password: too many failures for ${subject} (until ${verdict.until})`);
     throw new AppError('auth.throttled', { subject, until: verdict.until ?? 'later' });
   }
   const user = await findUserByEmail(rt, normal);
-  const role = user ? await roleOf(rt, tenantId, user.id) : null;
   let ok = false;
   if (user && user.password_hash) ok = await verifyPassword(password, user.password_hash);
   else await burnPasswordCheck(password);
+  // With the right password the tenant is chosen (tenant.choose when ambiguous); otherwise only
+  // to know which log records the failure.
+  const chosen = !user ? null : ok && user.disabled_at === null ? await signInTenant(rt, user.id, requestedTenant)
+    : await signInTenant(rt, user.id, requestedTenant ?? user.last_tenant_id).catch(() => null);
+  const tenantId = chosen ?? user?.last_tenant_id ?? 'default';
+  const role = user && chosen ? await roleOf(rt, chosen, user.id) : null;
   if (!ok || !user || user.disabled_at !== null || !role) {
-    const why = !user ? 'no such account' : user.disabled_at !== null ? 'account disabled' : !user.password_hash ? 'account has no password yet' : !role ? 'no role in this tenant' : 'wrong password';
+    const why = !user ? 'no such account' : user.disabled_at !== null ? 'account disabled' : !user.password_hash ? 'account has no password yet' : !ok ? 'wrong password' : 'no role in the organisation asked for';
     await auditSignIn(rt, tenantId, meta, 'anonymous', false, 'auth.sign_in_failed', `Sign-in failed for ${normal}: ${why}`, user ? { id: user.id, name: user.email } : undefined);
     throw new AppError('auth.invalid_credentials', {});
   }
   await clearAttempt(rt.store.db, normal, meta.address);
+  await rememberTenant(rt, user.id, tenantId);
   const session = await createSession(rt, user.id, tenantId, meta, settings);
   await auditSignIn(rt, tenantId, meta, `user:${user.email}`, true, 'auth.signed_in', `${user.email} signed in with a password`, { id: user.id, name: user.email });
-  return { session, userId: user.id };
+  return { session, userId: user.id, tenantId };
 }
 
 /** One-time link sign-in (first start, reset-password): the link is spent by this call. */
@@ -142,6 +155,7 @@ export async function signInWithLink(rt: Runtime, token: string, meta: ClientMet
     await auditSignIn(rt, tenantId, meta, 'anonymous', false, 'auth.sign_in_failed', `Sign-in with a one-time link failed: ${!link ? 'unknown link' : !spent ? 'link used or expired' : 'account disabled or without a role'}`, user ? { id: user.id, name: user.email } : undefined);
     throw new AppError('auth.link_invalid', {});
   }
+  await rememberTenant(rt, user.id, link.tenant_id);
   const session = await createSession(rt, user.id, link.tenant_id, meta, settings);
   await auditSignIn(rt, link.tenant_id, meta, `user:${user.email}`, true, 'auth.signed_in', `${user.email} signed in with a one-time link`, { id: user.id, name: user.email });
   return { session, userId: user.id, tenantId: link.tenant_id };

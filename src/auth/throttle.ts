@@ -55,6 +55,19 @@ export async function countAttempt(db: Kysely<Database>, email: string, address:
   return { allowed: true, until: null, subject: null, justLocked: false };
 }
 
+/**
+ * Single sign-on starts from one address. Each start stores an attempt (state, nonce, PKCE
+ * verifier) until it expires, so a script hammering the start route would fill the table and
+ * keep the database busy; a person needs a handful. Counted per address in the same windows.
+ */
+export const SSO_START_LIMIT = 100;
+
+export async function countSsoStart(db: Kysely<Database>, address: string | null, nowMs: number): Promise<AttemptVerdict> {
+  if (!address) return { allowed: true, until: null, subject: null, justLocked: false };
+  const r = await count(db, `sso-start:${address}`, SSO_START_LIMIT, nowMs);
+  return r.over ? { allowed: false, until: r.until, subject: 'address', justLocked: r.justLocked } : { allowed: true, until: null, subject: null, justLocked: false };
+}
+
 /** A successful sign-in: the account's count starts over, and the attempt is not a failure of the address. */
 export async function clearAttempt(db: Kysely<Database>, email: string, address: string | null): Promise<void> {
   await db.deleteFrom('sign_in_throttle').where('key', '=', `account:${email.toLowerCase()}`).execute();

@@ -7,6 +7,7 @@ import { checkPasswordPolicy, hashPassword } from './passwords.js';
 import { ROLES, isRole, roleAtMost, type Role } from './permissions.js';
 import { newSecret, secretHash } from './secrets.js';
 import { unlockAccount } from './throttle.js';
+import { otherTenantsOf } from '../tenants/tenants.js';
 
 /**
  * Local accounts. A user is installation-wide (one email); their role is per tenant
@@ -39,6 +40,8 @@ export interface UserView {
   hasPassword: boolean;
   createdAt: string;
   lastSignInAt: string | null;
+  /** Set by createUser when the email already had an account (in another tenant): only the membership was added. */
+  existingAccount?: boolean;
 }
 
 /** One-time sign-in links live a day: long enough to reach a newcomer, short enough to expire unused. */
@@ -50,7 +53,7 @@ export async function userViews(rt: Runtime, tenantId: string): Promise<UserView
     .where('memberships.tenant_id', '=', tenantId).orderBy('users.email').execute();
   const out: UserView[] = [];
   for (const r of rows) {
-    const last = await rt.store.db.selectFrom('sessions').select('created_at').where('user_id', '=', r.id).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const last = await rt.store.db.selectFrom('sessions').select('created_at').where('user_id', '=', r.id).where('tenant_id', '=', tenantId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
     out.push({
       id: r.id, email: r.email, displayName: r.display_name, role: isRole(r.role) ? r.role : 'viewer', disabled: r.disabled_at !== null,
       hasPassword: r.password_hash !== null, createdAt: r.created_at, lastSignInAt: last?.created_at ?? null,
@@ -81,15 +84,18 @@ export async function roleOf(rt: Runtime, tenantId: string, userId: string): Pro
 export async function createUser(rt: Runtime, tenantId: string, body: unknown, byRole: Role | null): Promise<UserView> {
   const input = createUserSchema.parse(body);
   if (byRole && !roleAtMost(input.role, byRole)) throw new AppError('auth.role_too_high', { role: input.role, own: byRole });
+  const existing = await findUserByEmail(rt, input.email);
+  // People are installation-wide: an email that has an account (in another tenant) joins this
+  // one with the role given; the account itself (password, name) is left as it is.
+  if (existing) return addMember(rt, tenantId, existing, input.role);
   if (input.password !== undefined) checkPasswordPolicy(input.password, input.email);
-  if (await findUserByEmail(rt, input.email)) throw new AppError('auth.user_exists', { email: input.email });
   const now = nowIso(rt.now());
   const id = newId('usr', rt.now());
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   await rt.store.db.transaction().execute(async (trx) => {
     await trx.insertInto('users').values({
       id, email: input.email, display_name: input.displayName ?? input.email.split('@')[0]!, password_hash: passwordHash,
-      password_changed_at: passwordHash ? now : null, disabled_at: null, created_at: now, updated_at: now,
+      password_changed_at: passwordHash ? now : null, disabled_at: null, created_at: now, updated_at: now, last_tenant_id: tenantId,
     }).execute();
     await trx.insertInto('memberships').values({ tenant_id: tenantId, user_id: id, role: input.role, created_at: now }).execute();
   });
@@ -98,6 +104,22 @@ export async function createUser(rt: Runtime, tenantId: string, body: unknown, b
     message: `User ${input.email} created with the role ${input.role}${passwordHash ? ' and a password' : ' (signs in with a one-time link until a password is set)'}`,
   }, rt.now());
   return userView(rt, tenantId, id);
+}
+
+async function addMember(rt: Runtime, tenantId: string, user: { id: string; email: string }, role: Role): Promise<UserView> {
+  const member = await rt.store.db.selectFrom('memberships').select('role').where('tenant_id', '=', tenantId).where('user_id', '=', user.id).executeTakeFirst();
+  if (member) throw new AppError('auth.user_exists', { email: user.email });
+  await rt.store.db.insertInto('memberships').values({ tenant_id: tenantId, user_id: user.id, role, created_at: nowIso(rt.now()) }).execute();
+  await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
+    severity: 'info', action: 'user.added', actor: 'admin', target: { type: 'user', id: user.id, name: user.email },
+    message: `${user.email}, who already has an account in this installation, added with the role ${role} (their password and sign-in are their own)`,
+  }, rt.now());
+  return { ...(await userView(rt, tenantId, user.id)), existingAccount: true };
+}
+
+/** A person who also belongs to other tenants: only the installation's operator (byRole null) changes the account itself. */
+async function refuseShared(rt: Runtime, tenantId: string, user: { id: string; email: string }, byRole: Role | null): Promise<void> {
+  if (byRole !== null && (await otherTenantsOf(rt, user.id, tenantId)).length > 0) throw new AppError('tenant.user_shared', { email: user.email });
 }
 
 async function activeOwners(rt: Runtime, tenantId: string): Promise<string[]> {
@@ -114,6 +136,7 @@ export async function updateUser(rt: Runtime, tenantId: string, id: string, body
   if (byRole && input.role && !roleAtMost(input.role, byRole)) throw new AppError('auth.role_too_high', { role: input.role, own: byRole });
   const losesOwner = before.role === 'owner' && !before.disabled && ((input.role && input.role !== 'owner') || input.disabled === true);
   if (losesOwner && (await activeOwners(rt, tenantId)).length <= 1) throw new AppError('auth.last_owner', { tenant: tenantId });
+  if (input.disabled !== undefined || input.displayName !== undefined) await refuseShared(rt, tenantId, before, byRole);
   const now = nowIso(rt.now());
   if (input.role && input.role !== before.role) {
     await rt.store.db.updateTable('memberships').set({ role: input.role }).where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
@@ -145,6 +168,7 @@ export async function updateUser(rt: Runtime, tenantId: string, id: string, body
 export async function resetPassword(rt: Runtime, tenantId: string, id: string, password: string | undefined, byRole: Role | null): Promise<{ link: string | null }> {
   const user = await userView(rt, tenantId, id);
   if (byRole && !roleAtMost(user.role, byRole)) throw new AppError('auth.role_too_high', { role: user.role, own: byRole });
+  await refuseShared(rt, tenantId, user, byRole);
   const now = nowIso(rt.now());
   let link: string | null = null;
   if (password !== undefined) {
@@ -196,7 +220,8 @@ export async function ensureFirstOwner(rt: Runtime, tenantId: string, email: str
       throw e;
     }
   }
-  const only = any.length === 1 ? any[0]! : null;
+  // The first owner is the oldest user (the demo may have added its SSO user since).
+  const only = any[0] ?? null;
   if (only && only.password_hash === null) {
     const signedIn = await rt.store.db.selectFrom('sessions').select('id').where('user_id', '=', only.id).limit(1).executeTakeFirst();
     if (!signedIn) return { email: only.email, token: await issueSignInLink(rt, tenantId, only.id) };

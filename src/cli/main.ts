@@ -19,6 +19,10 @@ import { registerFailoverCommands, registerSandboxMailCommands } from './command
 import { registerKeyCommands } from './commands/keys.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerTenantCommands } from './commands/tenants.js';
+import { registerCampaignCommands } from './commands/campaigns.js';
+import { registerOwnerCommands } from './commands/owners.js';
+import { registerReviewCommands } from './commands/reviews.js';
 import { callRemote, RemoteError } from './remote.js';
 import { runActing } from '../auth/context.js';
 import { userInfo } from 'node:os';
@@ -122,6 +126,10 @@ export function buildProgram(
   registerKeyCommands(program, cli);
   registerAuditCommands(program, cli);
   registerUserCommands(program, cli);
+  registerTenantCommands(program, cli);
+  registerCampaignCommands(program, cli);
+  registerOwnerCommands(program, cli);
+  registerReviewCommands(program, cli);
   return program;
 }
 

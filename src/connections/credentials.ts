@@ -9,6 +9,7 @@ import { credentialInState, credentialsOf, insertCredential, type CredentialRow,
 import { kindSpec, methodSpec } from './kinds/index.js';
 import type { ConnectorParts, CredentialMeta, ExpiryFacts, PreparedCredential } from './kinds/types.js';
 import { getPlatformSecret } from './platform-secrets.js';
+import { DEFAULT_TENANT } from '../api/route.js';
 import { daysLeft, EXPIRING_SOON_DAYS } from './expiry.js';
 import { scopeOf } from './kinds/scope.js';
 
@@ -32,7 +33,12 @@ export function invalidInput(e: unknown, prefix = ''): never {
 }
 
 export async function platformFor(rt: Runtime, tenantId: string, method: string): Promise<ConnectorParts['platform']> {
-  return { googleTokenProviderKeyJson: method === 'impersonation' ? await getPlatformSecret(rt, tenantId, 'google_token_provider_key') : null };
+  if (method !== 'impersonation') return { googleTokenProviderKeyJson: null };
+  // The token provider is the installation's own Google identity (SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE,
+  // stored under the default tenant at start): every tenant's keyless connections sign with it,
+  // unless a tenant was given one of its own.
+  const own = await getPlatformSecret(rt, tenantId, 'google_token_provider_key');
+  return { googleTokenProviderKeyJson: own ?? (tenantId === DEFAULT_TENANT ? null : await getPlatformSecret(rt, DEFAULT_TENANT, 'google_token_provider_key')) };
 }
 
 /** Validates an admin's credential input for this kind and splits it into stored parts. */

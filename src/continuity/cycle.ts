@@ -65,7 +65,7 @@ export async function runPolicyCycle(rt: Runtime, tenantId: string, policyId: st
   for (const user of await syncUsersOfPolicy(rt.store.db, tenantId, policy.id)) {
     if (user.status === 'excluded') continue;
     if (user.status === 'quarantined' && user.next_sync_at && user.next_sync_at > now) continue;
-    await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${user.id}`, payload: { syncUserId: user.id } }, rt.now());
+    await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${user.id}`, payload: { syncUserId: user.id }, again: true }, rt.now());
   }
   for (const user of await usersDueForDeletion(rt.store.db, tenantId, policy.id, nowIso(rt.now()))) {
     await enqueue(rt.store.db, tenantId, { kind: 'account.delete', dedupeKey: `delete:${user.id}`, payload: { syncUserId: user.id } }, rt.now());

@@ -18,7 +18,7 @@ export const FOLDER_REFRESH_MS = 60 * 60_000;
  * distinct names; folders gone from the source are marked and no longer synced.
  */
 export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void> {
-  const { rt, tenantId, user, dest } = s;
+  const { rt, tenantId, user } = s;
   const known = await foldersOfUser(rt.store.db, tenantId, user.id);
   const byId = new Map(known.map((f) => [f.source_folder_id, f]));
   const wellKnown = new Map<string, WellKnownFolder>(known.filter((f) => f.well_known).map((f) => [f.source_folder_id, f.well_known as WellKnownFolder]));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../runtime/context.js';
 import type { JobHandler } from '../engine/worker.js';
-import { enqueue } from '../engine/jobs.js';
+import { enqueue, enqueueNow } from '../engine/jobs.js';
 import { duePolicies } from '../store/policies-repo.js';
 import { nowIso } from '../model/ids.js';
 import { runPolicyCycle } from './cycle.js';
@@ -40,20 +40,11 @@ export function failoverTasks(rt: Runtime): (() => Promise<unknown>)[] {
 
 /**
  * Queues the mailbox sync of one user now. A job already queued for later (a backoff, a
- * throttle) is brought forward instead, since an admin asked for it now; a running one is left
- * to finish. True when a job will start now.
+ * throttle) is brought forward instead, since an admin asked for it now; a running one runs
+ * again when it ends. True when a job will start now.
  */
 export async function queueUserSync(rt: Runtime, tenantId: string, syncUserId: string): Promise<boolean> {
-  const dedupeKey = `user:${syncUserId}`;
-  if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey, payload: { syncUserId } }, rt.now())) return true;
-  const r = await rt.store.db
-    .updateTable('jobs')
-    .set({ run_at: nowIso(rt.now()), updated_at: nowIso(rt.now()) })
-    .where('tenant_id', '=', tenantId)
-    .where('dedupe_key', '=', dedupeKey)
-    .where('status', '=', 'queued')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return enqueueNow(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${syncUserId}`, payload: { syncUserId } }, rt.now());
 }
 
 /**

@@ -8,7 +8,7 @@ import { getConnection } from '../store/connections-repo.js';
 import { recordAudit } from '../audit/audit.js';
 import { fromJson, toJson } from '../store/json.js';
 import { invalidInput } from '../connections/service.js';
-import { enqueue } from '../engine/jobs.js';
+import { enqueue, enqueueNow } from '../engine/jobs.js';
 import { selectionSchema, type Selection } from './selection.js';
 
 export const createPolicySchema = z.object({
@@ -190,13 +190,16 @@ export function cycleJob(policyId: string) {
   return { kind: 'policy.cycle', dedupeKey: `cycle:${policyId}`, payload: { policyId } } as const;
 }
 
-/** "Run now": queues a cycle regardless of the schedule (deduplicated with a running one). */
+/**
+ * "Run now": queues a cycle regardless of the schedule; one queued for later (a retry's
+ * backoff) starts now, and a running one runs again when it ends.
+ */
 export async function runPolicyNow(rt: Runtime, tenantId: string, id: string, actor = 'admin'): Promise<{ queued: boolean }> {
   const row = await requirePolicy(rt, tenantId, id);
-  const queued = await enqueue(rt.store.db, tenantId, cycleJob(id), rt.now());
+  const queued = await enqueueNow(rt.store.db, tenantId, cycleJob(id), rt.now());
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
     severity: 'info', action: 'policy.run_requested', actor, target: { type: 'policy', id, name: row.name },
-    message: queued ? `Sync cycle queued for policy "${row.name}"` : `A sync cycle for policy "${row.name}" is already queued or running`,
+    message: queued ? `Sync cycle queued for policy "${row.name}"` : `A sync cycle for policy "${row.name}" is already queued or running; a running one runs again when it ends`,
   });
   return { queued };
 }
@@ -215,7 +218,7 @@ export async function approveHeldCycle(rt: Runtime, tenantId: string, id: string
     severity: 'warning', action: 'policy.held_cycle_approved', actor, target: { type: 'policy', id, name: row.name },
     message: `Held cycle of policy "${row.name}" approved: ${held.removals.length} user(s) will be removed`,
   });
-  await enqueue(rt.store.db, tenantId, cycleJob(id), rt.now());
+  await enqueue(rt.store.db, tenantId, { ...cycleJob(id), again: true }, rt.now());
   return viewPolicy((await getPolicy(rt.store.db, tenantId, id))!);
 }
 

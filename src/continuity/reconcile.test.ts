@@ -5,7 +5,7 @@ import type { ItemRow } from '../store/sync-repo.js';
 const row = (id: string, over: Partial<ItemRow> = {}): ItemRow => ({
   tenant_id: 't', id: `itm-${id}`, sync_user_id: 'su', source_item_id: id, source_folder_id: 'F', internet_message_id: `<${id}@x>`, destination_item_id: `d-${id}`,
   state: 'imported', subject: `Subject ${id}`, size: 10, error_json: null, created_at: '', updated_at: '', received_at: '2026-04-20T00:00:00Z',
-  labels_json: null, state_json: null, draft_id: null, removed_at: null, deleted_at: null, attempts: 1, ...over,
+  labels_json: null, state_json: null, draft_id: null, removed_at: null, deleted_at: null, attempts: 1, change_mark: null, ...over,
 });
 
 describe('reconciliation', () => {

@@ -1,7 +1,8 @@
+import { decodeCursor, page } from '../store/keyset.js';
 import type { Runtime } from '../runtime/context.js';
 import { AppError, parseStoredError, renderStored, type RenderedError } from '../errors/index.js';
 import {
-  activitySince, countItemsInState, countSyncUsersByStatus, findSyncUser, foldersOfUser, itemCountsByFolder, itemsInState, oldestSuccess, querySyncUsers, sumImported,
+  activitySince, countItemsInState, countSyncUsersByStatus, findSyncUser, foldersOfUser, itemCountsByFolder, itemsInState, querySyncUsers, syncUserTotals,
   type SyncUserRow,
 } from '../store/sync-repo.js';
 import { listPolicies } from '../store/policies-repo.js';
@@ -96,13 +97,16 @@ async function windowTotals(rt: Runtime, tenantId: string, userIds: readonly str
 export async function listSyncUsers(
   rt: Runtime,
   tenantId: string,
-  q: { status?: string | undefined; policyId?: string | undefined; q?: string | undefined; limit: number; offset: number },
-): Promise<{ users: SyncUserView[]; total: number; counts: Record<SyncStatus, number> }> {
+  q: { status?: string | undefined; policyId?: string | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ users: SyncUserView[]; total: number; totalExact: boolean; nextCursor: string | null; counts: Record<SyncStatus, number> }> {
   const names = await policyNames(rt, tenantId);
-  const { rows, total } = await querySyncUsers(rt.store.db, tenantId, q);
-  const totals = await windowTotals(rt, tenantId, rows.filter((r) => r.status === 'initial_sync').map((r) => r.id));
   const counts = fullCounts(await countSyncUsersByStatus(rt.store.db, tenantId, q.policyId));
-  return { users: rows.map((r) => view(r, names, r.status === 'initial_sync' ? (totals.get(r.id) ?? null) : null)), total, counts };
+  // Without a search the chips' exact counts already give the total; a search counts up to the cap.
+  const searching = Boolean(q.q?.trim());
+  const { rows, total, totalExact, nextCursor } = await querySyncUsers(rt.store.db, tenantId, q, { count: searching });
+  const exactTotal = searching ? total : q.status ? (counts[q.status as SyncStatus] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);
+  const totals = await windowTotals(rt, tenantId, rows.filter((r) => r.status === 'initial_sync').map((r) => r.id));
+  return { users: rows.map((r) => view(r, names, r.status === 'initial_sync' ? (totals.get(r.id) ?? null) : null)), total: exactTotal, totalExact: searching ? totalExact : true, nextCursor, counts };
 }
 
 export async function requireSyncUser(rt: Runtime, tenantId: string, key: string): Promise<SyncUserRow> {
@@ -169,13 +173,15 @@ export interface ItemView {
 }
 
 /** The items view: failed items (or any state) with their codes, newest first. */
-export async function listUserItems(rt: Runtime, tenantId: string, key: string, q: { state: string; limit: number; offset: number }): Promise<{ items: ItemView[]; total: number }> {
+export async function listUserItems(rt: Runtime, tenantId: string, key: string, q: { state: string; limit: number; cursor?: string | undefined }): Promise<{ items: ItemView[]; total: number; nextCursor: string | null }> {
   const row = await requireSyncUser(rt, tenantId, key);
   const states = q.state === 'failed' ? ['failed', 'retry'] : [q.state];
   const folders = await foldersOfUser(rt.store.db, tenantId, row.id);
   const folderNames = new Map(folders.map((f) => [f.source_folder_id, fromJson<string[]>(f.path_json, [f.display_name]).join(' / ')]));
-  const items = await itemsInState(rt.store.db, tenantId, row.id, states, q.limit, q.offset);
+  const fetched = await itemsInState(rt.store.db, tenantId, row.id, states, q.limit + 1, q.cursor ? decodeCursor(q.cursor, 2) : undefined);
+  const { rows: items, nextCursor } = page(fetched, q.limit, (i) => [i.updated_at, i.id]);
   return {
+    nextCursor,
     items: items.map((i) => ({
       sourceItemId: i.source_item_id,
       folder: folderNames.get(i.source_folder_id) ?? '',
@@ -195,24 +201,23 @@ export async function listUserItems(rt: Runtime, tenantId: string, key: string, 
  * users, and the oldest last-successful sync (the user most behind).
  */
 export async function dashboard(rt: Runtime, tenantId: string) {
-  const users = fullCounts(await countSyncUsersByStatus(rt.store.db, tenantId));
+  const totals = await syncUserTotals(rt.store.db, tenantId);
+  const users = fullCounts(totals.byStatus);
   const connections = { active: 0, error: 0, not_tested: 0 };
   for (const c of await listConnections(rt.store.db, tenantId)) {
     if (c.status === 'active' || c.status === 'error' || c.status === 'not_tested') connections[c.status] += 1;
   }
   const policies = await listPolicies(rt.store.db, tenantId);
-  const imported = await sumImported(rt.store.db, tenantId);
   const changes = await activitySince(rt.store.db, tenantId, nowIso(rt.now() - 24 * 3_600_000).slice(0, 13));
-  const oldest = await oldestSuccess(rt.store.db, tenantId);
   return {
     users,
     usersSynced: users.synced,
     failedUsers: users.failed + users.quarantined + users.blocked,
-    itemsImported: imported.items,
-    dataSyncedBytes: imported.bytes,
+    itemsImported: totals.items,
+    dataSyncedBytes: totals.bytes,
     changes24h: { ...changes, total: changes.imported + changes.changed + changes.deleted },
-    oldestSuccessfulSync: oldest.oldest,
-    neverSynced: oldest.neverSynced,
+    oldestSuccessfulSync: totals.oldest,
+    neverSynced: totals.neverSynced,
     connections,
     policies: {
       enabled: policies.filter((p) => Number(p.enabled) === 1).length,

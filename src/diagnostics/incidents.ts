@@ -187,9 +187,9 @@ async function rerunBlockedWork(rt: Runtime, tenantId: string, connectionId: str
     // Nothing was blocked here: the next scheduled cycle is soon enough.
     if (blocked.length === 0 && !resolvedNow) continue;
     for (const u of blocked) {
-      if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${u.id}`, payload: { syncUserId: u.id } }, rt.now())) users += 1;
+      if (await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${u.id}`, payload: { syncUserId: u.id }, again: true }, rt.now())) users += 1;
     }
-    if (Number(p.enabled) === 1 && (await enqueue(rt.store.db, tenantId, { kind: 'policy.cycle', dedupeKey: `cycle:${p.id}`, payload: { policyId: p.id } }, rt.now()))) cycles += 1;
+    if (Number(p.enabled) === 1 && (await enqueue(rt.store.db, tenantId, { kind: 'policy.cycle', dedupeKey: `cycle:${p.id}`, payload: { policyId: p.id }, again: true }, rt.now()))) cycles += 1;
   }
   return { users, policies: cycles };
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { DirectoryRecord, DirectoryScope } from '../connectors/sdk/index.js';
+import type { DirectoryAccount, DirectoryRecord, DirectoryScope } from '../connectors/sdk/index.js';
 import { exclusionOf } from './scope.js';
 
 /** The tables a page writes to; each has its natural key within a connection. */
@@ -26,6 +26,8 @@ export interface StagedRow {
   readonly key: string;
   readonly hash: string;
   readonly columns: Record<string, string | number | null>;
+  /** An account whose entry did not carry some attributes (`notCarried`): a page of changes keeps their stored values (mergeNotCarried). */
+  readonly notCarried?: { readonly record: DirectoryAccount; readonly scope: DirectoryScope };
 }
 
 export type Removal = { readonly remove: true; readonly table: ObjectTable; readonly key: string };
@@ -55,7 +57,8 @@ const attrs = (a: Readonly<Record<string, unknown>>): string => JSON.stringify(a
  * Content hashes cover the whole record, so any attribute change counts as a change.
  */
 export function stage(record: DirectoryRecord, scope: DirectoryScope): StagedRow | Removal | null {
-  const json = () => JSON.stringify(record);
+  // What an entry did not carry is not content: the same account hashes the same either way.
+  const json = () => (record.type === 'account' && record.notCarried ? JSON.stringify({ ...record, notCarried: undefined }) : JSON.stringify(record));
   switch (record.type) {
     case 'account': {
       const reason = exclusionOf(record, scope);
@@ -73,6 +76,7 @@ export function stage(record: DirectoryRecord, scope: DirectoryScope): StagedRow
           enabled: record.enabled ? 1 : 0, external: record.external ? 1 : 0, source_created_at: record.createdAt,
           last_sign_in_at: record.lastSignInAt, attributes_json: attrs(record.attributes),
         },
+        ...(record.notCarried?.length ? { notCarried: { record, scope } } : {}),
       };
     }
     case 'group':

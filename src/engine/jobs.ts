@@ -18,10 +18,57 @@ export interface EnqueueInput {
   readonly dedupeKey: string;
   readonly payload: unknown;
   readonly runAt?: Date;
+  /**
+   * When a job with this key is running, have it run once more after it ends. For work whose
+   * request means "look again now" (a user's mail sync, a policy cycle): the running one may
+   * already have read past what this request is for, so dropping the request on the dedupe
+   * key would leave it until the next schedule. A queued job needs nothing: it has not read yet.
+   */
+  readonly again?: boolean;
 }
 
-/** Returns true when a job was queued, false when a live job with that key already exists. */
+/**
+ * Returns true when a job was queued, false when a live job with that key already exists
+ * (with `again`, a running one is then marked to run once more when it ends).
+ */
 export async function enqueue(db: Kysely<Database>, tenantId: string, input: EnqueueInput, nowMs: number): Promise<boolean> {
+  // Three rounds at most: the live job may end between our insert and our mark.
+  for (let round = 0; round < 3; round += 1) {
+    if (await insertJob(db, tenantId, input, nowMs)) return true;
+    if (!input.again) return false;
+    const marked = await db
+      .updateTable('jobs')
+      .set({ rerun: 1 })
+      .where('tenant_id', '=', tenantId)
+      .where('dedupe_key', '=', input.dedupeKey)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (Number(marked.numUpdatedRows) > 0) return false;
+    const queued = await db.selectFrom('jobs').select('id').where('tenant_id', '=', tenantId).where('dedupe_key', '=', input.dedupeKey).where('status', '=', 'queued').executeTakeFirst();
+    if (queued) return false;
+  }
+  return false;
+}
+
+/**
+ * An admin's "now": queues the job, or brings one queued for later (a backoff, a throttle's
+ * resume time) forward to now, or has a running one run again when it ends. True when a new
+ * job was queued or a queued one brought forward.
+ */
+export async function enqueueNow(db: Kysely<Database>, tenantId: string, input: Omit<EnqueueInput, 'again' | 'runAt'>, nowMs: number): Promise<boolean> {
+  if (await enqueue(db, tenantId, { ...input, again: true }, nowMs)) return true;
+  const r = await db
+    .updateTable('jobs')
+    .set({ run_at: nowIso(nowMs), updated_at: nowIso(nowMs) })
+    .where('tenant_id', '=', tenantId)
+    .where('dedupe_key', '=', input.dedupeKey)
+    .where('status', '=', 'queued')
+    .where('run_at', '>', nowIso(nowMs))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+async function insertJob(db: Kysely<Database>, tenantId: string, input: EnqueueInput, nowMs: number): Promise<boolean> {
   const now = nowIso(nowMs);
   const r = await db
     .insertInto('jobs')
@@ -67,6 +114,17 @@ export async function claim(db: Kysely<Database>, dialect: Dialect, owner: strin
   return result.rows;
 }
 
+/** Running jobs whose lease ran out (their worker died or lost touch): the next claim takes them. */
+export async function countExpiredLeases(db: Kysely<Database>, nowMs = Date.now()): Promise<number> {
+  const r = await db
+    .selectFrom('jobs')
+    .where('status', '=', 'running')
+    .where('lease_until', '<', nowIso(nowMs))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Extends the lease; false when the job is no longer ours (lease lost to another worker). */
 export async function heartbeat(db: Kysely<Database>, jobId: string, owner: string, leaseMs: number, nowMs = Date.now()): Promise<boolean> {
   const r = await db
@@ -79,13 +137,32 @@ export async function heartbeat(db: Kysely<Database>, jobId: string, owner: stri
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function complete(db: Kysely<Database>, jobId: string, owner: string, nowMs = Date.now()): Promise<void> {
+/**
+ * The job ended. One asked for again while it ran (`rerun`) goes back to the queue, due now and
+ * with its attempts reset (a new request), in the same statement, so no request is lost
+ * between the two; otherwise it ends as `status`.
+ */
+async function finish(db: Kysely<Database>, jobId: string, owner: string, status: 'done' | 'failed', error: StoredError | null, nowMs: number): Promise<void> {
+  const now = nowIso(nowMs);
   await db
     .updateTable('jobs')
-    .set({ status: 'done', lease_owner: null, lease_until: null, updated_at: nowIso(nowMs) })
+    .set((eb) => ({
+      status: sql<string>`CASE WHEN ${eb.ref('rerun')} = 1 THEN 'queued' ELSE ${status} END`,
+      run_at: sql<string>`CASE WHEN ${eb.ref('rerun')} = 1 THEN ${now} ELSE ${eb.ref('run_at')} END`,
+      attempts: sql<number>`CASE WHEN ${eb.ref('rerun')} = 1 THEN 0 ELSE ${eb.ref('attempts')} END`,
+      rerun: 0,
+      lease_owner: null,
+      lease_until: null,
+      ...(error ? { last_error_json: JSON.stringify(error) } : {}),
+      updated_at: now,
+    }))
     .where('id', '=', jobId)
     .where('lease_owner', '=', owner)
     .execute();
+}
+
+export async function complete(db: Kysely<Database>, jobId: string, owner: string, nowMs = Date.now()): Promise<void> {
+  await finish(db, jobId, owner, 'done', null, nowMs);
 }
 
 /**
@@ -106,6 +183,8 @@ export async function reschedule(db: Kysely<Database>, jobId: string, owner: str
       lease_owner: null,
       lease_until: null,
       last_error_json: error ? JSON.stringify(error) : null,
+      // It runs again anyway: that run answers a request made while this one ran.
+      rerun: 0,
       updated_at: nowIso(nowMs),
     }))
     .where('id', '=', jobId)
@@ -114,12 +193,7 @@ export async function reschedule(db: Kysely<Database>, jobId: string, owner: str
 }
 
 export async function fail(db: Kysely<Database>, jobId: string, owner: string, error: StoredError, nowMs = Date.now()): Promise<void> {
-  await db
-    .updateTable('jobs')
-    .set({ status: 'failed', lease_owner: null, lease_until: null, last_error_json: JSON.stringify(error), updated_at: nowIso(nowMs) })
-    .where('id', '=', jobId)
-    .where('lease_owner', '=', owner)
-    .execute();
+  await finish(db, jobId, owner, 'failed', error, nowMs);
 }
 
 /** Removes finished jobs older than `olderThanMs` so the table stays small. */

@@ -22,6 +22,8 @@ import { failoverErrors } from './catalogue/failover.js';
 import { keyErrors } from './catalogue/keys.js';
 import { auditErrors } from './catalogue/audit.js';
 import { authErrors } from './catalogue/auth.js';
+import { tenantErrors } from './catalogue/tenants.js';
+import { campaignErrors } from './catalogue/campaigns.js';
 
 export type { ErrorScope, RetryRule, ErrorKind, ErrorDefinition } from './definition.js';
 
@@ -43,10 +45,12 @@ export const catalogue = {
   ...keyErrors,
   ...auditErrors,
   ...authErrors,
+  ...tenantErrors,
+  ...campaignErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 /** Every section, for the uniqueness check. */
-export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors, authErrors] as const;
+export const catalogueSections = [m365Errors, googleErrors, syncErrors, itemErrors, platformErrors, directoryErrors, awsErrors, scimErrors, connectionErrors, failoverErrors, keyErrors, auditErrors, authErrors, tenantErrors, campaignErrors] as const;
 
 export type ErrorCode = keyof typeof catalogue;
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { catalogue, type ErrorCode } from './catalogue.js';
-import type { ErrorDefinition } from './definition.js';
 import { cliFix, renderStored } from './render.js';
 
 /**

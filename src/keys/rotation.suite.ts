@@ -15,7 +15,7 @@ import { setPlatformSecret } from '../connections/platform-secrets.js';
 import { getCredential } from '../store/credentials-repo.js';
 import { loadKeyring } from './source.js';
 import { createSecretBox, sealedKeyId } from './secret-box.js';
-import { keyStatus, type KeyStatus } from './status.js';
+import type { KeyStatus } from './status.js';
 
 /**
  * `syncwarden keys rotate|retire|status` through the real database while the product runs: the

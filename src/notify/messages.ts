@@ -5,7 +5,7 @@ import type { EmailMessage } from './email.js';
  * What an alert says, as one versioned JSON document: the webhook body, and the source of the
  * email text. Never a secret: only names, ids, dates, counts and catalogue text.
  */
-export const alertEvents = ['incident.opened', 'incident.resolved', 'incident.reminder', 'credential.expiring', 'credential.expired', 'audit.chain_broken', 'failover.proposed', 'failover.recovery_started', 'alert.test'] as const;
+export const alertEvents = ['incident.opened', 'incident.resolved', 'incident.reminder', 'credential.expiring', 'credential.expired', 'audit.chain_broken', 'failover.proposed', 'failover.recovery_started', 'alert.test', 'campaign.did_not_stick', 'campaign.reminder'] as const;
 export type AlertEvent = (typeof alertEvents)[number];
 
 export interface AlertPayload {

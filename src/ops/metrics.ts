@@ -60,7 +60,8 @@ export function createMetrics(rt: Runtime): Registry {
         .selectFrom('jobs')
         .select(['kind', 'status', sql<number>`CASE WHEN run_at <= ${now} THEN 1 ELSE 0 END`.as('due'), (eb) => eb.fn.countAll<number>().as('n')])
         .where('status', 'in', ['queued', 'running'])
-        .groupBy(['kind', 'status', sql`CASE WHEN run_at <= ${now} THEN 1 ELSE 0 END`])
+        // By position: PostgreSQL would see the CASE's two bound parameters as two expressions.
+        .groupBy([sql`1`, sql`2`, sql`3`])
         .execute();
       for (const r of rows) {
         const state = r.status === 'running' ? 'running' : Number(r.due) === 1 ? 'ready' : 'scheduled';

@@ -4,6 +4,7 @@ import { listConnections } from '../store/connections-repo.js';
 import { createConnection, testConnection } from '../connections/service.js';
 import { getPlatformSecret, setPlatformSecret } from '../connections/platform-secrets.js';
 import { createPolicy } from '../continuity/policies.js';
+import { ensureDemoSso } from '../auth/sso/demo.js';
 
 export const DEMO_SOURCE_NAME = 'Northwind Microsoft 365 (sandbox)';
 export const DEMO_DESTINATION_NAME = 'Northwind standby Google Workspace (sandbox)';
@@ -27,6 +28,7 @@ export async function ensureDemoTenant(rt: Runtime, tenantId: string, sandbox: S
     await ensureDemoContinuity(rt, tenantId, sandbox);
     created = true;
   }
+  if (await ensureDemoSso(rt, tenantId, sandbox)) created = true;
   return (await ensureDemoDirectories(rt, tenantId, sandbox)) > 0 || created;
 }
 

@@ -12,6 +12,7 @@ import { createRuntime, type Runtime } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { startSandbox, type Sandbox } from '../sandbox/server.js';
 import { ensureDemoTenant } from './demo.js';
+import { ensureDemoSsoUser } from '../auth/sso/demo.js';
 import { buildApi } from '../api/server.js';
 import { startWorker, type Worker } from '../engine/worker.js';
 import { startScheduler, type Scheduler } from '../engine/scheduler.js';
@@ -24,6 +25,8 @@ import { readFileSync } from 'node:fs';
 import { setPlatformSecret } from '../connections/platform-secrets.js';
 import { diagnosticsHandlers, diagnosticsTasks } from '../diagnostics/jobs.js';
 import { directoryHandlers, directoryTasks } from '../directory/jobs.js';
+import { campaignHandlers, campaignTasks } from '../campaigns/jobs.js';
+import { ensureDemoCampaign } from '../campaigns/demo.js';
 import { ensureFirstOwner, signInLinkUrl } from '../auth/users.js';
 import { sessionSettingsFrom } from '../auth/sessions.js';
 
@@ -35,7 +38,8 @@ export interface StartOptions {
   readonly host?: string;
   /** Run the sandbox in-process (base port; 0 = free ports) and wire the demo tenant. */
   readonly sandbox?: { readonly basePort: number; readonly demo: boolean } | undefined;
-  readonly worker?: { readonly concurrency: number } | undefined;
+  /** Jobs at once, and the job lease (engine/worker.ts: DEFAULT_LEASE_MS when not given). */
+  readonly worker?: { readonly concurrency: number; readonly leaseMs?: number } | undefined;
   readonly scheduler?: boolean;
   readonly schedulerTickMs?: number;
   /** Time slice of one mailbox run before it yields to the next user (continuity). */
@@ -116,15 +120,16 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
   if (opts.worker) {
     worker = startWorker({
       store,
-      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt), ...auditHandlers(rt) },
+      handlers: { ...continuityHandlers(rt, opts.sliceMs ? { sliceMs: opts.sliceMs } : {}), ...diagnosticsHandlers(rt), ...directoryHandlers(rt), ...auditHandlers(rt), ...campaignHandlers(rt) },
       concurrency: opts.worker.concurrency,
+      ...(opts.worker.leaseMs ? { leaseMs: opts.worker.leaseMs } : {}),
       now: rt.now,
       onError: (job, error) => log.warn({ job: job.id, kind: job.kind, err: error }, 'job failed'),
     });
   }
   let scheduler: Scheduler | undefined;
   if (opts.scheduler) {
-    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...failoverTasks(rt), ...diagnosticsTasks(rt), ...directoryTasks(rt), ...auditTasks(rt)], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
+    scheduler = startScheduler([() => queueDueCycles(rt), () => pruneFinished(store.db, 86_400_000), ...failoverTasks(rt), ...diagnosticsTasks(rt), ...directoryTasks(rt), ...auditTasks(rt), ...campaignTasks(rt), ...(opts.sandbox?.demo ? [() => ensureDemoCampaign(rt, DEFAULT_TENANT)] : [])], opts.schedulerTickMs ?? 5_000, (e) => log.error({ err: e }, 'scheduler task failed'));
   }
 
   let api: FastifyInstance | undefined;
@@ -146,6 +151,7 @@ export async function startSyncwarden(opts: StartOptions): Promise<Running> {
       log.error({ host }, `SYNCWARDEN IS LISTENING ON ${host} WITHOUT TLS: passwords and session cookies cross the network unencrypted. Set TLS_CERT and TLS_KEY, or put it behind an HTTPS proxy and set SYNCWARDEN_TRUST_PROXY=1 (and SYNCWARDEN_PUBLIC_URL).`);
     }
     const link = await ensureFirstOwner(rt, DEFAULT_TENANT, (env['SYNCWARDEN_OWNER_EMAIL'] || 'owner@localhost').toLowerCase());
+    if (sandbox && opts.sandbox?.demo) await ensureDemoSsoUser(rt, DEFAULT_TENANT, sandbox, publicUrl);
     if (link) firstSignIn = { email: link.email, url: signInLinkUrl(publicUrl ?? url.replace('://127.0.0.1', '://localhost'), link.token) };
     // So the CLI finds this server's data and port (runtime/server-registry.ts).
     unregister = registerServer(env, dataDir, url);

@@ -2,21 +2,29 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
-import type { Database } from './schema.js';
+import { CompiledQuery, Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Driver, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_rate_buckets.js';
 import * as m0003 from './migrations/0003_continuity.js';
 import * as m0004 from './migrations/0004_connections.js';
 import * as m0005 from './migrations/0005_directory.js';
 import * as m0006 from './migrations/0006_directory_removal_guard.js';
-import * as m0008 from './migrations/0008_item_change_mark.js';
-import * as m0010 from './migrations/0010_auth.js';
-import * as m0009 from './migrations/0009_identity_type_overrides.js';
-import * as m0012 from './migrations/0012_keys_audit_integrity.js';
 import * as m0007 from './migrations/0007_connection_archives.js';
+import * as m0008 from './migrations/0008_item_change_mark.js';
+import * as m0009 from './migrations/0009_identity_type_overrides.js';
+import * as m0010 from './migrations/0010_auth.js';
+import * as m0011 from './migrations/0011_tenants.js';
+import * as m0012 from './migrations/0012_keys_audit_integrity.js';
+import * as m0013 from './migrations/0013_sso.js';
 import * as m0014 from './migrations/0014_failover.js';
 import * as m0015 from './migrations/0015_drop_unused.js';
+import * as m0016 from './migrations/0016_campaigns.js';
+import * as m0017 from './migrations/0017_campaign_escalation.js';
+import * as m0018 from './migrations/0018_list_indexes.js';
+import * as m0019 from './migrations/0019_job_rerun.js';
+import * as m0020 from './migrations/0020_inbox_indexes.js';
+import * as m0021 from './migrations/0021_search_keys.js';
+import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -53,9 +61,17 @@ const migrations: Record<string, Migration> = {
   '0008_item_change_mark': m0008,
   '0009_identity_type_overrides': m0009,
   '0010_auth': m0010,
+  '0011_tenants': m0011,
   '0012_keys_audit_integrity': m0012,
+  '0013_sso': m0013,
   '0014_failover': m0014,
   '0015_drop_unused': m0015,
+  '0016_campaigns': m0016,
+  '0017_campaign_escalation': m0017,
+  '0018_list_indexes': m0018,
+  '0019_job_rerun': m0019,
+  '0020_inbox_indexes': m0020,
+  '0021_search_keys': m0021,
 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
@@ -86,8 +102,26 @@ function openSqlite(dataDir: string): Store {
   // 64 MB of page cache (default 2 MB): the inventory's indexes over a million memberships are
   // written in provider order, not key order, and a small cache turns each insert into reads.
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachedStatements(sqlite) }) });
   return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+/**
+ * Transactions start with BEGIN IMMEDIATE (the write lock at once, waiting up to busy_timeout)
+ * instead of SQLite's deferred BEGIN. A deferred transaction that reads, then writes after
+ * another process committed (a worker applying revocations while a sync claims its page)
+ * fails at once with SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry: the directory
+ * sync failed with "database is locked" under the campaign-crash trials. Every transaction
+ * here writes, so taking the lock up front costs nothing.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /** Tightens a file's or folder's mode to the owner only (a no-op where modes do not exist). */

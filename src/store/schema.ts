@@ -12,6 +12,8 @@ import type { FailoverTables } from './tables/failover.js';
 import type { ArchiveTables } from './tables/archives.js';
 import type { AuthTables } from './tables/auth.js';
 import type { IdentityTypeTables } from './tables/identity-types.js';
+import type { SsoTables } from './tables/sso.js';
+import type { CampaignTables } from './tables/campaigns.js';
 
 export type * from './tables/core.js';
 export type * from './tables/continuity.js';
@@ -22,6 +24,8 @@ export type * from './tables/failover.js';
 export type * from './tables/archives.js';
 export type * from './tables/auth.js';
 export type * from './tables/identity-types.js';
+export type * from './tables/sso.js';
+export type * from './tables/campaigns.js';
 
 /** One interface per area under tables/ (so areas add tables without touching each other). */
-export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables, AuthTables, IdentityTypeTables {}
+export interface Database extends CoreTables, ContinuityTables, DiagnosticsTables, DirectoryTables, KeysAuditTables, FailoverTables, ArchiveTables, AuthTables, IdentityTypeTables, SsoTables, CampaignTables {}

@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { after, countUpTo, decodeCursor, page, type SortKey } from './keyset.js';
+import { searchCount, searchPage } from './text-search.js';
 import type { Database, ItemsTable, SyncFoldersTable, SyncUsersTable } from './schema.js';
 
 export type SyncUserRow = Selectable<SyncUsersTable>;
@@ -10,16 +12,20 @@ export async function getSyncUser(db: Db, tenantId: string, id: string): Promise
   return db.selectFrom('sync_users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
 }
 
-/** A user by id, or by source or destination address (CLI and API accept any). */
+/**
+ * A user by id, or by source or destination address (CLI and API accept any); of several
+ * users with that address, the most recently updated. Three index lookups (migration 0018),
+ * not one OR that a planner may answer by scanning every user.
+ */
 export async function findSyncUser(db: Db, tenantId: string, key: string): Promise<SyncUserRow | undefined> {
+  const byId = await getSyncUser(db, tenantId, key);
+  if (byId) return byId;
   const k = key.trim().toLowerCase();
-  return db
-    .selectFrom('sync_users')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where((eb) => eb.or([eb('id', '=', key), eb('email', '=', k), eb('destination_email', '=', k)]))
-    .orderBy('updated_at', 'desc')
-    .executeTakeFirst();
+  const byAddress = async (column: 'email' | 'destination_email') =>
+    db.selectFrom('sync_users').selectAll().where('tenant_id', '=', tenantId).where(column, '=', k).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();
+  const [a, b] = [await byAddress('email'), await byAddress('destination_email')];
+  if (a && b) return a.updated_at >= b.updated_at ? a : b;
+  return a ?? b;
 }
 
 export async function syncUsersOfPolicy(db: Db, tenantId: string, policyId: string): Promise<SyncUserRow[]> {
@@ -31,26 +37,31 @@ export interface SyncUserQuery {
   policyId?: string | undefined;
   q?: string | undefined;
   limit: number;
-  offset: number;
+  /** Keyset: the sort key (display name, id) of the last row of the previous page. */
+  cursor?: string | undefined;
 }
 
-export async function querySyncUsers(db: Db, tenantId: string, query: SyncUserQuery): Promise<{ rows: SyncUserRow[]; total: number }> {
-  let base = db.selectFrom('sync_users').where('tenant_id', '=', tenantId);
-  if (query.status) base = base.where('status', '=', query.status);
-  if (query.policyId) base = base.where('policy_id', '=', query.policyId);
-  if (query.q) {
-    const like = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    base = base.where((eb) =>
-      eb.or([
-        eb(sql`lower(email)`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(display_name)`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(destination_email)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
-  }
-  const rows = await base.selectAll().orderBy('display_name').orderBy('id').limit(query.limit).offset(query.offset).execute();
-  const count = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  return { rows, total: Number(count.n) };
+/** Users in name order, a page after `cursor` (src/store/keyset.ts), with the filter's total. */
+export async function querySyncUsers(db: Db, tenantId: string, query: SyncUserQuery, opts: { count: boolean } = { count: true }): Promise<{ rows: SyncUserRow[]; total: number; totalExact: boolean; nextCursor: string | null }> {
+  const filtered = () => {
+    let q = db.selectFrom('sync_users').where('tenant_id', '=', tenantId);
+    if (query.status) q = q.where('status', '=', query.status);
+    if (query.policyId) q = q.where('policy_id', '=', query.policyId);
+    return q;
+  };
+  const key = query.cursor ? decodeCursor(query.cursor, 2) : undefined;
+  const search = query.q?.trim();
+  const base = filtered();
+  const tenantOnly = query.status || query.policyId ? undefined : tenantId;
+  // The page and the total at once: on PostgreSQL they run on two connections side by side.
+  const [fetched, { total, exact }] = await Promise.all([
+    search
+      ? searchPage<SyncUserRow>(db, 'sync_users', search, query.limit + 1, key, filtered, { tenantOnly })
+      : (key ? base.where(after(['display_name', 'id'], key)) : base).selectAll().orderBy('display_name').orderBy('id').limit(query.limit + 1).execute(),
+    !opts.count ? { total: -1, exact: false } : search ? searchCount(db, 'sync_users', search, filtered, undefined, tenantOnly) : countUpTo(db, base.selectAll()),
+  ]);
+  const { rows, nextCursor } = page(fetched, query.limit, (r) => [r.display_name, r.id]);
+  return { rows, total, totalExact: exact, nextCursor };
 }
 
 export async function countSyncUsersByStatus(db: Db, tenantId: string, policyId?: string): Promise<Record<string, number>> {
@@ -95,17 +106,18 @@ export async function itemsBySourceIds(db: Db, tenantId: string, syncUserId: str
   return new Map(rows.map((r) => [r.source_item_id, r]));
 }
 
-export async function itemsInState(db: Db, tenantId: string, syncUserId: string, states: readonly string[], limit = 500, offset = 0): Promise<ItemRow[]> {
+/** Newest first; `before` is the (updated_at, id) of the previous page's last row (keyset). */
+export async function itemsInState(db: Db, tenantId: string, syncUserId: string, states: readonly string[], limit = 500, before?: SortKey): Promise<ItemRow[]> {
   return db
     .selectFrom('items')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('sync_user_id', '=', syncUserId)
     .where('state', 'in', [...states])
+    .$if(before !== undefined, (q) => q.where(after(['updated_at', 'id'], before!, 'desc')))
     .orderBy('updated_at', 'desc')
-    .orderBy('id')
+    .orderBy('id', 'desc')
     .limit(limit)
-    .offset(offset)
     .execute();
 }
 
@@ -156,18 +168,6 @@ export async function itemCountsByFolder(db: Db, tenantId: string, syncUserId: s
   return rows.map((r) => ({ folder: r.source_folder_id, state: r.state, trashed: Number(r.trashed), n: Number(r.n) }));
 }
 
-export async function sumImported(db: Db, tenantId: string): Promise<{ items: number; bytes: number }> {
-  const r = await db
-    .selectFrom('sync_users')
-    .where('tenant_id', '=', tenantId)
-    .select((eb) => [
-      eb.fn.coalesce(eb.fn.sum<number>('imported'), sql<number>`0`).as('n'),
-      eb.fn.coalesce(eb.fn.sum<number>('imported_bytes'), sql<number>`0`).as('b'),
-    ])
-    .executeTakeFirstOrThrow();
-  return { items: Number(r.n), bytes: Number(r.b) };
-}
-
 /** Changes applied in the hours from `sinceHour` (ISO hour) on. */
 export async function activitySince(db: Db, tenantId: string, sinceHour: string): Promise<{ imported: number; changed: number; deleted: number; bytes: number }> {
   const r = await db
@@ -199,15 +199,33 @@ export async function usersDueForDeletion(db: Db, tenantId: string, policyId: st
 }
 
 /** The oldest last successful sync among users still in a policy (null: none synced yet). */
-export async function oldestSuccess(db: Db, tenantId: string): Promise<{ oldest: string | null; neverSynced: number }> {
-  const r = await db
+/**
+ * The dashboard's user figures in one pass over sync users (the covering index
+ * sync_users_dashboard, migration 0018): users per status, items and bytes imported, the
+ * oldest last successful sync and how many never synced (excluded users left out of both).
+ */
+export async function syncUserTotals(db: Db, tenantId: string): Promise<{ byStatus: Record<string, number>; items: number; bytes: number; oldest: string | null; neverSynced: number }> {
+  const rows = await db
     .selectFrom('sync_users')
     .where('tenant_id', '=', tenantId)
-    .where('status', '!=', 'excluded')
     .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.coalesce(eb.fn.sum<number>('imported'), sql<number>`0`).as('items'),
+      eb.fn.coalesce(eb.fn.sum<number>('imported_bytes'), sql<number>`0`).as('bytes'),
       eb.fn.min<string>('last_sync_at').as('oldest'),
       sql<number>`sum(case when last_sync_at is null then 1 else 0 end)`.as('never'),
     ])
-    .executeTakeFirstOrThrow();
-  return { oldest: r.oldest ?? null, neverSynced: Number(r.never ?? 0) };
+    .groupBy('status')
+    .execute();
+  const out = { byStatus: {} as Record<string, number>, items: 0, bytes: 0, oldest: null as string | null, neverSynced: 0 };
+  for (const r of rows) {
+    out.byStatus[r.status] = Number(r.n);
+    out.items += Number(r.items);
+    out.bytes += Number(r.bytes);
+    if (r.status === 'excluded') continue;
+    if (r.oldest && (out.oldest === null || r.oldest < out.oldest)) out.oldest = r.oldest;
+    out.neverSynced += Number(r.never ?? 0);
+  }
+  return out;
 }

@@ -14,7 +14,6 @@ describe('continuity UI in Chromium', () => {
   let running: Running;
   let app: BrowserApp;
   let page: Page;
-  let dataDir: string;
   let victim: string;
 
   beforeAll(async () => {
@@ -29,7 +28,7 @@ describe('continuity UI in Chromium', () => {
         await api('/continuity/budgets', { method: 'PATCH', body: JSON.stringify({ destinationUser: { unitsPerMinute: 600_000 } }) });
       },
     });
-    ({ running, page, dataDir } = app);
+    ({ running, page } = app);
   });
 
   afterAll(async () => {

@@ -154,6 +154,20 @@ describe('identity inventory UI in Chromium', () => {
     await page.screenshot({ path: join(dataDir, 'identity.png') });
   });
 
+  it('Identity detail: an admin sets a group\'s owner in Syncwarden (campaigns\' owner reviewers) from the groups table', async () => {
+    const row = page.getByRole('region', { name: 'Groups' }).locator('tr[data-via="direct"]').filter({ hasText: 'Managers' }).first();
+    await row.getByRole('button', { name: 'Owners…' }).click();
+    const owners = row.getByRole('group', { name: 'Group owners' });
+    await owners.getByLabel('Owners set in Syncwarden').fill('owner@localhost');
+    await owners.getByRole('button', { name: 'Save owners' }).click();
+    await expect.poll(async () => (await running.rt.store.db.selectFrom('resource_owners').innerJoin('users', 'users.id', 'resource_owners.user_id').select('users.email').execute()).map((r) => r.email), { timeout: 10_000 }).toEqual(['owner@localhost']);
+    expect(await owners.getByLabel('Owners set in Syncwarden').inputValue()).toBe('owner@localhost');
+    // An address that is no user of this tenant is refused before anything is sent.
+    await owners.getByLabel('Owners set in Syncwarden').fill('nobody@example.test');
+    await owners.getByRole('button', { name: 'Save owners' }).click();
+    await owners.getByText('Not a user of this tenant').waitFor();
+  });
+
   it('Why is an identity missing? Nothing matches; a guest left out by the scope names "Include guests"', async () => {
     await page.goto(`${running.url}/#/identities`);
     await page.getByRole('button', { name: 'Why is an identity missing or duplicated?' }).click();

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
 import { ensureUser } from '../support/auth.js';
+import type { PageDocument } from './page-dom.js';
+
+declare const document: PageDocument; // the page's, in the functions run inside Chromium
 
 /**
  * Sign-in in Chromium: the password form, the account menu with sign-out, Users and roles

@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { bootBrowserApp, type BrowserApp } from '../support/browser.js';
+import { waitForDirectories } from './campaigns-world.js';
+import type { PageDocument } from './page-dom.js';
+
+declare const document: PageDocument; // the page's, in the functions run inside Chromium
 
 /**
  * An admin's walk through the whole product on a laptop (1280×800): every page, every dialog and
@@ -146,12 +150,49 @@ describe('a walk through every page at 1280×800', () => {
     await page.getByRole('heading', { level: 1 }).waitFor();
     await stop('identity detail');
 
-    await go('/directory', 'Directory sync');
-    await stop('directory sync');
-    await go('/audit', 'Audit logs');
-    await stop('audit logs');
-    await go('/alerts', 'Alerts');
-    await stop('alerts');
+    // Certifications: a campaign over the demo directories, reviewed by the admin walking.
+    const connectionIds = await waitForDirectories(app.api);
+    const me = (await app.api('/auth/me')).body.user.id as string;
+    const created = await app.api('/campaigns', { method: 'POST', body: JSON.stringify({
+      name: 'Walk review', connectionIds, kinds: ['group_membership', 'scim_group_membership', 'aws_group_membership'],
+      reviewers: { mode: 'named', userIds: [me], fallbackUserId: me }, durationDays: 14, noResponse: 'keep', justification: 'on_revoke',
+    }) });
+    const campaignId = created.body.campaign.id as string;
+    expect((await app.api(`/campaigns/${campaignId}/start`, { method: 'POST', body: '{}' })).status).toBe(200);
+    await go('/campaigns', 'Campaigns');
+    await page.getByRole('table', { name: 'Campaigns' }).waitFor();
+    await stop('campaigns');
+    await go('/campaigns/new', 'Create campaign');
+    await page.getByRole('complementary', { name: 'Scope preview' }).getByTestId('preview-items').waitFor();
+    await stop('create campaign, scope preview');
+    await go(`/campaigns/${campaignId}`, 'Walk review');
+    await page.getByRole('table', { name: 'Reviewers' }).waitFor();
+    await stop('campaign detail');
+    for (const [tab, ready] of [['Items', 'Campaign items'], ['Remediation', null], ['Verification', null], ['Report', null]] as const) {
+      await page.getByRole('tab', { name: tab }).click();
+      if (ready) await page.getByRole('table', { name: ready }).waitFor();
+      await stop(`campaign detail, ${tab}`);
+    }
+    await dialog('Close the campaign now', () => page.getByRole('button', { name: 'Close early…' }).click());
+    await go(`/campaigns/${campaignId}/report`, 'Access certification report');
+    await page.getByRole('table', { name: 'Report items' }).waitFor();
+    await stop('campaign report');
+    await go('/reviews', 'My reviews');
+    await page.locator('.review-item').first().waitFor();
+    await stop('my reviews');
+    await dialog('Keyboard shortcuts', () => page.getByRole('button', { name: 'Keyboard shortcuts' }).click());
+    await dialog('Reassign the review', () => page.locator('.review-item').first().getByRole('button', { name: 'Reassign' }).click());
+    await page.locator('.review-item').first().getByRole('button', { name: 'History' }).click();
+    await page.getByRole('complementary', { name: 'Item history' }).getByRole('heading', { name: 'History' }).waitFor();
+    await stop('my reviews, history panel');
+    await page.getByLabel('Group by').selectOption('resource');
+    await stop('my reviews, by resource');
+
+    // Pages with nothing to open: each is one stop.
+    for (const [path, heading] of [['/directory', 'Directory sync'], ['/audit', 'Audit logs'], ['/alerts', 'Alerts'], ['/users', 'Users and roles'], ['/tokens', 'API tokens'], ['/organisations', 'Organisations']] as const) {
+      await go(path, heading);
+      await stop(heading.toLowerCase());
+    }
 
     // A disabled policy is on the dashboard, not only on its own page.
     await go('/policies', 'Policies');
@@ -163,5 +204,5 @@ describe('a walk through every page at 1280×800', () => {
 
     expect(problems).toEqual([]);
     expect(app.pageErrors).toEqual([]);
-  }, 240_000);
+  }, 360_000);
 });

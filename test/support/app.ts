@@ -9,7 +9,7 @@ import { findUserByEmail } from '../../src/auth/users.js';
 import { dropSchema, pgUrlWithSchema } from './pg-schema.js';
 import { apiClient, ensureUser, tokenFor, type ApiFn } from './auth.js';
 
-export interface BootedApp extends Running {
+export interface BootedApp extends Omit<Running, 'api'> {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   /** The API as the first owner (an owner's API token): what most tests act as. */

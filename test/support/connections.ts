@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Sandbox } from '../../src/sandbox/server.js';
 
 /** Connection bodies for the sandbox's demo tenant, as an admin would enter them. */
@@ -87,4 +90,15 @@ export function scimBody(sandbox: Sandbox, over: Over = {}) {
     config: { baseUrl: s.baseUrl, ...over.config },
     credential: over.credential ?? { type: 'bearer_token', token: s.token },
   };
+}
+
+/**
+ * The Syncwarden token provider's key for the keyless Google method, as an installation holds
+ * it: a file of the owner's only, named by SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE. Returns
+ * that env entry for bootApp/startSyncwarden.
+ */
+export function tokenProviderKeyEnv(sandbox: Sandbox): { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: string } {
+  const keyFile = join(tmpdir(), `sw-tp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(keyFile, sandbox.demo.google.tokenProviderKeyJson, { mode: 0o600 });
+  return { SYNCWARDEN_GOOGLE_TOKEN_PROVIDER_KEY_FILE: keyFile };
 }

@@ -133,7 +133,7 @@ export async function destinationMessages(sandbox: Sandbox, email: string): Prom
 }
 
 export interface UserDetailJson extends SyncUserJson {
-  throttledBy: string | null; resumesAt: string | null; nextSyncAt: string | null; consecutiveFailures: number;
+  throttledBy: string | null; resumesAt: string | null; nextSyncAt: string | null; consecutiveFailures: number; destinationCreated: boolean;
   exclusion: { reason: string | null; deleteAfter: string | null; destinationDeletedAt: string | null } | null;
   folders: { id: string; name: string; label: string | null; phase: string; windowTotal: number | null; imported: number; failed: number; reconciliation: any }[];
 }

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,8 +44,9 @@ export async function directoryWorld(dialect: Dialect, opts: { worker?: boolean;
 /** Every row of a connection's table, keyed for comparison (order-independent). */
 export async function snapshot(app: App, connectionId: string): Promise<Record<string, string[]>> {
   const db = app.rt.store.db;
-  const w = <T extends 'dir_accounts' | 'dir_groups' | 'dir_memberships' | 'dir_entitlements' | 'dir_grants' | 'dir_credentials' | 'dir_excluded'>(t: T) =>
-    db.selectFrom(t).selectAll().where('tenant_id', '=', DEFAULT_TENANT).where('connection_id', '=', connectionId).execute();
+  // Rows as plain records: the seven tables' row types do not unify into one query type.
+  const w = (t: 'dir_accounts' | 'dir_groups' | 'dir_memberships' | 'dir_entitlements' | 'dir_grants' | 'dir_credentials' | 'dir_excluded'): Promise<Record<string, unknown>[]> =>
+    (db as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(t).selectAll().where('tenant_id', '=', DEFAULT_TENANT).where('connection_id', '=', connectionId).execute();
   const out: Record<string, string[]> = {};
   out['accounts'] = (await w('dir_accounts')).map((r) => `${r.external_id}|${r.user_name}|${r.email}|${r.display_name}|${r.enabled}|${r.account_type}|${r.hash}`).sort();
   out['groups'] = (await w('dir_groups')).map((r) => `${r.external_id}|${r.display_name}|${r.hash}`).sort();

@@ -76,10 +76,10 @@ export const api = {
     return call<{ users: SyncUser[]; total: number; counts: Record<SyncStatus, number> }>('GET', `/sync/users?${p}`);
   },
   syncUser: (id: string) => call<SyncUserDetail>('GET', `/sync/users/${id}`),
-  audit: (q: { severity?: string; action?: string; before?: string }) => {
+  audit: (q: { severity?: string; action?: string; cursor?: string }) => {
     const p = new URLSearchParams({ limit: '100' });
     for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
-    return call<{ events: AuditEvent[] }>('GET', `/audit?${p}`);
+    return call<{ events: AuditEvent[]; nextCursor: string | null }>('GET', `/audit?${p}`);
   },
   dashboard: () => call<Dashboard>('GET', '/dashboard'),
 };

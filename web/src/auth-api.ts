@@ -11,7 +11,7 @@ export interface TokenRow { id: string; name: string; role: Role; userEmail: str
 
 export const authApi = {
   me: () => call<Me>('GET', '/auth/me'),
-  signIn: (email: string, password: string) => call<{ signedIn: true }>('POST', '/auth/sign-in', { email, password }),
+  signIn: (email: string, password: string, tenant?: string) => call<{ signedIn: true }>('POST', '/auth/sign-in', { email, password, ...(tenant ? { tenant } : {}) }),
   signInWithLink: (link: string) => call<{ signedIn: true }>('POST', '/auth/link', { link }),
   signOut: () => call<void>('POST', '/auth/sign-out'),
   signOutEverywhere: () => call<{ ended: number }>('POST', '/auth/sign-out-everywhere'),
@@ -23,4 +23,11 @@ export const authApi = {
   tokens: () => call<{ tokens: TokenRow[] }>('GET', '/tokens'),
   createToken: (body: { name: string; role: Role; expiresInDays: number }) => call<TokenRow & { token: string }>('POST', '/tokens', body),
   revokeToken: (id: string) => call<TokenRow>('DELETE', `/tokens/${id}`),
+  // Several organisations (tenants): the ones you belong to, and moving this session to another.
+  tenants: () => call<{ current: string; tenants: TenantRow[] }>('GET', '/tenants'),
+  switchTenant: (tenant: string) => call<{ tenant: TenantRow }>('POST', '/auth/tenant', { tenant }),
+  createTenant: (body: { id: string; name: string }) => call<TenantRow>('POST', '/tenants', body),
+  renameTenant: (id: string, name: string) => call<TenantRow>('PATCH', `/tenants/${encodeURIComponent(id)}`, { name }),
 };
+
+export interface TenantRow { id: string; name: string; role?: Role; createdAt: string | null }

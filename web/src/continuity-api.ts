@@ -47,10 +47,22 @@ export interface ContinuityDashboard {
 const enc = encodeURIComponent;
 
 export const continuity = {
-  users: (q: { status?: string; q?: string; policyId?: string }) => {
-    const p = new URLSearchParams({ limit: '1000' });
-    for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
-    return call<{ users: SyncUserRow[]; total: number; counts: Record<SyncStatusName, number> }>('GET', `/sync/users?${p}`);
+  /** One keyset page (200 by default) of the filtered users, in name order. */
+  users: (q: { status?: string; q?: string; policyId?: string; cursor?: string; limit?: number }) => {
+    const p = new URLSearchParams({ limit: String(q.limit ?? 200) });
+    for (const [k, v] of Object.entries(q)) if (v && k !== 'limit') p.set(k, String(v));
+    return call<{ users: SyncUserRow[]; total: number; totalExact: boolean; nextCursor: string | null; counts: Record<SyncStatusName, number> }>('GET', `/sync/users?${p}`);
+  },
+  /** Every user the filter matches, page after page (the CSV export). */
+  allUsers: async (q: { status?: string; q?: string; policyId?: string }) => {
+    const all: SyncUserRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await continuity.users({ ...q, limit: 1000, ...(cursor ? { cursor } : {}) });
+      all.push(...r.users);
+      cursor = r.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
   },
   user: (id: string) => call<SyncUserDetail>('GET', `/sync/users/${enc(id)}`),
   items: (id: string) => call<{ items: ItemRow[]; total: number }>('GET', `/sync/users/${enc(id)}/items?state=failed`),

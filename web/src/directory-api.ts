@@ -112,8 +112,8 @@ export function identitiesCsvUrl(f: IdentityFilters): string {
 const enc = encodeURIComponent;
 
 export const directoryApi = {
-  identities: (f: IdentityFilters, page: { limit: number; offset: number }) =>
-    call<{ items: IdentityRow[]; total: number }>('GET', `/identities?${filterParams(f, { limit: String(page.limit), offset: String(page.offset) })}`),
+  identities: (f: IdentityFilters, page: { limit: number; cursor?: string | undefined }) =>
+    call<{ items: IdentityRow[]; total: number; totalExact: boolean; nextCursor: string | null }>('GET', `/identities?${filterParams(f, { limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}) })}`),
   identity: (id: string) => call<IdentityDetail>('GET', `/identities/${enc(id)}`),
   setType: (id: string, type: IdentityType | 'auto', reason?: string) => call<IdentityTypeRule>('PUT', `/identities/${enc(id)}/type`, { type, ...(reason ? { reason } : {}) }),
   explain: (q: string) => call<Explain>('GET', `/identities/explain?${new URLSearchParams({ q })}`),

@@ -1,4 +1,4 @@
-import { StrictMode, useEffect, useState } from 'react';
+import { Fragment, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ToastProvider } from './components/Toasts.js';
 import { DashboardPage } from './pages/Dashboard.js';
@@ -14,7 +14,11 @@ import { DirectorySyncPage } from './pages/DirectorySync.js';
 import { FailoverPage } from './pages/Failover.js';
 import { UsersPage } from './pages/Users.js';
 import { TokensPage } from './pages/Tokens.js';
+import { OrganisationsPage } from './pages/Organisations.js';
 import { SignInPage } from './pages/SignIn.js';
+import { CampaignsPage } from './pages/Campaigns.js';
+import { MyReviewsPage } from './pages/MyReviews.js';
+import { CampaignReportPage } from './pages/CampaignReport.js';
 import { AccountMenu } from './components/AccountMenu.js';
 import { MeContext } from './components/Me.js';
 import { authApi, type Me } from './auth-api.js';
@@ -36,7 +40,22 @@ const ROUTES = [
   { path: '/alerts', label: 'Alerts', page: AlertsPage, needs: 'alerts.read' },
   { path: '/users', label: 'Users and roles', page: UsersPage, needs: 'users.read' },
   { path: '/tokens', label: 'API tokens', page: TokensPage, needs: 'session' },
+  { path: '/organisations', label: 'Organisations', page: OrganisationsPage, needs: 'session' },
+  // Certifications (issue 13): a Reviewer sees My reviews and nothing else.
+  { path: '/campaigns', label: 'Campaigns', page: CampaignsPage, needs: 'campaigns.read', group: 'Certifications' },
+  { path: '/reviews', label: 'My reviews', page: MyReviewsPage, needs: 'reviews.own', group: 'Certifications' },
 ] as const;
+
+type RouteDef = (typeof ROUTES)[number];
+
+/** The pages a person may open: a Reviewer only My reviews; everyone else what their role reads. */
+function allowedRoutes(me: Me): RouteDef[] {
+  if (me.role === 'reviewer') return ROUTES.filter((r) => r.path === '/reviews');
+  return ROUTES.filter((r) => r.needs === 'session' || me.permissions.includes(r.needs));
+}
+
+/** `/campaigns/<id>/report`: the printable report, on its own page (no sidebar). */
+const REPORT_PATH = /^\/campaigns\/([^/?]+)\/report(?:$|\?)/;
 
 function useHashPath(): string {
   const read = () => window.location.hash.replace(/^#/, '') || '/dashboard';
@@ -71,21 +90,31 @@ function App() {
 }
 
 function Shell({ me, path, onSignedOut }: { me: Me; path: string; onSignedOut: () => void }) {
-  const allowed = ROUTES.filter((r) => r.needs === 'session' || me.permissions.includes(r.needs));
+  const allowed = allowedRoutes(me);
   const route = allowed.find((r) => path.startsWith(r.path)) ?? allowed[0]!;
   const Page = route.page;
+  const report = REPORT_PATH.exec(path);
+  if (report && route.path === '/campaigns') return <CampaignReportPage id={decodeURIComponent(report[1]!)} />;
   return (
     <div className="layout">
       <nav aria-label="Main" className="sidebar">
         <div className="brand">Syncwarden</div>
-        {allowed.map((r) => (
-          <a key={r.path} href={`#${r.path}`} className={r === route ? 'active' : ''} aria-current={r === route ? 'page' : undefined}>
-            {r.label}
-          </a>
-        ))}
+        {allowed.map((r, i) => {
+          const group = 'group' in r ? r.group : undefined;
+          const prev = allowed[i - 1];
+          const heading = group && (!prev || !('group' in prev) || prev.group !== group);
+          return (
+            <Fragment key={r.path}>
+              {heading && <div className="sidebar-group">{group}</div>}
+              <a href={`#${r.path}`} className={r === route ? 'active' : ''} aria-current={r === route ? 'page' : undefined}>
+                {r.label}
+              </a>
+            </Fragment>
+          );
+        })}
         <div className="sidebar-foot">
           <AccountMenu me={me} onSignedOut={onSignedOut} />
-          <a href="/api/v1/openapi.json">API (OpenAPI)</a>
+          {me.role !== 'reviewer' && <a href="/api/v1/openapi.json">API (OpenAPI)</a>}
         </div>
       </nav>
       <main className="main">

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Runtime } from '../../runtime/context.js';
-import type { RouteSpec } from '../route.js';
-import { DEFAULT_TENANT } from '../route.js';
+import { DEFAULT_TENANT, type RouteSpec } from '../route.js';
 import { AppError } from '../../errors/index.js';
 import { PERMISSIONS, roleHas, type Permission } from '../../auth/permissions.js';
 import { endAllSessions, endSession, signInWithLink, signInWithPassword } from '../../auth/sessions.js';
@@ -9,9 +8,12 @@ import { changeOwnPassword, createUser, issueSignInLink, findUserByEmail, resetP
 import { verifyPassword } from '../../auth/passwords.js';
 import { countAttempt, clearAttempt } from '../../auth/throttle.js';
 import { createApiToken, revokeApiToken, tokenViews } from '../../auth/tokens.js';
+import { ssoRequired } from '../../auth/sso/settings.js';
+import { refusePasswordWhenSsoRequired } from '../../auth/sso/required.js';
+import { signInTenant } from '../../tenants/tenants.js';
 import { clearSessionCookies, clientMeta, publicBaseUrl, setSessionCookies, type Principal, type SecuritySettings } from '../security.js';
 
-const signInBody = z.object({ email: z.string().max(254), password: z.string().max(1000) }).strict();
+const signInBody = z.object({ email: z.string().max(254), password: z.string().max(1000), tenant: z.string().max(40).optional() }).strict();
 const linkBody = z.object({ link: z.string().min(1).max(200) }).strict();
 const passwordBody = z.object({ currentPassword: z.string().max(1000).optional(), password: z.string().max(1000) }).strict();
 const resetBody = z.object({ password: z.string().max(1000).optional() }).strict();
@@ -44,7 +46,13 @@ export function authRoutes(rt: Runtime, settings: SecuritySettings): RouteSpec[]
       method: 'POST', url: '/auth/sign-in', permission: 'public', tag: 'Sign-in', summary: 'Sign in with email and password (throttled per account and address; sets the session cookie)', body: signInBody,
       handler: async ({ body, request, reply }) => {
         const input = signInBody.parse(body);
-        const { session } = await signInWithPassword(rt, DEFAULT_TENANT, input.email, input.password, clientMeta(request), settings.sessions);
+        // SSO required (the organisation this sign-in would open): password sign-in refused before
+        // any hashing (audited); one-time links stay the break-glass.
+        const wanted = input.tenant?.trim().toLowerCase() || null;
+        const person = wanted ? null : await findUserByEmail(rt, input.email.trim().toLowerCase());
+        const candidate = wanted ?? (person ? await signInTenant(rt, person.id, null).catch(() => null) : DEFAULT_TENANT);
+        if (candidate && (await ssoRequired(rt, candidate))) await refusePasswordWhenSsoRequired(rt, candidate, input.email, clientMeta(request));
+        const { session } = await signInWithPassword(rt, wanted, input.email, input.password, clientMeta(request), settings.sessions);
         setSessionCookies(reply, request, session);
         return { signedIn: true, expiresAt: session.expiresAt };
       },
@@ -108,7 +116,7 @@ export function authRoutes(rt: Runtime, settings: SecuritySettings): RouteSpec[]
       handler: async ({ tenantId, principal, body, request }) => {
         const p = need(principal);
         const user = await createUser(rt, tenantId, body, p.role);
-        const link = user.hasPassword ? null : await issueSignInLink(rt, tenantId, user.id);
+        const link = user.hasPassword || user.existingAccount ? null : await issueSignInLink(rt, tenantId, user.id);
         return { user, signInLink: link ? signInLinkUrl(publicBaseUrl(request, settings), link) : null };
       },
     },

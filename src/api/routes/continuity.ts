@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Runtime } from '../../runtime/context.js';
 import type { RouteSpec } from '../route.js';
+import { cursorField } from '../../store/keyset.js';
 import { approveHeldCycle, createPolicy, createPolicySchema, editPolicy, listPolicyViews, rejectHeldCycle, requirePolicy, runPolicyNow, setPolicyEnabled, updatePolicySchema, viewPolicy } from '../../continuity/policies.js';
 import { dashboard, listSyncUsers, listUserItems, syncStatuses, syncUserDetail } from '../../continuity/views.js';
 import { previewPolicy, previewSchema } from '../../continuity/preview.js';
@@ -15,12 +16,12 @@ const syncQuery = z.object({
   policyId: z.string().optional(),
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  cursor: cursorField,
 });
 const itemsQuery = z.object({
   state: z.enum(['failed', 'pending', 'imported']).default('failed'),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  cursor: cursorField,
 });
 const retryBody = z.object({ sourceItemIds: z.array(z.string().min(1)).max(10_000).optional() });
 

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { Runtime } from '../../runtime/context.js';
 import {
   createConnection,
   editConnection,
@@ -169,6 +170,24 @@ function readBody(file: string | undefined): Record<string, unknown> {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/**
+ * On the data folder (rt) or, with SYNCWARDEN_URL + SYNCWARDEN_TOKEN, through that server's
+ * API (rt null): the token's tenant, names resolved among its connections only.
+ */
+async function withConnections(cli: CliContext, fn: (rt: Runtime | null) => Promise<void>): Promise<void> {
+  if (cli.remote) return fn(null);
+  return cli.withRuntime(async ({ rt }) => fn(rt));
+}
+
+async function remoteConnections(cli: CliContext): Promise<Awaited<ReturnType<typeof listConnectionViews>>> {
+  const r = await cli.callApi<Awaited<ReturnType<typeof listConnectionViews>> | { connections: Awaited<ReturnType<typeof listConnectionViews>> }>('GET', '/connections');
+  return Array.isArray(r) ? r : r.connections;
+}
+
+async function remoteConnectionId(cli: CliContext, key: string): Promise<string> {
+  return resolveOne('connection', key, (await remoteConnections(cli)).map((c) => ({ id: c.id, name: c.name }))).id;
+}
+
 export function registerConnectionCommands(program: Command, cli: CliContext): void {
   const connections = program.command('connections').description('connections: list, show, test, create, edit, rotate, delete, support bundle');
 
@@ -176,8 +195,8 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .command('list')
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const list = await listConnectionViews(rt, DEFAULT_TENANT, { baseUrl: cli.serverUrl() });
+      await withConnections(cli, async (rt) => {
+        const list = rt ? await listConnectionViews(rt, DEFAULT_TENANT, { baseUrl: cli.serverUrl() }) : await remoteConnections(cli);
         if (o.json) return cli.out(JSON.stringify(list, null, 2));
         if (list.length === 0) return cli.out('No connections yet. Run `npm start` for the demo tenant, or add one in the UI.');
         cli.out(
@@ -193,9 +212,9 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .command('show <connection>')
     .option('--json', 'JSON output')
     .action(async (key: string, o: { json?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
-        const c = await getConnectionView(rt, DEFAULT_TENANT, id, { baseUrl: cli.serverUrl() });
+      await withConnections(cli, async (rt) => {
+        const id = rt ? await resolveConnection(rt, DEFAULT_TENANT, key) : await remoteConnectionId(cli, key);
+        const c = rt ? await getConnectionView(rt, DEFAULT_TENANT, id, { baseUrl: cli.serverUrl() }) : await cli.callApi<Awaited<ReturnType<typeof getConnectionView>>>('GET', `/connections/${encodeURIComponent(id)}`);
         if (o.json) return cli.out(JSON.stringify(c, null, 2));
         cli.out(`${c.name} — ${c.kindName}, ${c.role.replace(/_/g, ' ')}, ${c.status}${c.incident ? `, incident since ${c.incident.since}` : ''}`);
         for (const s of c.summary) cli.out(`  ${s.label}: ${s.value}`);
@@ -204,7 +223,7 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
         if (c.scope) cli.out(`  Scope: ${scopeText(c)}`);
         if (c.adminConsentUrl) cli.out(`  Admin consent: ${c.adminConsentUrl}`);
         cli.out('');
-        cli.out(table(['credential', 'state', 'method', 'what', 'expires', 'days left', 'last test'], c.credentials.map((x) => [x.id, x.state, x.type, x.expiry.what, x.expiresAt?.slice(0, 10) ?? '', x.daysLeft ?? '', x.lastTestOk === null ? '' : x.lastTestOk ? 'passed' : 'failed'])));
+        cli.out(table(['credential', 'state', 'method', 'what', 'expires', 'days left', 'last test'], (c.credentials ?? []).map((x) => [x.id, x.state, x.type, x.expiry.what, x.expiresAt?.slice(0, 10) ?? '', x.daysLeft ?? '', x.lastTestOk === null ? '' : x.lastTestOk ? 'passed' : 'failed'])));
         if (c.lastError) cli.out(`\n${c.lastError.code}: ${c.lastError.title}\n  Cause: ${c.lastError.message}\n  Fix: ${cliFix(c.lastError)}`);
         if (c.findings) {
           cli.out(`\nLast test (${c.lastTestedAt}):`);
@@ -217,9 +236,9 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .command('test <connection>')
     .option('--json', 'JSON output')
     .action(async (key: string, o: { json?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
-        const result = await testConnection(rt, DEFAULT_TENANT, id, 'cli');
+      await withConnections(cli, async (rt) => {
+        const id = rt ? await resolveConnection(rt, DEFAULT_TENANT, key) : await remoteConnectionId(cli, key);
+        const result = rt ? await testConnection(rt, DEFAULT_TENANT, id, 'cli') : await cli.callApi<Awaited<ReturnType<typeof testConnection>>>('POST', `/connections/${encodeURIComponent(id)}/test`);
         // The exit code means the same with and without --json: scripts branch on it.
         cli.setExitCode(result.ok ? 0 : 1);
         if (o.json) return cli.out(JSON.stringify(result, null, 2));
@@ -356,9 +375,10 @@ export function registerConnectionCommands(program: Command, cli: CliContext): v
     .option('--archive', 'keep its inventory as an archive instead of removing it')
     .option('--json', 'JSON output')
     .action(async (key: string, o: { json?: boolean; archive?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const id = await resolveConnection(rt, DEFAULT_TENANT, key);
-        await removeConnection(rt, DEFAULT_TENANT, id, 'cli', { archive: o.archive === true });
+      await withConnections(cli, async (rt) => {
+        const id = rt ? await resolveConnection(rt, DEFAULT_TENANT, key) : await remoteConnectionId(cli, key);
+        if (rt) await removeConnection(rt, DEFAULT_TENANT, id, 'cli', { archive: o.archive === true });
+        else await cli.callApi('DELETE', `/connections/${encodeURIComponent(id)}${o.archive ? '?archive=true' : ''}`);
         cli.out(o.json ? JSON.stringify({ deleted: id }) : `Deleted ${id}`);
       });
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { Runtime } from '../../runtime/context.js';
 import { dashboard, listSyncUsers, listUserItems, syncStatuses, syncUserDetail } from '../../continuity/views.js';
 import { approveHeldCycle, cycleJob, listPolicyViews, rejectHeldCycle } from '../../continuity/policies.js';
 import { previewPolicy } from '../../continuity/preview.js';
@@ -35,7 +36,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
         async ({ rt, worker }) => {
           const only = o.policy ? (await resolvePolicy(rt, T, o.policy)).id : undefined;
           const policies = (await listPolicyViews(rt, T)).filter((p) => (only ? p.id === only : p.enabled));
-          for (const p of policies) await enqueue(rt.store.db, T, cycleJob(p.id), rt.now());
+          for (const p of policies) await enqueue(rt.store.db, T, { ...cycleJob(p.id), again: true }, rt.now());
           await worker!.drain();
           const d = await dashboard(rt, T);
           if (o.json) return cli.out(JSON.stringify({ policiesRun: policies.length, ...d }));
@@ -71,7 +72,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
     .action(async (user: string, o: { state: string; json?: boolean }) => {
       await cli.withRuntime(async ({ rt }) => {
         if (!['failed', 'pending', 'imported'].includes(o.state)) throw new AppError('request.invalid', { detail: `--state must be failed, pending or imported` });
-        const r = await listUserItems(rt, T, user, { state: o.state, limit: 1000, offset: 0 });
+        const r = await listUserItems(rt, T, user, { state: o.state, limit: 1000 });
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
         if (r.items.length === 0) return cli.out(`No ${o.state} items.`);
         cli.out(table(['subject', 'folder', 'code', 'message'], r.items.map((i) => [i.subject ?? '(no subject)', i.folder, i.error?.code ?? '', i.error?.message ?? ''])));
@@ -87,7 +88,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
         async ({ rt, worker }) => {
           const r = await retryFailedItems(rt, T, user);
           await worker!.drain();
-          const left = await listUserItems(rt, T, user, { state: 'failed', limit: 1000, offset: 0 });
+          const left = await listUserItems(rt, T, user, { state: 'failed', limit: 1000 });
           if (o.json) return cli.out(JSON.stringify({ retried: r.queued, stillFailing: left.total }));
           cli.out(`Retried ${r.queued} item(s); ${left.total} still cannot sync.`);
         },
@@ -151,7 +152,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
       await cli.withRuntime(async ({ rt }) => {
         if (o.status && !isSyncStatus(o.status)) throw new AppError('request.invalid', { detail: `--status must be one of ${syncStatuses.join(', ')}` });
         const policyId = o.policy ? (await resolvePolicy(rt, T, o.policy)).id : undefined;
-        const r = await listSyncUsers(rt, T, { status: o.status, policyId, limit: 1000, offset: 0 });
+        const r = await listSyncUsers(rt, T, { status: o.status, policyId, limit: 1000 });
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
         if (r.users.length === 0) {
           // An empty filter result is not an empty installation: say which one it is.
@@ -165,6 +166,7 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
             r.users.map((u) => [u.email, `${label(u.status)}${u.throttledBy ? ` by ${u.throttledBy}` : ''}`, u.exported, u.imported, u.failedItems, u.lastSyncAt ?? 'never', u.nextSyncAt ?? '—', u.lastError?.code ?? '']),
           ),
         );
+        if (r.total > r.users.length) cli.out(`\nShowing the first ${r.users.length} of ${r.total}${r.totalExact ? '' : '+'} users (by name); narrow the list with --status or --policy, or page through all of them with the API (GET /sync/users?cursor=…).`);
         cli.out(`\n${Object.entries(r.counts).map(([k, v]) => `${label(k)}: ${v}`).join('  ')}`);
       });
     });
@@ -194,8 +196,10 @@ export function registerContinuityCommands(program: Command, cli: CliContext): v
     .command('list')
     .option('--json', 'JSON output')
     .action(async (o: { json?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const ps = await listPolicyViews(rt, T);
+      // Remotely (SYNCWARDEN_URL + SYNCWARDEN_TOKEN): the token's tenant, through the API.
+      const run = cli.remote ? async (fn: (rt: null) => Promise<void>) => fn(null) : async (fn: (rt: Runtime) => Promise<void>) => cli.withRuntime(async ({ rt }) => fn(rt));
+      await (run as (fn: (rt: Runtime | null) => Promise<void>) => Promise<void>)(async (rt) => {
+        const ps = rt ? await listPolicyViews(rt, T) : (await cli.callApi<{ policies: Awaited<ReturnType<typeof listPolicyViews>> }>('GET', '/policies')).policies;
         if (o.json) return cli.out(JSON.stringify(ps, null, 2));
         cli.out(table(['id', 'name', 'enabled', 'users', 'every', 'window', 'held'], ps.map((p) => [p.id, p.name, p.enabled ? 'yes' : 'no', p.selection.mode, `${p.scheduleMinutes} min`, `${p.initialWindowDays} d`, p.heldCycle ? `${p.heldCycle.removals.length} removals` : ''])));
       });

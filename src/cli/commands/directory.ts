@@ -43,7 +43,7 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
         const r = await listIdentities(rt, T, query);
         if (o.json) return cli.out(JSON.stringify(r, null, 2));
         cli.out(table(['id', 'name', 'email', 'type', 'status', 'accounts', 'connections'], r.items.map((i) => [i.id, i.displayName, i.email ?? '', i.type, i.status, i.accounts, i.connections.map((c) => c.name).join(', ')])));
-        cli.out(`${r.items.length} of ${r.total} identities`);
+        cli.out(`${r.items.length} of ${r.total}${r.totalExact ? '' : '+'} identities`);
       });
     });
 
@@ -52,8 +52,10 @@ export function registerDirectoryCommands(program: Command, cli: CliContext): vo
     .description('one identity: accounts, groups (direct and nested), entitlements, credentials')
     .option('--json', 'JSON output')
     .action(async (key: string, o: { json?: boolean }) => {
-      await cli.withRuntime(async ({ rt }) => {
-        const d = await identityDetail(rt, T, key);
+      // Remotely (SYNCWARDEN_URL + SYNCWARDEN_TOKEN): the token's tenant, through the API.
+      const detail = cli.remote ? async (fn: (d: Awaited<ReturnType<typeof identityDetail>>) => Promise<void>) => fn(await cli.callApi('GET', `/identities/${encodeURIComponent(key)}`))
+        : async (fn: (d: Awaited<ReturnType<typeof identityDetail>>) => Promise<void>) => cli.withRuntime(async ({ rt }) => fn(await identityDetail(rt, T, key)));
+      await detail(async (d) => {
         if (o.json) return cli.out(JSON.stringify(d, null, 2));
         cli.out(`${d.identity.displayName}${d.identity.email ? ` <${d.identity.email}>` : ''} — ${d.identity.type}, ${d.identity.status}${d.identity.employeeId ? `, employee id ${d.identity.employeeId}` : ''}`);
         cli.out('\nAccounts');

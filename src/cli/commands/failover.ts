@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { listPolicyViews } from '../../continuity/policies.js';
 import { declareOutage, dismissFailover, latestFailover, openFailoverViews, startRecovery, viewFailover, type FailoverView } from '../../continuity/failover/failover.js';
 import { recoveryReport, recoveryReportCsv } from '../../continuity/failover/report.js';
 import { loadFailoverSettings, saveFailoverSettings } from '../../continuity/failover/settings.js';
 import { DEFAULT_TENANT } from '../../api/route.js';
-import { AppError } from '../../errors/index.js';
 import type { Runtime } from '../../runtime/context.js';
 import { table } from '../table.js';
 import { resolvePolicy } from '../resolve.js';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { startSyncwarden, type Running } from '../../runtime/start.js';
 import { packageVersion } from '../../runtime/paths.js';
+import { leaseMsFrom } from '../../engine/worker.js';
 
 /** The first owner's one-time sign-in link: how a newcomer gets in after `npm start`. */
 function announceFirstSignIn(cli: CliContext, running: Running): void {
@@ -23,7 +24,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
       const running = await startSyncwarden({
         dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, port: cli.port, host: cli.host,
         sandbox: o.demo && cli.env['SYNCWARDEN_DEMO'] !== '0' ? { basePort: cli.sandboxPort, demo: true } : undefined,
-        worker: { concurrency: Number(cli.env['SYNCWARDEN_WORKERS'] ?? 16) },
+        worker: { concurrency: Number(cli.env['SYNCWARDEN_WORKERS'] ?? 16), leaseMs: leaseMsFrom(cli.env) },
         scheduler: true,
       });
       cli.out(`Syncwarden ${packageVersion()} is running: ${running.url}`);
@@ -46,7 +47,7 @@ export function registerProcessCommands(program: Command, cli: CliContext): void
     .description('a worker process: claims jobs and runs the scheduler (any number, sharing DATABASE_URL)')
     .option('-c, --concurrency <n>', 'jobs at once (mailbox jobs mostly wait on rate budgets: many per process is normal)', '16')
     .action(async (o: { concurrency: string }) => {
-      const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, worker: { concurrency: Number(o.concurrency) }, scheduler: true });
+      const running = await startSyncwarden({ dataDir: cli.dataDir, databaseUrl: cli.databaseUrl, worker: { concurrency: Number(o.concurrency), leaseMs: leaseMsFrom(cli.env) }, scheduler: true });
       cli.out(`worker ${running.worker?.id} started`);
       cli.keepRunning(running);
     });

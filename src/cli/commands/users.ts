@@ -6,6 +6,7 @@ import { createUser, findUserByEmail, issueSignInLink, resetPassword, signInLink
 import { createApiToken, revokeApiToken, tokenViews, type TokenView } from '../../auth/tokens.js';
 import type { Role } from '../../auth/permissions.js';
 import { table } from '../table.js';
+import { tenantView } from '../../tenants/tenants.js';
 
 /**
  * `syncwarden users …` and `syncwarden tokens …`. On the data folder they act as the local
@@ -36,13 +37,15 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
 
   const users = program.command('users').description('people who sign in: create, list, reset-password, disable, enable, set-role');
   users.command('list').description('users with their role, state and last sign-in').option('--json', 'JSON output')
-    .action(async (o: { json?: boolean }) => {
+    .option('--tenant <id>', 'the organisation (on the data folder; remotely the token\'s organisation)', DEFAULT_TENANT)
+    .action(async (o: { json?: boolean; tenant: string }) => {
       if (cli.remote) return printUsers((await cli.callApi<{ users: UserView[] }>('GET', '/users')).users, o.json);
-      await cli.withRuntime(async ({ rt }) => printUsers(await userViews(rt, DEFAULT_TENANT), o.json));
+      await cli.withRuntime(async ({ rt }) => printUsers(await userViews(rt, (await tenantView(rt, o.tenant.toLowerCase())).id), o.json));
     });
   users.command('create <email>').description('create a user; without SYNCWARDEN_NEW_PASSWORD prints a one-time sign-in link')
     .requiredOption('--role <role>', 'owner | admin | operator | viewer | reviewer').option('--name <name>', 'display name')
-    .action(async (email: string, o: { role: string; name?: string }) => {
+    .option('--tenant <id>', 'the organisation to add them to (on the data folder; remotely the token\'s organisation); an existing account joins it with the role', DEFAULT_TENANT)
+    .action(async (email: string, o: { role: string; name?: string; tenant: string }) => {
       const body = { email, role: o.role, ...(o.name ? { displayName: o.name } : {}), ...(newPassword() ? { password: newPassword() } : {}) };
       if (cli.remote) {
         const r = await cli.callApi<{ user: UserView; signInLink: string | null }>('POST', '/users', body);
@@ -51,9 +54,10 @@ export function registerUserCommands(program: Command, cli: CliContext): void {
         return;
       }
       await cli.withRuntime(async ({ rt }) => {
-        const user = await createUser(rt, DEFAULT_TENANT, body, null);
-        cli.out(`Created ${user.email} (${user.role}).`);
-        if (!user.hasPassword) cli.out(`One-time sign-in link (24 hours): ${signInLinkUrl(publicUrl(), await issueSignInLink(rt, DEFAULT_TENANT, user.id))}`);
+        const tenant = (await tenantView(rt, o.tenant.toLowerCase())).id;
+        const user = await createUser(rt, tenant, body, null);
+        cli.out(user.existingAccount ? `Added ${user.email} to ${tenant} (${user.role}); they sign in with their existing account.` : `Created ${user.email} (${user.role})${tenant === DEFAULT_TENANT ? '' : ` in ${tenant}`}.`);
+        if (!user.hasPassword && !user.existingAccount) cli.out(`One-time sign-in link (24 hours): ${signInLinkUrl(publicUrl(), await issueSignInLink(rt, tenant, user.id))}`);
       });
     });
   users.command('reset-password <email>').description('set SYNCWARDEN_NEW_PASSWORD as the password, or print a one-time sign-in link; ends the user\'s sessions and unlocks the account')

@@ -6,7 +6,7 @@ import { awsConnector, isAwsThrottle, READ_ACTIONS, WRITE_ACTIONS } from '../../
 import type { CheckResult } from '../../connectors/sdk/index.js';
 import { addDays, expiryFinding, failFinding } from '../expiry.js';
 import { directoryConfigFields } from './directory-config.js';
-import { PREFLIGHT, type ConnectorParts, type CredentialMeta, type CredentialMethodSpec, type KindSpec, type LearnedCredential } from './types.js';
+import { type ConnectorParts, type CredentialMeta, type CredentialMethodSpec, type KindSpec, type LearnedCredential } from './types.js';
 
 /**
  * AWS IAM: the directory of one AWS account (users, groups, policies, access keys), with an

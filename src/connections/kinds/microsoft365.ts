@@ -12,7 +12,8 @@ import { PREFLIGHT, type ConnectorParts, type CredentialMethodSpec, type KindSpe
 /**
  * Microsoft 365 / Entra ID, one app registration for both roles: the continuity source (users
  * and mail) and the directory (users, groups, directory roles, app roles). Each role has its
- * own Graph application permissions; write-back adds GroupMember.ReadWrite.All, granted by the
+ * own Graph application permissions; write-back adds GroupMember.ReadWrite.All,
+ * RoleManagement.ReadWrite.Directory and AppRoleAssignment.ReadWrite.All, granted by the
  * same admin-consent link once the permission is added to the app registration.
  */
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -148,7 +149,7 @@ export const microsoft365Kind: KindSpec = {
       build: (ctx, parts) => microsoftDirectoryConnector.create(ctx, { ...connectorConfig(parts), writeBack: parts.writeBack }),
       readPermissions: MICROSOFT_PERMISSIONS.directoryRead,
       writeBackPermissions: MICROSOFT_PERMISSIONS.directoryWriteBack,
-      writeBackHowTo: 'In Entra ID open App registrations > your app > API permissions > Add a permission > Microsoft Graph > Application permissions, add GroupMember.ReadWrite.All, then grant admin consent with the link below (it grants every permission configured on the app).',
+      writeBackHowTo: 'In Entra ID open App registrations > your app > API permissions > Add a permission > Microsoft Graph > Application permissions, add GroupMember.ReadWrite.All, RoleManagement.ReadWrite.Directory and AppRoleAssignment.ReadWrite.All, then grant admin consent with the link below (it grants every permission configured on the app).',
     },
   },
   configSchema: microsoftConfigSchema,

@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { FaultName } from '../../sandbox/faults.js';
 import { renderError } from '../../errors/index.js';
-import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import type { Sandbox } from '../../sandbox/server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox } from '../../../test/support/connector.js';
 import { createHttpClient, type CheckResult } from '../sdk/index.js';
 import { awsConnector, CHECK_IDS, isAwsThrottle } from './index.js';
 
 /** The doctor against the sandbox: every fault fails exactly its own check, with its catalogue code. */
+const sandbox = useSandbox({ reset: async (s) => void (await sandboxAdmin(s, 'POST', '/aws/throttle', { enabled: false })) });
 let sb: Sandbox;
-beforeAll(async () => {
-  sb = await startSandbox({});
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(async () => {
-  sb.faults.clear();
-  await admin('POST', '/aws/throttle', { enabled: false });
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
+beforeEach(() => void (sb = sandbox()));
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
 
 type Method = 'access_key' | 'assume_role';
 
@@ -80,7 +69,7 @@ describe.each(['access_key', 'assume_role'] as const)('AWS checks (%s)', (method
     expect(failing(results)).toEqual({});
     expect(results.filter((r) => r.status === 'warning')).toEqual([]);
     const skipped = results.filter((r) => r.status === 'skipped').map((r) => r.id).sort();
-    expect(skipped).toEqual(method === 'access_key' ? ['action:iam:DeleteUserPolicy', 'action:iam:DetachGroupPolicy', 'action:iam:DetachUserPolicy', 'action:iam:RemoveUserFromGroup', 'role_session', 'role_trust'] : []);
+    expect(skipped).toEqual(method === 'access_key' ? ['action:iam:DeleteUserPolicy', 'action:iam:DetachGroupPolicy', 'action:iam:DetachUserPolicy', 'action:iam:RemoveUserFromGroup', 'action:iam:UpdateAccessKey', 'role_session', 'role_trust'] : []);
     expect(byId(results, 'credential').detail).toBe(`signed in as ${sb.demo.aws.integrationUserArn}`);
     expect(byId(results, 'access_key_age').detail).toMatch(/^created \S+ \((29|30) days ago\)$/);
   });
@@ -116,7 +105,7 @@ describe('AWS checks, configuration mistakes and warnings', () => {
   });
 
   it('a read-only user with write-back on: each write action fails, until the write-back policy is attached', async () => {
-    const ids = ['action:iam:RemoveUserFromGroup', 'action:iam:DetachUserPolicy', 'action:iam:DetachGroupPolicy', 'action:iam:DeleteUserPolicy'];
+    const ids = ['action:iam:RemoveUserFromGroup', 'action:iam:DetachUserPolicy', 'action:iam:DetachGroupPolicy', 'action:iam:DeleteUserPolicy', 'action:iam:UpdateAccessKey'];
     const before = failing(await connector('access_key', { writeBack: true }).checks());
     expect(before).toEqual(Object.fromEntries(ids.map((id) => [id, 'aws.action_denied'])));
     await admin('POST', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });

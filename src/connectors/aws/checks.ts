@@ -12,7 +12,7 @@ import type { AwsSession } from './session.js';
  * with iam:SimulatePrincipalPolicy.
  */
 export const READ_ACTIONS = ['iam:ListUsers', 'iam:ListGroups', 'iam:GetAccountAuthorizationDetails', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GenerateCredentialReport', 'iam:GetCredentialReport'] as const;
-export const WRITE_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy'] as const;
+export const WRITE_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy', 'iam:UpdateAccessKey'] as const;
 export const CHECK_IDS = ['credential', 'clock', 'role_trust', 'role_session', 'access_key_age', ...READ_ACTIONS.map((a) => `action:${a}`), ...WRITE_ACTIONS.map((a) => `action:${a}`)];
 
 const SKEW_WARN_MS = 5 * 60_000;

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors/index.js';
-import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox, failure } from '../../../test/support/connector.js';
 import { createHttpClient, type DirectoryRecord, type DirectorySource, type RateCost, type RateGate } from '../sdk/index.js';
 import { awsConnector, isAwsThrottle } from './index.js';
 
 /** The AWS IAM directory connector against the sandbox over real HTTP. */
+const sandbox = useSandbox({ reset: async (s) => void (await sandboxAdmin(s, 'POST', '/aws/throttle', { enabled: false })) });
 let sb: Sandbox;
-beforeAll(async () => {
-  sb = await startSandbox({});
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(async () => {
-  sb.faults.clear();
-  await admin('POST', '/aws/throttle', { enabled: false });
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
+beforeEach(() => void (sb = sandbox()));
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
 
 /** A gate that records which budgets were spent (an implementation of RateGate, not a mock). */
 function recordingGate(): RateGate & { keys: Set<string> } {
@@ -73,16 +61,6 @@ async function expectedWorld() {
     ].sort(),
     keys: users.flatMap((u) => u.accessKeys.map((k: any) => ({ ...k, userArn: userArn.get(u.userName) }))),
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('AWS IAM directory: reading', () => {

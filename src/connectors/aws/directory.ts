@@ -4,7 +4,7 @@ import { nameOfArn } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AwsCallError } from './errors.js';
 import { readCredentialReport, type CredentialReport } from './credential-report.js';
-import { GAAD_PHASE_FILTERS, getAccessKeyLastUsed, getAccountAuthorizationDetails, listAccessKeys, listGroups, listUsers, write, type GaadFilter, type GroupDetail, type PolicyDetail, type UserDetail } from './iam.js';
+import { GAAD_PHASE_FILTERS, getAccessKeyLastUsed, getAccountAuthorizationDetails, getInlinePolicy, listAccessKeys, listAttachedPolicies, listGroupsForUser, listGroups, listUsers, write, type GroupDetail, type PolicyDetail, type UserDetail } from './iam.js';
 import { isPrivilegedDocument, isPrivilegedPolicy } from './privileged.js';
 import type { AwsSession } from './session.js';
 
@@ -51,6 +51,7 @@ const decodeDoc = (encoded: string | undefined): string | null => {
 export interface AwsDirectory {
   read(stream: string, cursor: string | null): Promise<Page<DirectoryRecord>>;
   revoke(target: RevokeTarget): Promise<RevokeOutcome>;
+  stillHeld(target: RevokeTarget): Promise<boolean>;
 }
 
 export function createDirectory(s: AwsSession): AwsDirectory {
@@ -259,7 +260,7 @@ export function createDirectory(s: AwsSession): AwsDirectory {
         if (target.memberType !== 'account') throw new AppError('request.invalid', { detail: 'IAM groups cannot contain groups' });
         action = 'RemoveUserFromGroup';
         params = { GroupName: nameOfArn(target.groupId), UserName: nameOfArn(target.memberId) };
-      } else {
+      } else if (target.type === 'grant') {
         const hash = target.entitlementId.lastIndexOf('#');
         const principal = nameOfArn(target.principalId);
         const user = target.principalType === 'account';
@@ -270,6 +271,14 @@ export function createDirectory(s: AwsSession): AwsDirectory {
           action = user ? 'DetachUserPolicy' : 'DetachGroupPolicy';
           params = { [user ? 'UserName' : 'GroupName']: principal, PolicyArn: target.entitlementId };
         }
+      } else if (target.type === 'credential') {
+        // Deactivate, never delete: the key can be reactivated if the decision was wrong.
+        // UpdateAccessKey to Inactive succeeds on an inactive key too, so look first to tell already_gone.
+        if (!(await keyActive(target.credentialId, target.accountId))) return 'already_gone';
+        action = 'UpdateAccessKey';
+        params = { UserName: nameOfArn(target.accountId), AccessKeyId: target.credentialId, Status: 'Inactive' };
+      } else {
+        throw new AppError('directory.revoke_unsupported', { what: 'deactivating an IAM user (Syncwarden removes its access and keys instead)' });
       }
       try {
         await write(s, action, params);
@@ -279,7 +288,68 @@ export function createDirectory(s: AwsSession): AwsDirectory {
         throw e;
       }
     },
+
+    /** Re-reads the one resource a revocation touched; a principal that no longer exists holds nothing. */
+    async stillHeld(target) {
+      const gone = (e: unknown): false => {
+        if (e instanceof AwsCallError && e.code === 'NoSuchEntity') return false;
+        throw e;
+      };
+      if (target.type === 'membership') {
+        const want = nameOfArn(target.groupId).toLowerCase();
+        try {
+          let marker: string | undefined;
+          do {
+            const page = await listGroupsForUser(s, nameOfArn(target.memberId), marker);
+            if (page.value.Groups.some((g) => g.Arn === target.groupId || g.GroupName.toLowerCase() === want)) return true;
+            marker = page.value.IsTruncated ? page.value.Marker : undefined;
+          } while (marker);
+          return false;
+        } catch (e) {
+          return gone(e);
+        }
+      }
+      if (target.type === 'grant') {
+        const hash = target.entitlementId.lastIndexOf('#');
+        const kind = target.principalType === 'account' ? 'user' : 'group';
+        const principal = nameOfArn(target.principalId);
+        try {
+          if (hash >= 0) {
+            await getInlinePolicy(s, kind, principal, target.entitlementId.slice(hash + 1));
+            return true;
+          }
+          let marker: string | undefined;
+          do {
+            const page = await listAttachedPolicies(s, kind, principal, marker);
+            if (page.value.AttachedPolicies.some((p) => p.PolicyArn === target.entitlementId)) return true;
+            marker = page.value.IsTruncated ? page.value.Marker : undefined;
+          } while (marker);
+          return false;
+        } catch (e) {
+          return gone(e);
+        }
+      }
+      if (target.type === 'credential') return keyActive(target.credentialId, target.accountId);
+      throw new AppError('directory.revoke_unsupported', { what: 'deactivating an IAM user (Syncwarden removes its access and keys instead)' });
+    },
   };
+
+  /** Whether the key is listed Active for its user (ListAccessKeys; a user gone holds no key). */
+  async function keyActive(accessKeyId: string, userArn: string): Promise<boolean> {
+    try {
+      let marker: string | undefined;
+      do {
+        const page = await listAccessKeys(s, nameOfArn(userArn), 100, marker);
+        const k = page.value.AccessKeyMetadata.find((x) => x.AccessKeyId === accessKeyId);
+        if (k) return k.Status === 'Active';
+        marker = page.value.IsTruncated ? page.value.Marker : undefined;
+      } while (marker);
+      return false;
+    } catch (e) {
+      if (e instanceof AwsCallError && e.code === 'NoSuchEntity') return false;
+      throw e;
+    }
+  }
 }
 
 /** Two timestamps of the same second (the report and ListAccessKeys write dates differently). */

@@ -126,8 +126,27 @@ export async function simulatePrincipalPolicy(s: AwsSession, sourceArn: string, 
 }
 
 /** A write; NoSuchEntity comes back as AwsCallError so revoke can answer 'already_gone'. */
-export async function write(s: AwsSession, action: 'RemoveUserFromGroup' | 'DetachUserPolicy' | 'DetachGroupPolicy' | 'DeleteUserPolicy' | 'DeleteGroupPolicy', params: Record<string, string>) {
-  return s.call('iam', action, params, z.unknown(), { pass: ['NoSuchEntity'] });
+export async function write(s: AwsSession, action: 'RemoveUserFromGroup' | 'DetachUserPolicy' | 'DetachGroupPolicy' | 'DeleteUserPolicy' | 'DeleteGroupPolicy' | 'UpdateAccessKey', params: Record<string, string>) {
+  // Each of these is idempotent at IAM (removing twice removes nothing more): safe to resend after a lost answer.
+  return s.call('iam', action, params, z.unknown(), { pass: ['NoSuchEntity'], idempotent: true });
+}
+
+/** The groups a user is in (IAM caps a user at 10 groups, so one page is the norm). */
+export async function listGroupsForUser(s: AwsSession, userName: string, marker: string | undefined) {
+  return s.call('iam', 'ListGroupsForUser', { UserName: userName, MaxItems: 1000, Marker: marker }, z.object({ Groups: xmlList(groupSchema), ...paging }), { pass: ['NoSuchEntity'] });
+}
+
+const attachedSchema = z.object({ PolicyName: xmlStr, PolicyArn: xmlStr });
+
+export async function listAttachedPolicies(s: AwsSession, kind: 'user' | 'group', name: string, marker: string | undefined) {
+  const action = kind === 'user' ? 'ListAttachedUserPolicies' : 'ListAttachedGroupPolicies';
+  return s.call('iam', action, { [kind === 'user' ? 'UserName' : 'GroupName']: name, MaxItems: 1000, Marker: marker }, z.object({ AttachedPolicies: xmlList(attachedSchema), ...paging }), { pass: ['NoSuchEntity'] });
+}
+
+/** GetUserPolicy / GetGroupPolicy: NoSuchEntity (policy or principal gone) comes back as AwsCallError. */
+export async function getInlinePolicy(s: AwsSession, kind: 'user' | 'group', name: string, policyName: string) {
+  const action = kind === 'user' ? 'GetUserPolicy' : 'GetGroupPolicy';
+  return s.call('iam', action, { [kind === 'user' ? 'UserName' : 'GroupName']: name, PolicyName: policyName }, z.object({ PolicyName: xmlStr }), { pass: ['NoSuchEntity'] });
 }
 
 /** GetCallerIdentity with the reading credentials (the role session, when assuming a role). */

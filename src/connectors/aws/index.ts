@@ -23,7 +23,7 @@ export const awsConnector = defineConnector<AwsConnectorConfig, DirectorySource>
       checks: () => runChecks(session),
       streams: STREAMS,
       read: (stream, cursor) => directory.read(stream, cursor),
-      ...(config.writeBack ? { revoke: (target) => directory.revoke(target) } : {}),
+      ...(config.writeBack ? { revoke: (target) => directory.revoke(target), stillHeld: (target) => directory.stillHeld(target) } : {}),
     };
   },
 });

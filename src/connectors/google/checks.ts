@@ -1,10 +1,11 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult } from '../sdk/index.js';
-import { parseKeyJson, REQUIRED_SCOPES, ADMIN_DIRECTORY_USER, GMAIL_MODIFY } from './config.js';
+import { REQUIRED_SCOPES, ADMIN_DIRECTORY_USER, GMAIL_MODIFY } from './config.js';
 import type { GoogleDeps } from './deps.js';
 import { getUser } from './directory.js';
 import { listLabels } from './gmail.js';
 import { UnknownSubjectError } from './token.js';
+import { checkSignIn, findings, signInLabels } from './sign-in-checks.js';
 
 /**
  * The connection doctor: one finding per prerequisite of the Google connection, in the
@@ -13,17 +14,10 @@ import { UnknownSubjectError } from './token.js';
  */
 export async function runChecks(deps: GoogleDeps): Promise<CheckResult[]> {
   const { config, tokens } = deps;
-  const out: CheckResult[] = [];
-  const pass = (id: string, label: string, detail?: string): void => void out.push({ id, label, status: 'pass', ...(detail ? { detail } : {}) });
-  const fail = (id: string, label: string, e: unknown): void => void out.push({ id, label, status: 'fail', error: toAppError(e).toJSON() });
-  const skip = (id: string, label: string, detail: string): void => void out.push({ id, label, status: 'skipped', detail });
-  const keyless = config.auth.type === 'impersonation';
+  const f = findings();
+  const { out, pass, fail, skip } = f;
   const L = {
-    credential: keyless ? 'Read the Syncwarden token provider key' : 'Read the service-account key file',
-    tokenProvider: 'Sign in as the Syncwarden token provider',
-    iamApi: 'IAM Service Account Credentials API answers',
-    serviceAccount: keyless ? `Service account ${config.serviceAccountEmail} exists` : `Sign in as ${tokens.serviceAccountEmail} with its key`,
-    tokenCreator: `Token provider may sign as ${config.serviceAccountEmail} (Service Account Token Creator)`,
+    ...signInLabels(config, tokens),
     delegation: (s: string) => `Domain-wide delegation grants ${s}`,
     admin: `${config.adminEmail} is a Workspace administrator`,
     adminApi: 'Admin SDK API is enabled',
@@ -40,58 +34,7 @@ export async function runChecks(deps: GoogleDeps): Promise<CheckResult[]> {
     skip('api:gmail', L.gmailApi, detail);
   };
 
-  // 1. The credential Syncwarden holds.
-  try {
-    const key = config.auth.type === 'impersonation' ? parseKeyJson(config.auth.tokenProviderKeyJson, 'token provider key') : parseKeyJson(config.auth.keyJson, 'service account key');
-    if (config.auth.type === 'service_account_key' && key.client_email.toLowerCase() !== config.serviceAccountEmail) {
-      out.push({ id: 'credential', label: L.credential, status: 'warning', detail: `the key belongs to ${key.client_email}, not ${config.serviceAccountEmail}; Syncwarden signs in as ${key.client_email}` });
-    } else pass('credential', L.credential, key.client_email);
-  } catch (e) {
-    fail('credential', L.credential, e);
-    downstream('needs a readable credential');
-    return out;
-  }
-
-  // 2. The identity that signs delegation JWTs.
-  if (keyless) {
-    try {
-      await tokens.tokenProvider();
-      pass('token_provider', L.tokenProvider);
-    } catch (e) {
-      fail('token_provider', L.tokenProvider, e);
-      downstream('needs the token provider to sign in');
-      return out;
-    }
-    const nowS = Math.floor(deps.ctx.now().getTime() / 1000);
-    try {
-      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: ADMIN_DIRECTORY_USER, aud: tokens.audience, iat: nowS, exp: nowS + 3600 });
-      pass('api:iamcredentials', L.iamApi);
-      pass('service_account', L.serviceAccount);
-      pass('token_creator', L.tokenCreator);
-    } catch (e) {
-      const err = toAppError(e);
-      if (err.code === 'google.api_disabled') fail('api:iamcredentials', L.iamApi, err);
-      else pass('api:iamcredentials', L.iamApi);
-      if (err.code === 'google.service_account_not_found') fail('service_account', L.serviceAccount, err);
-      else if (err.code !== 'google.api_disabled' && err.code !== 'google.token_creator_missing') fail('token_creator', L.tokenCreator, err);
-      if (err.code === 'google.token_creator_missing') fail('token_creator', L.tokenCreator, err);
-      downstream('needs the token provider to sign as the service account');
-      return out;
-    }
-  } else {
-    skip('token_provider', L.tokenProvider, 'not used by the service-account key method');
-    skip('api:iamcredentials', L.iamApi, 'not used by the service-account key method');
-    try {
-      await tokens.serviceAccountSelf();
-      pass('service_account', L.serviceAccount);
-    } catch (e) {
-      fail('service_account', L.serviceAccount, e);
-      skip('token_creator', L.tokenCreator, 'not used by the service-account key method');
-      downstream('needs the service account to sign in');
-      return out;
-    }
-    skip('token_creator', L.tokenCreator, 'not used by the service-account key method');
-  }
+  if (!(await checkSignIn(f, { config, tokens, now: () => deps.ctx.now(), scope: ADMIN_DIRECTORY_USER, downstream }))) return out;
 
   // 3. Domain-wide delegation, one scope at a time so the missing one is named.
   const delegated = new Map<string, boolean>();

@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../errors/index.js';
 import { DEMO, demoPeople } from '../../sandbox/demo.js';
-import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import type { Sandbox } from '../../sandbox/server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox } from '../../../test/support/connector.js';
 import { createHttpClient } from '../sdk/index.js';
 import { googleConnector, isGoogleThrottle, MAX_IMPORT_BYTES } from './index.js';
 
@@ -11,21 +13,9 @@ let sb: Sandbox;
 let offsetMs = 0;
 const clock = (): number => Date.now() + offsetMs;
 
-beforeAll(async () => {
-  sb = await startSandbox({ now: clock });
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(() => {
-  sb.faults.clear();
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
+const sandbox = useSandbox({ now: clock });
+beforeEach(() => void (sb = sandbox()));
 
 function destination(method: 'impersonation' | 'service_account_key' = 'impersonation') {
   const g = sb.demo.google;

@@ -48,6 +48,8 @@ export const userSchema = z.object({
   isDelegatedAdmin: z.boolean().optional(),
   externalIds: z.array(z.object({ value: z.string(), type: z.string().optional(), customType: z.string().optional() })).optional(),
   organizations: z.array(z.object({ title: z.string().optional(), department: z.string().optional(), primary: z.boolean().optional() })).optional(),
+  // Employee details > Manager: `{ type: 'manager', value: <the manager's address> }`.
+  relations: z.array(z.object({ value: z.string(), type: z.string().optional(), customType: z.string().optional() })).optional(),
   creationTime: z.string().optional(),
   lastLoginTime: z.string().optional(),
   orgUnitPath: z.string().optional(),
@@ -174,7 +176,7 @@ async function list<T>(deps: DirectoryApiDeps, what: string, c: Call, schema: z.
 const withToken = (q: Record<string, string>, pageToken: string | null): Record<string, string> => (pageToken ? { ...q, pageToken } : q);
 
 // Partial responses keep a full re-read cheap: only the fields the inventory stores travel.
-const USER_FIELDS = 'nextPageToken,users(id,primaryEmail,name(givenName,familyName,fullName),suspended,archived,isAdmin,isDelegatedAdmin,externalIds,organizations(title,department,primary),creationTime,lastLoginTime,orgUnitPath,isEnrolledIn2Sv)';
+const USER_FIELDS = 'nextPageToken,users(id,primaryEmail,name(givenName,familyName,fullName),suspended,archived,isAdmin,isDelegatedAdmin,externalIds,organizations(title,department,primary),relations(value,type),creationTime,lastLoginTime,orgUnitPath,isEnrolledIn2Sv)';
 const GROUP_FIELDS = 'nextPageToken,groups(id,email,name,description,directMembersCount,adminCreated)';
 const MEMBER_FIELDS = 'nextPageToken,members(id,email,role,type,status)';
 
@@ -212,6 +214,14 @@ export async function getUser(deps: DirectoryApiDeps, scope: string, userKey: st
   if (res.status === 404) return null;
   if (res.status !== 200) throw directoryError(deps, res, scope) ?? badResponse(`users.get answered ${describe(parseGoogleError(res), res)}`);
   return parsed(res, userSchema, 'users.get');
+}
+
+/** members.get: is `memberKey` a direct member of the group? A group or member gone is false. */
+export async function isDirectMember(deps: DirectoryApiDeps, scope: string, groupKey: string, memberKey: string): Promise<boolean> {
+  const res = await call(deps, { method: 'GET', path: `/groups/${encodeURIComponent(groupKey)}/members/${encodeURIComponent(memberKey)}`, scope, query: { fields: 'id,email,role,type,status' } });
+  if (res.status === 404) return false;
+  if (res.status !== 200) throw directoryError(deps, res, scope) ?? badResponse(`members.get answered ${describe(parseGoogleError(res), res)}`);
+  return true;
 }
 
 /** A DELETE that is idempotent: 204 = done, 404 = already gone. */

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox } from '../../../test/support/connector.js';
 import type { FaultName } from '../../sandbox/faults.js';
 import { createHttpClient, type CheckResult } from '../sdk/index.js';
 import { DIRECTORY_READ_SCOPES, DIRECTORY_WRITE_SCOPES, googleDirectoryConnector, isGoogleThrottle } from './index.js';
@@ -10,23 +12,9 @@ let sb: Sandbox;
 let offsetMs = 0;
 const clock = (): number => Date.now() + offsetMs;
 
-beforeAll(async () => {
-  sb = await startSandbox({ now: clock });
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(() => {
-  offsetMs = 0;
-  sb.faults.clear();
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
+const sandbox = useSandbox({ now: clock, reset: () => void (offsetMs = 0) });
+beforeEach(() => void (sb = sandbox()));
 
 type Method = 'impersonation' | 'service_account_key';
 

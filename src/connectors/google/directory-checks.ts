@@ -1,9 +1,10 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult } from '../sdk/index.js';
-import { DIRECTORY_READ_SCOPES, DIRECTORY_USER_READONLY, DIRECTORY_WRITE_SCOPES, parseKeyJson } from './config.js';
+import { DIRECTORY_READ_SCOPES, DIRECTORY_USER_READONLY, DIRECTORY_WRITE_SCOPES } from './config.js';
 import { getUser, type DirectoryApiDeps } from './directory-api.js';
 import { describeKeyAge, keyCertificate } from './key-age.js';
 import { UnknownSubjectError } from './token.js';
+import { checkSignIn, findings, signInLabels } from './sign-in-checks.js';
 
 /**
  * The doctor of a Google Workspace directory connection: one finding per prerequisite, in
@@ -21,21 +22,14 @@ const SKEW_FAIL_S = 300;
 
 export async function runDirectoryChecks(deps: DirectoryApiDeps): Promise<CheckResult[]> {
   const { config, tokens, ctx, endpoints } = deps;
-  const out: CheckResult[] = [];
-  const has = (id: string): boolean => out.some((c) => c.id === id);
-  const pass = (id: string, label: string, detail?: string): void => void out.push({ id, label, status: 'pass', ...(detail ? { detail } : {}) });
-  const fail = (id: string, label: string, e: unknown, detail?: string): void => void out.push({ id, label, status: 'fail', error: toAppError(e).toJSON(), ...(detail ? { detail } : {}) });
+  const f = findings();
+  const { out, has, pass, fail } = f;
   const warn = (id: string, label: string, e: AppError, detail: string): void => void out.push({ id, label, status: 'warning', error: e.toJSON(), detail });
-  const skip = (id: string, label: string, detail: string): void => void out.push({ id, label, status: 'skipped', detail });
-  const keyless = config.auth.type === 'impersonation';
+  const { skip } = f;
   const scopes = [...DIRECTORY_READ_SCOPES, ...(config.writeBack ? DIRECTORY_WRITE_SCOPES : [])];
   const L = {
     clock: "This server's clock agrees with Google's",
-    credential: keyless ? 'Read the Syncwarden token provider key' : 'Read the service-account key file',
-    tokenProvider: 'Sign in as the Syncwarden token provider',
-    iamApi: 'IAM Service Account Credentials API answers',
-    serviceAccount: keyless ? `Service account ${config.serviceAccountEmail} exists` : `Sign in as ${tokens.serviceAccountEmail} with its key`,
-    tokenCreator: `Token provider may sign as ${config.serviceAccountEmail} (Service Account Token Creator)`,
+    ...signInLabels(config, tokens),
     delegation: (s: string) => `Domain-wide delegation grants ${s}`,
     adminApi: 'Admin SDK API is enabled',
     admin: `${config.adminEmail} is a Workspace administrator`,
@@ -77,58 +71,11 @@ export async function runDirectoryChecks(deps: DirectoryApiDeps): Promise<CheckR
     return out;
   }
 
-  // 1. The credential Syncwarden holds (and, for a key, how old it is).
-  try {
-    const key = config.auth.type === 'impersonation' ? parseKeyJson(config.auth.tokenProviderKeyJson, 'token provider key') : parseKeyJson(config.auth.keyJson, 'service account key');
-    const age = keyless ? null : await keyCertificate(ctx, config, endpoints);
-    const ageDetail = age ? describeKeyAge(age, ctx.now()) : null;
-    if (!keyless && key.client_email.toLowerCase() !== config.serviceAccountEmail) {
-      out.push({ id: 'credential', label: L.credential, status: 'warning', detail: `the key belongs to ${key.client_email}, not ${config.serviceAccountEmail}; Syncwarden signs in as ${key.client_email}${ageDetail ? `; ${ageDetail}` : ''}` });
-    } else pass('credential', L.credential, ageDetail ? `${key.client_email}; ${ageDetail}` : key.client_email);
-  } catch (e) {
-    fail('credential', L.credential, e);
-    downstream('needs a readable credential');
-    return out;
-  }
-
-  // 2. The identity that signs delegation JWTs.
-  if (keyless) {
-    try {
-      await tokens.tokenProvider();
-      pass('token_provider', L.tokenProvider);
-    } catch (e) {
-      fail('token_provider', L.tokenProvider, e);
-      downstream('needs the token provider to sign in');
-      return out;
-    }
-    const nowS = Math.floor(ctx.now().getTime() / 1000);
-    try {
-      await tokens.signAsServiceAccount({ iss: config.serviceAccountEmail, sub: config.adminEmail, scope: DIRECTORY_USER_READONLY, aud: tokens.audience, iat: nowS, exp: nowS + 3600 });
-      pass('api:iamcredentials', L.iamApi);
-      pass('service_account', L.serviceAccount);
-      pass('token_creator', L.tokenCreator);
-    } catch (e) {
-      const err = toAppError(e);
-      if (err.code === 'google.api_disabled') fail('api:iamcredentials', L.iamApi, err);
-      else pass('api:iamcredentials', L.iamApi);
-      if (err.code === 'google.service_account_not_found' || err.code === 'google.service_account_disabled') fail('service_account', L.serviceAccount, err);
-      else if (err.code !== 'google.api_disabled') fail('token_creator', L.tokenCreator, err);
-      downstream('needs the token provider to sign as the service account');
-      return out;
-    }
-  } else {
-    skip('token_provider', L.tokenProvider, 'not used by the service-account key method');
-    skip('api:iamcredentials', L.iamApi, 'not used by the service-account key method');
-    skip('token_creator', L.tokenCreator, 'not used by the service-account key method');
-    try {
-      await tokens.serviceAccountSelf();
-      pass('service_account', L.serviceAccount);
-    } catch (e) {
-      fail('service_account', L.serviceAccount, e);
-      downstream('needs the service account to sign in');
-      return out;
-    }
-  }
+  const describeKey = async (): Promise<string | null> => {
+    const age = await keyCertificate(ctx, config, endpoints);
+    return age ? describeKeyAge(age, ctx.now()) : null;
+  };
+  if (!(await checkSignIn(f, { config, tokens, now: () => ctx.now(), scope: DIRECTORY_USER_READONLY, describeKey, downstream }))) return out;
 
   // 3. Domain-wide delegation, one scope at a time so the missing one is named.
   const granted = new Set<string>();

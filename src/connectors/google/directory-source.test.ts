@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../errors/index.js';
-import { startSandbox, type Sandbox } from '../../sandbox/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../sandbox/server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { failure, useSandbox } from '../../../test/support/connector.js';
 import { createHttpClient, type DirectoryRecord, type RateCost, type RateGate } from '../sdk/index.js';
 import { directoryBudgetKey, DIRECTORY_WRITE_SCOPES, googleDirectoryConnector, isGoogleThrottle } from './index.js';
 
@@ -11,23 +12,9 @@ let sb: Sandbox;
 let offsetMs = 0;
 const clock = (): number => Date.now() + offsetMs;
 
-beforeAll(async () => {
-  sb = await startSandbox({ now: clock });
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(() => {
-  offsetMs = 0;
-  sb.faults.clear();
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
+const sandbox = useSandbox({ now: clock, reset: () => void (offsetMs = 0) });
+beforeEach(() => void (sb = sandbox()));
 
 interface Options {
   readonly method?: 'impersonation' | 'service_account_key';
@@ -82,23 +69,13 @@ async function readAll(s: Source, stream: string, parent?: string): Promise<{ re
   return { records, pages };
 }
 
-async function fullSync(s: Source): Promise<Record<string, DirectoryRecord[]>> {
+async function fullSync(s: Source): Promise<{ users: DirectoryRecord[]; groups: DirectoryRecord[]; members: DirectoryRecord[]; roles: DirectoryRecord[] }> {
   const users = (await readAll(s, 'users')).records;
   const groups = (await readAll(s, 'groups')).records;
   const members: DirectoryRecord[] = [];
   for (const g of groups) if (g.type === 'group') members.push(...(await readAll(s, 'group_members', g.externalId)).records);
   const roles = (await readAll(s, 'admin_roles')).records;
   return { users, groups, members, roles };
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe.each(['impersonation', 'service_account_key'] as const)('full read of the demo domain (%s)', (method) => {
@@ -223,7 +200,7 @@ describe('write-back', () => {
     try {
       const s = source({ writeBack: true });
       const { groups, members, roles } = await fullSync(s);
-      const engineering = groups.find((g) => g.type === 'group' && g.email?.startsWith('engineering@'))!;
+      const engineering = groups.find((g): g is Extract<DirectoryRecord, { type: 'group' }> => g.type === 'group' && g.email?.startsWith('engineering@') === true)!;
       const target = members.find((m) => m.type === 'membership' && m.groupId === engineering.externalId && m.role === 'MEMBER')!;
       if (target.type !== 'membership') throw new Error('no membership');
       expect(await s.revoke!({ type: 'membership', groupId: target.groupId, memberId: target.memberId, memberType: 'account' })).toBe('revoked');
@@ -239,6 +216,83 @@ describe('write-back', () => {
       expect((await readAll(s, 'admin_roles')).records.filter((r) => r.type === 'grant' && r.entitlementId === grant.entitlementId)).toHaveLength(0);
       // An outsider recorded by address, and a group that is gone: already gone too.
       expect(await s.revoke!({ type: 'membership', groupId: '0nosuchgroup000', memberId: 'email:nobody@elsewhere.example', memberType: 'account' })).toBe('already_gone');
+    } finally {
+      await admin('POST', '/google/delegation/revoke', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
+    }
+  });
+
+  it('stillHeld follows a membership and an admin role through revoke and re-adding (issue 13 verification)', async () => {
+    await admin('POST', '/google/delegation/authorise', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
+    try {
+      const s = source({ writeBack: true });
+      const { users, groups, members, roles } = await fullSync(s);
+      const sales = groups.find((g) => g.type === 'group' && g.email?.startsWith('sales@'))
+        ?? groups.find((g) => g.type === 'group' && members.some((m) => m.type === 'membership' && m.groupId === g.externalId && m.role === 'MEMBER'))!;
+      if (sales.type !== 'group') throw new Error('no group');
+      const m = members.find((x) => x.type === 'membership' && x.groupId === sales.externalId && x.role === 'MEMBER' && x.memberType === 'account')!;
+      if (m.type !== 'membership') throw new Error('no membership');
+      const membership = { type: 'membership' as const, groupId: m.groupId, memberId: m.memberId, memberType: 'account' as const };
+      expect(await s.stillHeld!(membership)).toBe(true);
+      expect(await s.revoke!(membership)).toBe('revoked');
+      expect(await s.stillHeld!(membership)).toBe(false);
+      const email = users.find((u) => u.type === 'account' && u.externalId === m.memberId)!;
+      if (email.type !== 'account') throw new Error('no account');
+      await admin('POST', `/google/groups/${sales.email}/members`, { email: email.userName, role: 'MEMBER' });
+      expect(await s.stillHeld!(membership)).toBe(true);
+
+      // An admin role granted to someone (the earlier test may have revoked the seeded ones).
+      const helpDesk = roles.find((r) => r.type === 'entitlement' && r.attributes['roleName'] === '_HELP_DESK_ADMIN_ROLE')!;
+      if (helpDesk.type !== 'entitlement') throw new Error('no role');
+      const someone = users.find((u) => u.type === 'account' && !u.userName.startsWith('admin@') && u.externalId !== m.memberId)!;
+      if (someone.type !== 'account') throw new Error('no user');
+      if (!roles.some((r) => r.type === 'grant' && r.entitlementId === helpDesk.externalId && r.principalId === someone.externalId)) {
+        await admin('POST', '/google/role-assignments', { role: helpDesk.externalId, assignee: someone.userName });
+      }
+      const g = { type: 'grant' as const, entitlementId: helpDesk.externalId, principalId: someone.externalId };
+      const grant = { type: 'grant' as const, entitlementId: g.entitlementId, principalId: g.principalId, principalType: 'account' as const };
+      expect(await s.stillHeld!(grant)).toBe(true);
+      expect(await s.revoke!(grant)).toBe('revoked');
+      expect(await s.stillHeld!(grant)).toBe(false);
+      const holder = users.find((u) => u.type === 'account' && u.externalId === g.principalId)!;
+      if (holder.type !== 'account') throw new Error('no holder');
+      await admin('POST', '/google/role-assignments', { role: g.entitlementId, assignee: holder.userName });
+      expect(await s.stillHeld!(grant)).toBe(true);
+    } finally {
+      await admin('POST', '/google/delegation/revoke', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
+    }
+  });
+
+  it('names admin.directory.rolemanagement when only the member scope is delegated; nothing changes', async () => {
+    await admin('POST', '/google/delegation/authorise', { scopes: [DIRECTORY_WRITE_SCOPES[0]], propagationMs: 0 });
+    try {
+      const s = source({ writeBack: true });
+      const { roles } = await fullSync(s);
+      const g = roles.find((r) => r.type === 'grant' && r.principalType === 'account')!;
+      if (g.type !== 'grant') throw new Error('no grant');
+      const grant = { type: 'grant' as const, entitlementId: g.entitlementId, principalId: g.principalId, principalType: 'account' as const };
+      const e = await failure(s.revoke!(grant));
+      expect(e.code).toBe('google.delegation_missing');
+      expect(e.params['scope']).toBe('https://www.googleapis.com/auth/admin.directory.rolemanagement');
+      expect(await s.stillHeld!(grant)).toBe(true);
+    } finally {
+      await admin('POST', '/google/delegation/revoke', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
+    }
+  });
+
+  it('a throttled write (403 userRateLimitExceeded on members.delete) is backed off and succeeds', async () => {
+    await admin('POST', '/google/delegation/authorise', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
+    try {
+      const s = source({ writeBack: true });
+      const { members } = await fullSync(s);
+      const [a, b] = members.filter((m) => m.type === 'membership' && m.role === 'MEMBER' && m.memberType === 'account');
+      if (a?.type !== 'membership' || b?.type !== 'membership') throw new Error('no memberships');
+      sb.faults.set(sb.demo.google.domain, 'google.directory_write_throttle', { everyNth: 2 });
+      const before = (await admin('GET', '/google/stats')).throttledByReason['directory_write_fault'] ?? 0;
+      expect(await s.revoke!({ type: 'membership', groupId: a.groupId, memberId: a.memberId, memberType: 'account' })).toBe('revoked');
+      expect(await s.revoke!({ type: 'membership', groupId: b.groupId, memberId: b.memberId, memberType: 'account' })).toBe('revoked');
+      expect((await admin('GET', '/google/stats')).throttledByReason['directory_write_fault'] - before).toBe(1);
+      sb.faults.clear();
+      expect(await s.stillHeld!({ type: 'membership', groupId: b.groupId, memberId: b.memberId, memberType: 'account' })).toBe(false);
     } finally {
       await admin('POST', '/google/delegation/revoke', { scopes: [...DIRECTORY_WRITE_SCOPES], propagationMs: 0 });
     }

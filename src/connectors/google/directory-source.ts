@@ -3,7 +3,7 @@ import type { ConnectorContext, DirectoryAccount, DirectoryEntitlement, Director
 import { DIRECTORY_GROUP_MEMBER, DIRECTORY_GROUP_READONLY, DIRECTORY_READ_SCOPES, DIRECTORY_ROLES, DIRECTORY_ROLES_READONLY, DIRECTORY_USER_READONLY, DIRECTORY_WRITE_SCOPES, projectOfServiceAccount, resolveEndpoints, type GoogleDirectoryConfig } from './config.js';
 import { runDirectoryChecks } from './directory-checks.js';
 import { keyCertificate, type KeyCertificate } from './key-age.js';
-import { listAssignments, listGroups, listMembers, listRoles, listUsers, remove, type ApiAssignment, type ApiGroup, type ApiMember, type ApiRole, type ApiUser, type DirectoryApiDeps } from './directory-api.js';
+import { isDirectMember, listAssignments, listGroups, listMembers, listRoles, listUsers, remove, type ApiAssignment, type ApiGroup, type ApiMember, type ApiRole, type ApiUser, type DirectoryApiDeps } from './directory-api.js';
 import { createTokenSource } from './token.js';
 
 /**
@@ -60,6 +60,12 @@ export function createGoogleDirectorySource(ctx: ConnectorContext, config: Googl
 
   const isOwn = (email: string | undefined): boolean => !!email && ownDomains.has(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
 
+  /** The manager relation's address (lower-cased); several: the first; none or blank: no manager. */
+  function managerOf(relations: ApiUser['relations']): string | null {
+    const v = relations?.find((r) => r.type === 'manager' && r.value.trim() !== '')?.value.trim().toLowerCase();
+    return v ?? null;
+  }
+
   function account(u: ApiUser): DirectoryAccount {
     const given = u.name?.givenName ?? null;
     const family = u.name?.familyName ?? null;
@@ -89,6 +95,9 @@ export function createGoogleDirectorySource(ctx: ConnectorContext, config: Googl
         isEnrolledIn2Sv: u.isEnrolledIn2Sv ?? null,
         department: org?.department ?? null,
         title: org?.title ?? null,
+        // Where campaigns' manager mode looks (src/campaigns/assign.ts resolves an address
+        // through the inventory): Google names the manager by email, not by id.
+        manager: managerOf(u.relations),
       },
     };
   }
@@ -210,6 +219,7 @@ export function createGoogleDirectorySource(ctx: ConnectorContext, config: Googl
       const memberKey = target.memberId.startsWith('email:') ? target.memberId.slice('email:'.length) : target.memberId;
       return remove(deps, DIRECTORY_GROUP_MEMBER, `/groups/${encodeURIComponent(target.groupId)}/members/${encodeURIComponent(memberKey)}`);
     }
+    if (target.type !== 'grant') throw new AppError('directory.revoke_unsupported', { what: target.type === 'credential' ? 'deactivating a credential' : 'deactivating an account' });
     // A grant is every assignment of that role to that principal (whatever its scope).
     const ids: string[] = [];
     let pageToken: string | null = null;
@@ -225,11 +235,27 @@ export function createGoogleDirectorySource(ctx: ConnectorContext, config: Googl
     return outcome;
   }
 
+  /** Re-reads the one membership (members.get, direct) or the principal's role assignments. */
+  async function stillHeld(target: RevokeTarget): Promise<boolean> {
+    if (target.type === 'membership') {
+      const memberKey = target.memberId.startsWith('email:') ? target.memberId.slice('email:'.length) : target.memberId;
+      return isDirectMember(deps, DIRECTORY_GROUP_READONLY, target.groupId, memberKey);
+    }
+    if (target.type !== 'grant') throw new AppError('directory.revoke_unsupported', { what: target.type === 'credential' ? 'deactivating a credential' : 'deactivating an account' });
+    let pageToken: string | null = null;
+    do {
+      const p = await listAssignments(deps, DIRECTORY_ROLES_READONLY, pageToken, target.principalId);
+      if (p.items.some((a) => a.roleId === target.entitlementId)) return true;
+      pageToken = p.nextPageToken;
+    } while (pageToken);
+    return false;
+  }
+
   return {
     streams: GOOGLE_DIRECTORY_STREAMS,
     checks: () => runDirectoryChecks(deps),
     read,
-    ...(config.writeBack ? { revoke } : {}),
+    ...(config.writeBack ? { revoke, stillHeld } : {}),
     credentialInfo: () => keyCertificate(ctx, config, endpoints),
   };
 }

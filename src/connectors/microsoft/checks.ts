@@ -6,6 +6,21 @@ import { openPfx } from './pfx.js';
 import type { TokenSource } from './token.js';
 
 /**
+ * Signs in with a fresh token (a test must exercise the credential, not a cached token): the
+ * finding, and the application roles the token carries when it passed (null when it failed).
+ */
+export async function checkSignIn(config: { readonly tenantId: string; readonly clientId: string }, tokens: TokenSource): Promise<{ finding: CheckResult; roles: string[] | null }> {
+  const label = 'Sign in to Entra ID';
+  try {
+    tokens.invalidate();
+    const roles = await tokens.roles();
+    return { finding: { id: 'token', label, status: 'pass', detail: `tenant ${config.tenantId}, app ${config.clientId}` }, roles };
+  } catch (e) {
+    return { finding: { id: 'token', label, status: 'fail', error: toAppError(e).toJSON() }, roles: null };
+  }
+}
+
+/**
  * The doctor for a Microsoft 365 source: one finding per prerequisite, in the order an admin
  * would fix them (credential → sign-in → each permission → the API answering). A check that
  * cannot run because an earlier one failed is 'skipped', so exactly one cause is named.
@@ -27,13 +42,10 @@ export async function microsoftChecks(config: MicrosoftConnectorConfig, tokens: 
     return results;
   }
 
-  let roles: string[];
-  try {
-    tokens.invalidate(); // a test must exercise the credential, not a cached token
-    roles = await tokens.roles();
-    results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'pass', detail: `tenant ${config.tenantId}, app ${config.clientId}` });
-  } catch (e) {
-    results.push(fail('token', 'Sign in to Entra ID', e));
+  const signIn = await checkSignIn(config, tokens);
+  results.push(signIn.finding);
+  const roles = signIn.roles;
+  if (!roles) {
     for (const p of permissions) results.push({ id: `permission:${p}`, label: `Application permission ${p} granted with admin consent`, status: 'skipped', detail: 'sign-in failed' });
     results.push({ id: 'api', label: 'Microsoft Graph answers', status: 'skipped', detail: 'sign-in failed' });
     return results;

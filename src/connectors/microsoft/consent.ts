@@ -12,8 +12,8 @@ export const MICROSOFT_PERMISSIONS = {
   continuityWriteBack: ['Mail.ReadWrite'],
   /** Identity inventory, read-only (least privilege). */
   directoryRead: ['User.Read.All', 'GroupMember.Read.All', 'RoleManagement.Read.Directory', 'Application.Read.All'],
-  /** Added only when the connection has write-back consent: remove group members. */
-  directoryWriteBack: ['GroupMember.ReadWrite.All'],
+  /** Added only when the connection has write-back consent: remove group members, directory role holders and app role assignments. */
+  directoryWriteBack: ['GroupMember.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'],
 } as const;
 
 export type MicrosoftFeature = keyof typeof MICROSOFT_PERMISSIONS;
@@ -27,6 +27,8 @@ export const PERMISSION_EQUIVALENTS: Readonly<Record<string, readonly string[]>>
   'Application.Read.All': ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'GroupMember.ReadWrite.All': ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   'Mail.ReadWrite': ['Mail.ReadWrite'],
+  'RoleManagement.ReadWrite.Directory': ['RoleManagement.ReadWrite.Directory'],
+  'AppRoleAssignment.ReadWrite.All': ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All', 'Directory.ReadWrite.All'],
 };
 
 export function isGranted(permission: string, roles: readonly string[]): boolean {

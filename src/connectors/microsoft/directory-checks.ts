@@ -1,6 +1,6 @@
 import { AppError, toAppError } from '../../errors/index.js';
 import type { CheckResult, ConnectorContext, RateCost } from '../sdk/index.js';
-import { checkCredential } from './checks.js';
+import { checkCredential, checkSignIn } from './checks.js';
 import { adminConsentUrl, directoryPermissions, isGranted } from './consent.js';
 import { DEFAULT_LOGIN } from './config.js';
 import type { MicrosoftDirectoryConfig } from './directory.js';
@@ -40,13 +40,10 @@ export async function directoryChecks(config: MicrosoftDirectoryConfig, tokens: 
     skip('the credential could not be used');
     return results;
   }
-  let roles: string[];
-  try {
-    tokens.invalidate(); // a test must exercise the credential, not a cached token
-    roles = await tokens.roles();
-    results.push({ id: 'token', label: 'Sign in to Entra ID', status: 'pass', detail: `tenant ${config.tenantId}, app ${config.clientId}` });
-  } catch (e) {
-    results.push(fail('token', 'Sign in to Entra ID', e));
+  const signIn = await checkSignIn(config, tokens);
+  results.push(signIn.finding);
+  const roles = signIn.roles;
+  if (!roles) {
     skip('sign-in failed');
     return results;
   }

@@ -169,7 +169,10 @@ describe('Entra ID directory connector', () => {
     expect(findings.filter((f) => f.status !== 'pass' && f.status !== 'warning')).toEqual([]);
     expect(findings.map((f) => f.id)).toEqual(['credential', 'token', 'clock', 'permission:User.Read.All', 'permission:GroupMember.Read.All', 'permission:RoleManagement.Read.Directory', 'permission:Application.Read.All']);
     const wb = await make(sb.demo.microsoft.directoryTenantId, { writeBack: true }).checks();
-    expect(wb.filter((f) => f.status === 'fail').map((f) => f.id)).toEqual(['permission:GroupMember.ReadWrite.All']);
+    expect(wb.filter((f) => f.status === 'fail').map((f) => f.id)).toEqual(['permission:GroupMember.ReadWrite.All', 'permission:RoleManagement.ReadWrite.Directory', 'permission:AppRoleAssignment.ReadWrite.All']);
+    await admin('POST', `/tenants/${sb.demo.microsoft.directoryTenantId}/consent`, { permissions: ['Directory.Read.All', ...MICROSOFT_PERMISSIONS.directoryWriteBack] });
+    const granted = await make(sb.demo.microsoft.directoryTenantId, { writeBack: true }).checks();
+    expect(granted.filter((f) => f.status === 'fail')).toEqual([]);
   });
 
   it.each([
@@ -204,7 +207,7 @@ describe('Entra ID directory connector', () => {
     expect(await fresh.revoke!(target)).toBe('revoked');
     expect(await fresh.revoke!(target)).toBe('already_gone');
     expect(((await admin('GET', `/tenants/${t}/groups/${g.id}/members`))['members'] as { id: string }[]).some((m) => m.id === target.memberId)).toBe(false);
-    expect(await codeOf(fresh.revoke!({ type: 'grant', entitlementId: 'x', principalId: 'y', principalType: 'account' }))).toBe('directory.revoke_unsupported');
+    expect(await codeOf(fresh.revoke!({ type: 'account', accountId: target.memberId }))).toBe('directory.revoke_unsupported');
   });
 
   it('identity throttling is backed off (Retry-After honoured) and recovered; a long Retry-After becomes directory.rate_limited', async () => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 import { checkCursorAdvances, type ConnectorContext, type DirectoryRecord, type DirectorySource, type DirectoryStream, type Page, type RateCost, type RevokeOutcome, type RevokeTarget } from '../sdk/index.js';
-import { microsoftConnectorConfig } from './config.js';
+import { DEFAULT_LOGIN, microsoftConnectorConfig } from './config.js';
+import { adminConsentUrl, isGranted } from './consent.js';
 import { directoryChecks } from './directory-checks.js';
 import { createGraphClient, type GraphClient } from './graph-client.js';
 import { createTokenSource } from './token.js';
@@ -9,7 +10,8 @@ import { createTokenSource } from './token.js';
 /**
  * Entra ID as an identity-inventory source, over Microsoft Graph:
  * - `users`: /users/delta with $select (incremental; guests from userType, external from
- *   `#EXT#` UPNs or externalUserState; deletions as `removed` records);
+ *   `#EXT#` UPNs or externalUserState; deletions as `removed` records); `manager` in the
+ *   $select makes Graph add `manager@delta` to each user, stored as the `managerId` attribute;
  * - `groups`: /groups/delta?$select=displayName,description,mail,members → groups and their
  *   direct memberships, `members@delta` removals as `removed` memberships; a large group
  *   repeats across pages and is merged within a page (incremental);
@@ -22,7 +24,7 @@ import { createTokenSource } from './token.js';
  * https://learn.microsoft.com/graph/delta-query-users · …/delta-query-groups
  */
 export const microsoftDirectoryConfig = microsoftConnectorConfig.extend({
-  /** Write-back consent: revocations may be written to Entra ID (needs GroupMember.ReadWrite.All). */
+  /** Write-back consent: revocations may be written to Entra ID (needs GroupMember.ReadWrite.All, RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All). */
   writeBack: z.boolean().default(false),
   /** Where the admin consent link in failing permission findings sends the admin back to. */
   consentRedirectUri: z.string().url().default('https://localhost/admin-consent'),
@@ -32,7 +34,9 @@ export const microsoftDirectoryConfig = microsoftConnectorConfig.extend({
 export type MicrosoftDirectoryConfig = z.infer<typeof microsoftDirectoryConfig>;
 export type MicrosoftDirectoryConfigInput = z.input<typeof microsoftDirectoryConfig>;
 
-export const USER_SELECT = 'id,userPrincipalName,mail,displayName,givenName,surname,accountEnabled,userType,employeeId,createdDateTime,onPremisesImmutableId,externalUserState,department,jobTitle';
+// `manager` in $select makes delta report each user's manager as `manager@delta` (as `members`
+// does for groups); it costs no extra request, unlike /users/{id}/manager per user.
+export const USER_SELECT = 'id,userPrincipalName,mail,displayName,givenName,surname,accountEnabled,userType,employeeId,createdDateTime,onPremisesImmutableId,externalUserState,department,jobTitle,manager';
 export const GROUP_SELECT = 'displayName,description,mail,members';
 
 /** Admin roles whose holders can take over the tenant or its data (role template ids). */
@@ -71,6 +75,7 @@ const userEntry = z.object({
   externalUserState: z.string().nullish(),
   department: z.string().nullish(),
   jobTitle: z.string().nullish(),
+  'manager@delta': z.array(z.object({ '@odata.type': z.string().optional(), id: z.string(), '@removed': removedMark.optional() })).optional(),
 });
 const memberEntry = z.object({ '@odata.type': z.string().optional(), id: z.string(), '@removed': removedMark.optional() });
 const groupEntry = z.object({
@@ -140,6 +145,17 @@ export function identityCost(path: string): number {
   return Math.max(1, cost);
 }
 
+/**
+ * The manager a delta entry names: the reference without `@removed` (one at most; the last
+ * wins should Graph send a removal and an addition together); only a removal is no manager.
+ * No `manager@delta` at all is no manager on a full pass, and "unchanged" on a later round
+ * (the record says so with `notCarried`).
+ */
+export function managerOf(refs: readonly { id: string; '@removed'?: unknown }[] | undefined): string | null {
+  const alive = (refs ?? []).filter((r) => r['@removed'] === undefined);
+  return alive.length > 0 ? alive[alive.length - 1]!.id : null;
+}
+
 export function createMicrosoftDirectory(ctx: ConnectorContext, input: MicrosoftDirectoryConfigInput): DirectorySource {
   const config = microsoftDirectoryConfig.parse(input);
   const tokens = createTokenSource(ctx.http, config, ctx.now);
@@ -180,7 +196,12 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
           onPremisesImmutableId: u.onPremisesImmutableId ?? null,
           department: u.department ?? null,
           jobTitle: u.jobTitle ?? null,
+          // Where campaigns' manager mode looks (src/campaigns/assign.ts), as SCIM's enterprise manager.
+          managerId: managerOf(u['manager@delta']),
         },
+        // Graph sends `manager@delta` on a later delta round only when the manager changed: a
+        // user returned for another change keeps the manager stored (src/directory/sync/pages.ts).
+        ...(u['manager@delta'] === undefined ? { notCarried: ['managerId'] } : {}),
       };
     });
     return linksOf('users', page, items, path);
@@ -299,18 +320,135 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
       }
     },
   };
-  if (config.writeBack) source.revoke = (target) => revoke(graph, target, budgets);
+  if (config.writeBack) {
+    const consentUrl = adminConsentUrl({ loginBase: config.endpoints?.login ?? DEFAULT_LOGIN, tenantId: config.tenantId, clientId: config.clientId, redirectUri: config.consentRedirectUri, state: 'syncwarden' });
+    const writer = createWriter(graph, budgets, consentUrl, () => tokens.roles());
+    source.revoke = (target) => writer.revoke(target);
+    source.stillHeld = (target) => writer.stillHeld(target);
+  }
   return source;
 }
 
-/** Removes a direct membership; a membership that is already gone is an outcome, not an error. */
-async function revoke(graph: GraphClient, target: RevokeTarget, budgets: (path: string) => RateCost[]): Promise<RevokeOutcome> {
-  if (target.type !== 'membership') throw new AppError('directory.revoke_unsupported', { what: 'a directory or app role assignment' });
-  const path = `/groups/${encodeURIComponent(target.groupId)}/members/${encodeURIComponent(target.memberId)}/$ref`;
-  const res = (await graph.get({ path, method: 'DELETE', permission: 'GroupMember.ReadWrite.All', budgets: budgets(path), area: 'directory', accept: [403, 404] }))!;
-  if (res.status === 404) return 'already_gone';
-  if (res.status === 403) throw new AppError('m365.write_back_denied', { group: target.groupId, permission: 'GroupMember.ReadWrite.All' });
-  return 'revoked';
+/** The Graph write each kind of revocation takes, and the permission it needs. */
+export const WRITE_PERMISSIONS = {
+  membership: 'GroupMember.ReadWrite.All',
+  role: 'RoleManagement.ReadWrite.Directory',
+  appRole: 'AppRoleAssignment.ReadWrite.All',
+} as const;
+
+const groupRuleShape = z.object({ id: z.string(), displayName: z.string().nullish(), groupTypes: z.array(z.string()).nullish(), membershipRule: z.string().nullish() });
+const idPage = z.object({ value: z.array(z.object({ id: z.string() })), ...links });
+
+/**
+ * Write-back and its verification (issue 13): a membership by `DELETE /groups/{id}/members/{id}/$ref`,
+ * a directory role by `DELETE /directoryRoles/{id}/members/{id}/$ref` (the connector reads roles
+ * through /directoryRoles, so their ids are the entitlement ids), an app role assignment by
+ * `DELETE /servicePrincipals/{resourceId}/appRoleAssignedTo/{assignmentId}` after finding the
+ * assignment (entitlement ids are `{resourceId}/{appRoleId}`). 404 is already gone; 403 names
+ * the permission with the admin consent link; a dynamic group's 400 is directory.group_rule_based.
+ * https://learn.microsoft.com/graph/api/group-delete-members · …/directoryrole-delete-member ·
+ * …/serviceprincipal-delete-approleassignedto
+ */
+function createWriter(graph: GraphClient, budgets: (path: string) => RateCost[], consentUrl: string, roles: () => Promise<string[]>) {
+  const call = (path: string, method: 'GET' | 'DELETE', permission: string) =>
+    graph.get({ path, method, permission, budgets: budgets(path), area: 'directory', accept: [400, 403, 404] }).then((r) => r!);
+  const denied = (what: string, permission: string) => new AppError('m365.write_back_denied', { what, permission, consentUrl });
+  const enc = encodeURIComponent;
+
+  /** Every id of a listing, following nextLinks (a bounded number of pages). */
+  async function ids(path: string, permission: string): Promise<Set<string> | null> {
+    const out = new Set<string>();
+    let next: string | undefined = path;
+    for (let pages = 0; next && pages < 10_000; pages++) {
+      const res = await call(next, 'GET', permission);
+      if (res.status === 404) return null;
+      if (res.status === 403) throw new AppError('m365.permission_missing', { permission, consentUrl });
+      if (res.status === 400) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `HTTP 400 on ${path}` });
+      const page = idPage.safeParse(res.json());
+      if (!page.success) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `unexpected response shape on ${path}` });
+      for (const v of page.data.value) out.add(v.id.toLowerCase());
+      next = page.data['@odata.nextLink'];
+    }
+    return out;
+  }
+
+  /** The app role assignment a grant stands for, or null when there is none (any more). */
+  async function findAssignment(target: Extract<RevokeTarget, { type: 'grant' }>): Promise<{ spId: string; id: string } | null> {
+    const [spId, appRoleId] = target.entitlementId.split('/');
+    let next: string | undefined = `/servicePrincipals/${enc(spId!)}/appRoleAssignedTo?$top=999`;
+    for (let pages = 0; next && pages < 10_000; pages++) {
+      const res = await call(next, 'GET', 'Application.Read.All');
+      if (res.status === 404) return null;
+      if (res.status !== 200) throw new AppError('m365.permission_missing', { permission: 'Application.Read.All', consentUrl });
+      const page = assignmentPage.parse(res.json());
+      const hit = page.value.find((a) => a.appRoleId === appRoleId && a.principalId.toLowerCase() === target.principalId.toLowerCase());
+      if (hit) return { spId: spId!, id: hit.id };
+      next = page['@odata.nextLink'];
+    }
+    return null;
+  }
+
+  const isAppRole = (t: Extract<RevokeTarget, { type: 'grant' }>) => t.entitlementId.includes('/');
+
+  return {
+    async revoke(target: RevokeTarget): Promise<RevokeOutcome> {
+      if (target.type === 'membership') {
+        const path = `/groups/${enc(target.groupId)}/members/${enc(target.memberId)}/$ref`;
+        const res = await call(path, 'DELETE', WRITE_PERMISSIONS.membership);
+        if (res.status === 404) return 'already_gone';
+        if (res.status === 403) {
+          // With the member permission granted, a refusal is a role-assignable group: it also needs RoleManagement.ReadWrite.Directory.
+          const granted = await roles().catch(() => [] as string[]);
+          const missing = isGranted(WRITE_PERMISSIONS.membership, granted) && !isGranted(WRITE_PERMISSIONS.role, granted) ? WRITE_PERMISSIONS.role : WRITE_PERMISSIONS.membership;
+          throw denied(`the members of group ${target.groupId}`, missing);
+        }
+        if (res.status === 400) {
+          // A dynamic group refuses member writes: read the group to tell (the answer's code is a generic Request_BadRequest).
+          const g = await graph.getJson({ path: `/groups/${enc(target.groupId)}?$select=id,displayName,groupTypes,membershipRule`, permission: 'GroupMember.Read.All', budgets: budgets('/groups/x'), area: 'directory', notFoundIsNull: true }, groupRuleShape);
+          if (g && (g.groupTypes?.includes('DynamicMembership') || g.membershipRule)) {
+            throw new AppError('directory.group_rule_based', { provider: 'Entra ID', group: g.displayName ?? g.id, rule: g.membershipRule ?? 'a dynamic membership rule' });
+          }
+          if (!g) return 'already_gone';
+          throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `HTTP 400 removing a member of group ${target.groupId}` });
+        }
+        return 'revoked';
+      }
+      if (target.type === 'grant' && !isAppRole(target)) {
+        const path = `/directoryRoles/${enc(target.entitlementId)}/members/${enc(target.principalId)}/$ref`;
+        const res = await call(path, 'DELETE', WRITE_PERMISSIONS.role);
+        if (res.status === 404) return 'already_gone';
+        if (res.status === 403) throw denied(`the holders of directory role ${target.entitlementId}`, WRITE_PERMISSIONS.role);
+        if (res.status === 400) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `HTTP 400 removing a member of directory role ${target.entitlementId}` });
+        return 'revoked';
+      }
+      if (target.type === 'grant') {
+        const found = await findAssignment(target);
+        if (!found) return 'already_gone';
+        const path = `/servicePrincipals/${enc(found.spId)}/appRoleAssignedTo/${enc(found.id)}`;
+        const res = await call(path, 'DELETE', WRITE_PERMISSIONS.appRole);
+        if (res.status === 404) return 'already_gone';
+        if (res.status === 403) throw denied(`the app role assignments of ${target.entitlementId}`, WRITE_PERMISSIONS.appRole);
+        if (res.status === 400) throw new AppError('provider.bad_response', { provider: 'Microsoft Graph', detail: `HTTP 400 removing app role assignment ${found.id}` });
+        return 'revoked';
+      }
+      throw new AppError('directory.revoke_unsupported', { what: target.type === 'credential' ? 'a credential' : 'deactivating an account (Syncwarden never disables Entra ID accounts)' });
+    },
+
+    async stillHeld(target: RevokeTarget): Promise<boolean> {
+      if (target.type === 'membership') {
+        // The member's own (direct) memberships: one short list, whatever the group's size.
+        const who = target.memberType === 'group' ? 'groups' : 'users';
+        const held = await ids(`/${who}/${enc(target.memberId)}/memberOf?$select=id&$top=999`, 'GroupMember.Read.All');
+        return !!held && held.has(target.groupId.toLowerCase());
+      }
+      if (target.type === 'grant' && !isAppRole(target)) {
+        const held = await ids(`/directoryRoles/${enc(target.entitlementId)}/members?$select=id`, 'RoleManagement.Read.Directory');
+        return !!held && held.has(target.principalId.toLowerCase());
+      }
+      if (target.type === 'grant') return (await findAssignment(target)) !== null;
+      throw new AppError('directory.revoke_unsupported', { what: target.type === 'credential' ? 'a credential' : 'deactivating an account (Syncwarden never disables Entra ID accounts)' });
+    },
+  };
 }
 
 function memberKind(odataType: string | undefined): 'account' | 'group' | null {

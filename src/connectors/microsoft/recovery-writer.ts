@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
-import type { ConnectorContext, FolderTarget, HttpResponse, MailboxWriter, RateCost, WrittenMessage } from '../sdk/index.js';
+import type { ConnectorContext, HttpResponse, MailboxWriter, RateCost, WrittenMessage } from '../sdk/index.js';
 import type { MimeAttachment } from '../sdk/mime.js';
 import type { GraphClient } from './graph-client.js';
 import { attachmentJson, graphCreate, MAX_ATTACHMENT_BYTES, MAX_SIMPLE_ATTACHMENT_BYTES } from './mime-to-graph.js';

@@ -65,7 +65,7 @@ describe('Microsoft 365 connector', () => {
   });
 
   // Each seed row, injected in the sandbox: the doctor names that cause in that check, and no other.
-  const table: [FaultName | 'wrong-tenant' | 'wrong-client' | 'wrong-password' | 'expired-cert' | 'secret-id', string, string][] = [
+  const table: [FaultName | 'wrong-tenant' | 'wrong-client' | 'wrong-password' | 'expired-cert', string, string][] = [
     ['m365.certificate_expired', 'token', 'm365.certificate_refused_as_expired'],
     ['m365.wrong_certificate', 'token', 'm365.certificate_not_registered'],
     ['m365.certificate_not_uploaded', 'token', 'm365.certificate_not_registered'],

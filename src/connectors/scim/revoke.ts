@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import { AppError } from '../../errors/index.js';
 import type { HttpResponse, RevokeOutcome, RevokeTarget } from '../sdk/index.js';
 import { readMembers } from './groups.js';
-import { failure, looksHtml, notScim, parseScimError, scimCall, type ScimDeps } from './http.js';
-import { PATCH_OP } from './wire.js';
+import { failure, looksHtml, notScim, parseBody, parseScimError, scimCall, type ScimDeps } from './http.js';
+import { boolish, PATCH_OP } from './wire.js';
 
 /**
  * Write-back: take a member out of a group with PATCH (RFC 7644 §3.5.2.2). First the RFC's
@@ -16,8 +17,9 @@ import { PATCH_OP } from './wire.js';
  * read again, and any other member the app dropped with it is added straight back.
  */
 export async function revoke(deps: ScimDeps, target: RevokeTarget): Promise<RevokeOutcome> {
+  if (target.type === 'account') return deactivate(deps, target.accountId);
   if (target.type !== 'membership') {
-    throw new AppError('request.invalid', { detail: 'a SCIM app has no entitlement grants to revoke; revoke the group membership instead' });
+    throw new AppError('directory.revoke_unsupported', { what: target.type === 'grant' ? 'an entitlement grant (a SCIM app has none; revoke the group membership instead)' : 'a credential (SCIM apps expose none)' });
   }
   const { groupId, memberId } = target;
   const rfc = await patch(deps, groupId, { op: 'remove', path: `members[value eq ${JSON.stringify(memberId)}]` });
@@ -57,10 +59,72 @@ function patchFailure(deps: ScimDeps, res: HttpResponse, groupId: string, member
   const baseUrl = deps.config.baseUrl;
   if (looksHtml(res)) return notScim(deps, res, 'PATCH /Groups/{id}');
   if (res.status === 501) return new AppError('scim.patch_unsupported', { baseUrl });
-  if (res.status === 403) return new AppError('scim.write_forbidden', { baseUrl, groupId });
+  if (res.status === 403) return new AppError('scim.write_forbidden', { baseUrl, what: `group ${groupId}` });
   if (res.status === 400 || res.status === 409 || res.status === 412) {
     const e = parseScimError(res);
     return new AppError('scim.revoke_rejected', { groupId, memberId, detail: e?.detail ? `${e.scimType ? `${e.scimType}: ` : ''}${e.detail.slice(0, 200)}` : `HTTP ${res.status}` });
   }
   return failure(deps, res, 'groups', 'PATCH /Groups/{id}');
 }
+
+const userActive = z.object({ id: z.string().optional(), active: boolish.nullish() });
+
+/** The user's `active` (absent = active, as RFC 7643 §4.1.1 leaves it to the app); null when the user is gone. */
+async function readActive(deps: ScimDeps, userId: string): Promise<boolean | null> {
+  const where = 'GET /Users/{id}';
+  const res = await scimCall(deps, 'GET', `/Users/${encodeURIComponent(userId)}`, { query: { attributes: 'active' } });
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw failure(deps, res, 'users', where);
+  return parseBody(deps, res, userActive, where).active ?? true;
+}
+
+/**
+ * Account deactivation (RFC 7644 §3.5.2.3): `{"op":"replace","path":"active","value":false}`;
+ * a server that refuses the path form (400 invalidPath / invalidSyntax / noTarget) gets the
+ * path-less value-object form `{"op":"replace","value":{"active":false}}` that Entra-style
+ * servers take. Already inactive, or the user gone: already_gone. Never DELETE: deactivation
+ * is reversible, deletion is not.
+ */
+async function deactivate(deps: ScimDeps, userId: string): Promise<RevokeOutcome> {
+  const before = await readActive(deps, userId);
+  if (before === null || before === false) return 'already_gone';
+  const path = `/Users/${encodeURIComponent(userId)}`;
+  const send = (op: Record<string, unknown>) => scimCall(deps, 'PATCH', path, { body: { schemas: [PATCH_OP], Operations: [op] }, idempotent: true });
+  let res = await send({ op: 'replace', path: 'active', value: false });
+  if (res.status === 400 && ['invalidpath', 'invalidsyntax', 'notarget'].includes((parseScimError(res)?.scimType ?? '').toLowerCase())) {
+    res = await send({ op: 'replace', value: { active: false } });
+  }
+  if (res.status === 200 || res.status === 204) return 'revoked';
+  if (res.status === 404) return 'already_gone';
+  const baseUrl = deps.config.baseUrl;
+  if (looksHtml(res)) throw notScim(deps, res, 'PATCH /Users/{id}');
+  if (res.status === 501) throw new AppError('scim.patch_unsupported', { baseUrl });
+  if (res.status === 403) throw new AppError('scim.write_forbidden', { baseUrl, what: `user ${userId}` });
+  if (res.status === 400 || res.status === 409 || res.status === 412) {
+    const e = parseScimError(res);
+    throw new AppError('scim.deactivate_rejected', { userId, detail: e?.detail ? `${e.scimType ? `${e.scimType}: ` : ''}${e.detail.slice(0, 200)}` : `HTTP ${res.status}` });
+  }
+  throw failure(deps, res, 'users', 'PATCH /Users/{id}');
+}
+
+/**
+ * Verification: the one membership (the group filtered on the member, RFC 7644 §3.4.2.2 value
+ * path; the group's members when the app cannot filter so), or the user's `active`.
+ */
+export async function stillHeld(deps: ScimDeps, target: RevokeTarget): Promise<boolean> {
+  if (target.type === 'account') return (await readActive(deps, target.accountId)) === true;
+  if (target.type !== 'membership') throw new AppError('directory.revoke_unsupported', { what: target.type === 'grant' ? 'an entitlement grant' : 'a credential' });
+  const filter = `id eq ${JSON.stringify(target.groupId)} and members[value eq ${JSON.stringify(target.memberId)}]`;
+  const res = await scimCall(deps, 'GET', '/Groups', { query: { filter, attributes: 'id', count: 1 } });
+  if (res.status === 200) {
+    const body = parseBody(deps, res, listShape, 'GET /Groups?filter=');
+    if (body.totalResults !== undefined) return body.totalResults > 0;
+    return (body.Resources ?? []).length > 0;
+  }
+  if (res.status !== 400 && res.status !== 403 && res.status !== 501) throw failure(deps, res, 'groups', 'GET /Groups?filter=');
+  // No filtering on members here: read the group's members.
+  const members = await readMembers(deps, target.groupId);
+  return members !== 'gone' && members.some((m) => m.value === target.memberId);
+}
+
+const listShape = z.object({ totalResults: z.number().optional(), Resources: z.array(z.unknown()).optional() });

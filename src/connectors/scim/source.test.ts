@@ -86,7 +86,7 @@ describe('full read of the demo tenant', () => {
     expect(accounts).toHaveLength(60);
     for (const u of w.users) {
       const a = accounts.find((x) => x.type === 'account' && x.externalId === u['id']);
-      const primary = (u['emails'] as J[]).find((e) => e['primary']) ?? (u['emails'] as J[])[0];
+      const primary = ((u['emails'] as J[]).find((e) => e['primary']) ?? (u['emails'] as J[])[0])!;
       expect(a, u['userName']).toEqual({
         type: 'account',
         externalId: u['id'],

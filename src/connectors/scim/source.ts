@@ -4,7 +4,7 @@ import { runChecks } from './checks.js';
 import type { ScimConfig } from './config.js';
 import { readGroups } from './groups.js';
 import { scimDeps } from './http.js';
-import { revoke } from './revoke.js';
+import { revoke, stillHeld } from './revoke.js';
 import { readUsers } from './users.js';
 
 /**
@@ -32,6 +32,6 @@ export function createScimSource(ctx: ConnectorContext, config: ScimConfig): Dir
       }
     },
     // Present only with write-back consent (DirectorySource contract).
-    ...(config.writeBack ? { revoke: (target) => revoke(deps, target) } : {}),
+    ...(config.writeBack ? { revoke: (target) => revoke(deps, target), stillHeld: (target) => stillHeld(deps, target) } : {}),
   };
 }

@@ -11,7 +11,7 @@ export const SERVICE_PROVIDER_CONFIG = 'urn:ietf:params:scim:schemas:core:2.0:Se
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-const boolish = z.union([
+export const boolish = z.union([
   z.boolean(),
   z
     .string()

@@ -32,6 +32,12 @@ export interface DirectoryAccount {
   readonly createdAt: string | null;
   readonly lastSignInAt: string | null;
   readonly attributes: Attributes;
+  /**
+   * Attributes this entry did not carry. A change feed may report a property only when it
+   * changes (Graph's `manager@delta` on a later delta round): on a page of changes the stored
+   * value stands for these; on a page of a full pass an attribute not carried is none.
+   */
+  readonly notCarried?: readonly string[];
 }
 
 export interface DirectoryGroup {
@@ -128,7 +134,11 @@ export interface DirectoryStream {
 /** What a certification decision revokes. Idempotent: already gone is an outcome, not an error. */
 export type RevokeTarget =
   | { readonly type: 'membership'; readonly groupId: string; readonly memberId: string; readonly memberType: 'account' | 'group' }
-  | { readonly type: 'grant'; readonly entitlementId: string; readonly principalId: string; readonly principalType: 'account' | 'group' };
+  | { readonly type: 'grant'; readonly entitlementId: string; readonly principalId: string; readonly principalType: 'account' | 'group' }
+  /** Deactivate a credential (an AWS access key: UpdateAccessKey Status=Inactive). */
+  | { readonly type: 'credential'; readonly credentialId: string; readonly accountId: string }
+  /** Deactivate an account at the source (SCIM `active: false`). */
+  | { readonly type: 'account'; readonly accountId: string };
 
 export type RevokeOutcome = 'revoked' | 'already_gone';
 
@@ -144,6 +154,11 @@ export interface DirectorySource {
    * consent; throws a catalogue permission error when the provider refuses.
    */
   revoke?(target: RevokeTarget): Promise<RevokeOutcome>;
+  /**
+   * Re-reads the one resource a revocation touched (verification right after applying):
+   * true while the access is still held. Present with `revoke`.
+   */
+  stillHeld?(target: RevokeTarget): Promise<boolean>;
 }
 
 /** Scope switches every directory connection has (the seed's "no identities appear" section). */

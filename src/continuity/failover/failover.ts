@@ -250,9 +250,9 @@ export async function resumeForwardSync(rt: Runtime, tenantId: string, policyId:
     if (u.status === 'failed' || u.status === 'quarantined' || u.status === 'blocked') {
       await rt.store.db.updateTable('sync_users').set({ consecutive_failures: 0, transient_retries: 0, next_sync_at: now, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', u.id).execute();
     }
-    await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${u.id}`, payload: { syncUserId: u.id } }, rt.now());
+    await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${u.id}`, payload: { syncUserId: u.id }, again: true }, rt.now());
   }
-  await enqueue(rt.store.db, tenantId, cycleJob(policyId), rt.now());
+  await enqueue(rt.store.db, tenantId, { ...cycleJob(policyId), again: true }, rt.now());
 }
 
 /** The job that recovers one user (kind 'recovery.user'). */

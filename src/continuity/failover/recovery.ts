@@ -169,7 +169,7 @@ async function failed(rt: Runtime, tenantId: string, ru: RecoveryUserRow, err: A
 
 /** Forward sync of the user waited for its recovery (failover.ts forwardSyncWaits): now it runs. */
 async function resumeUser(rt: Runtime, tenantId: string, syncUserId: string): Promise<void> {
-  await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${syncUserId}`, payload: { syncUserId } }, rt.now());
+  await enqueue(rt.store.db, tenantId, { kind: 'user.sync', dedupeKey: `user:${syncUserId}`, payload: { syncUserId }, again: true }, rt.now());
 }
 
 /** Tags errors with the side they came from (a connection-wide failure is recorded on the right connection). */

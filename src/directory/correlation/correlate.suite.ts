@@ -14,7 +14,7 @@ import { loadCorrelationSettings, saveCorrelationRules } from './rules.js';
 /**
  * correlateIdentities on the real database: accounts written as a sync writes them, identities
  * read back. Stability of ids across runs, splits, deletions, rule changes, and 100,000
- * accounts in a few seconds, on SQLite and PostgreSQL.
+ * accounts (timed by `npm run bench -- correlation`), on SQLite and PostgreSQL.
  */
 export function correlateSuite(dialect: Dialect): void {
   describe(`correlateIdentities on ${dialect}`, () => {
@@ -109,7 +109,7 @@ export function correlateSuite(dialect: Dialect): void {
       await saveCorrelationRules(rt, T, { rules: [{ attribute: 'email', enabled: true }, { attribute: 'user_name', enabled: true }, { attribute: 'employee_id', enabled: true }] });
     });
 
-    it('correlates 100,000 accounts in a few seconds, and a second run writes nothing', async () => {
+    it('correlates 100,000 accounts, and a second run writes nothing', async () => {
       await store.db.deleteFrom('dir_accounts').where('tenant_id', '=', T).execute();
       const rows: DirAccountsTable[] = [];
       for (let i = 0; i < 50_000; i++) {
@@ -123,8 +123,7 @@ export function correlateSuite(dialect: Dialect): void {
       // Linked: even i (email) or i divisible by 3 (employee id): 50,000 × 2/3 persons of two accounts.
       const pairs = Array.from({ length: 50_000 }, (_, i) => i % 2 === 0 || i % 3 === 0).filter(Boolean).length;
       expect(first.identities).toBe(100_000 - pairs);
-      // A few seconds on an idle machine; generous here because test files share a busy CPU.
-      expect(first.durationMs).toBeLessThan(dialect === 'sqlite' ? 20_000 : 40_000);
+      // How long it takes is measured by `npm run bench -- correlation`, not here.
       const second = await correlateIdentities(rt, T);
       expect(second).toMatchObject({ created: 0, updated: 0, deleted: 0, accountsRelinked: 0, identities: first.identities });
       const n = await store.db.selectFrom('identities').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', T).executeTakeFirstOrThrow();

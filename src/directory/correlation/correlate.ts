@@ -8,6 +8,7 @@ import { linkAccounts } from './link.js';
 import { classifyAccount } from '../identities/classify.js';
 import { assembleIdentities, type CorrelationAccount, type IdentityDraft } from './assemble.js';
 import type { IdentitiesTable } from '../../store/schema.js';
+import { unnestSource, unnestUpsert, type ArrayColumn } from '../../store/bulk.js';
 
 /**
  * Recomputes the tenant's identities from every account of its directory connections: read
@@ -33,6 +34,8 @@ export interface CorrelationResult {
 const ROWS_PER_INSERT = 400; // 12 columns: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 const ROWS_PER_UPDATE = 1000;
 const STATEMENTS_PER_TRANSACTION = 8;
+/** PostgreSQL: rows per unnest statement (no parameter limit; bounds one statement's memory and lock time). */
+const PG_ROWS_PER_STATEMENT = 5_000;
 
 export async function correlateIdentities(rt: Runtime, tenantId: string): Promise<CorrelationResult> {
   const started = Date.now();
@@ -89,8 +92,10 @@ export async function correlateIdentities(rt: Runtime, tenantId: string): Promis
   const gone = existing.filter((e) => !keep.has(e.id)).map((e) => e.id);
 
   const statements: ((trx: Transaction<Database>) => Promise<unknown>)[] = [];
-  for (const batch of chunks(upserts, ROWS_PER_INSERT)) statements.push((trx) => upsertIdentities(trx, batch));
-  for (const batch of chunks(relinks, ROWS_PER_UPDATE)) statements.push((trx) => relinkAccounts(trx, tenantId, batch));
+  // PostgreSQL takes a batch as one array per column (store/bulk.ts): bigger batches, one statement each.
+  const pg = rt.store.dialect === 'postgres';
+  for (const batch of chunks(upserts, pg ? PG_ROWS_PER_STATEMENT : ROWS_PER_INSERT)) statements.push((trx) => (pg ? upsertIdentitiesPg(trx, tenantId, batch) : upsertIdentities(trx, batch)));
+  for (const batch of chunks(relinks, pg ? PG_ROWS_PER_STATEMENT : ROWS_PER_UPDATE)) statements.push((trx) => (pg ? relinkAccountsPg(trx, tenantId, batch) : relinkAccounts(trx, tenantId, batch)));
   for (const batch of chunks(gone, ROWS_PER_UPDATE)) statements.push((trx) => trx.deleteFrom('identities').where('tenant_id', '=', tenantId).where('id', 'in', batch).execute());
   for (const group of chunks(statements, STATEMENTS_PER_TRANSACTION)) {
     await db.transaction().execute(async (trx) => {
@@ -168,6 +173,26 @@ async function relinkAccounts(trx: Transaction<Database>, tenantId: string, batc
   await sql`UPDATE dir_accounts SET identity_id = v.column3, match_json = v.column4
     FROM (VALUES ${values}) AS v
     WHERE dir_accounts.tenant_id = ${tenantId} AND dir_accounts.connection_id = v.column1 AND dir_accounts.external_id = v.column2`.execute(trx);
+}
+
+async function upsertIdentitiesPg(trx: Transaction<Database>, tenantId: string, rows: IdentityRowValues[]): Promise<void> {
+  const text = (c: keyof IdentityRowValues): ArrayColumn => ({ name: c, type: 'text', values: rows.map((r) => r[c] as string | null) });
+  const updated = ['display_name', 'email', 'employee_id', 'identity_type', 'status', 'accounts', 'connections_json', 'search', 'updated_at'];
+  await unnestUpsert(trx, {
+    table: 'identities',
+    constants: { tenant_id: tenantId },
+    arrays: [text('id'), text('display_name'), text('email'), text('employee_id'), text('identity_type'), text('status'), { name: 'accounts', type: 'int4', values: rows.map((r) => r.accounts) }, text('connections_json'), text('search'), text('created_at'), text('updated_at')],
+    conflict: ['tenant_id', 'id'],
+    update: Object.fromEntries(updated.map((c) => [c, null])),
+  });
+}
+
+/** UPDATE … FROM unnest(…): the batch as four arrays, joined to the accounts' primary key. */
+async function relinkAccountsPg(trx: Transaction<Database>, tenantId: string, batch: [string, string, string, string | null][]): Promise<void> {
+  const arrays: ArrayColumn[] = ['connection_id', 'external_id', 'identity_id', 'match_json'].map((name, i) => ({ name, type: 'text', values: batch.map((b) => b[i] ?? null) }));
+  await sql`UPDATE dir_accounts SET identity_id = v.identity_id, match_json = v.match_json
+    FROM ${unnestSource(arrays, 'v')}
+    WHERE dir_accounts.tenant_id = ${tenantId} AND dir_accounts.connection_id = v.connection_id AND dir_accounts.external_id = v.external_id`.execute(trx);
 }
 
 async function markCorrelated(db: Kysely<Database>, tenantId: string, now: string): Promise<void> {

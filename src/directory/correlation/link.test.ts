@@ -43,15 +43,14 @@ describe('linkAccounts', () => {
     expect(groupsOf(accounts, [{ attribute: 'employee_id', enabled: true }])).toEqual([['a:1', 'b:2'], ['c:3'], ['d:4']]);
   });
 
-  it('links 100,000 accounts quickly', () => {
+  it('links 100,000 accounts into 50,000 persons (timed by `npm run bench -- correlation`)', () => {
     const accounts: LinkAccount[] = [];
     for (let i = 0; i < 50_000; i++) {
       accounts.push(acc('entra', `e${i}`, `user${i}@x.test`, `user${i}@x.test`, `E${i}`));
       accounts.push(acc('google', `g${i}`, `u${i}@google.test`, `user${i}@x.test`));
     }
-    const t = Date.now();
     const r = linkAccounts(accounts, DEFAULT_RULES);
-    expect(Date.now() - t).toBeLessThan(2000);
     expect(r.groups).toHaveLength(50_000);
+    expect(r.groups.every((g) => g.length === 2)).toBe(true);
   });
 });

@@ -38,8 +38,8 @@ export async function danglingReferences(db: Trx, w: Where, onlyGen?: number): P
     FROM dir_grants g
     WHERE g.tenant_id = ${t} AND g.connection_id = ${c} AND ${written('g')} AND NOT (${exists('dir_entitlements', 'g.entitlement_id')} AND ${principalOk})`;
 
-  const m = (await sql<{ n: number }>`SELECT count(*) AS n FROM (${badMemberships}) x`.execute(db)).rows[0]?.n ?? 0;
-  const g = (await sql<{ n: number }>`SELECT count(*) AS n FROM (${badGrants}) x`.execute(db)).rows[0]?.n ?? 0;
+  const m = w.pg ? await countDanglingPg(db, w, 'memberships', onlyGen) : ((await sql<{ n: number }>`SELECT count(*) AS n FROM (${badMemberships}) x`.execute(db)).rows[0]?.n ?? 0);
+  const g = w.pg ? await countDanglingPg(db, w, 'grants', onlyGen) : ((await sql<{ n: number }>`SELECT count(*) AS n FROM (${badGrants}) x`.execute(db)).rows[0]?.n ?? 0);
   const samples: string[] = [];
   if (Number(m) > 0) {
     for (const r of (await sql<{ group_id: string; member_id: string; member_type: string; group_ok: number }>`${badMemberships} LIMIT ${SAMPLES}`.execute(db)).rows) {
@@ -52,4 +52,28 @@ export async function danglingReferences(db: Trx, w: Where, onlyGen?: number): P
     }
   }
   return { danglingMemberships: Number(m), danglingGrants: Number(g), samples: samples.slice(0, SAMPLES) };
+}
+
+/**
+ * The same counts on PostgreSQL as outer joins on the referenced tables' primary keys: the
+ * planner hashes a million references against the objects in one pass, where the EXISTS
+ * form above runs two or three index probes per reference (seconds after a first sync).
+ * Each join matches at most one row (a primary key), so no reference is counted twice.
+ */
+async function countDanglingPg(db: Trx, w: Where, what: 'memberships' | 'grants', onlyGen?: number): Promise<number> {
+  const [table, owner, ownerCol, ref, refType] = what === 'memberships'
+    ? (['dir_memberships', 'dir_groups', 'group_id', 'member_id', 'member_type'] as const)
+    : (['dir_grants', 'dir_entitlements', 'entitlement_id', 'principal_id', 'principal_type'] as const);
+  const on = (alias: string, col: string) => sql`${sql.ref(`${alias}.tenant_id`)} = r.tenant_id AND ${sql.ref(`${alias}.connection_id`)} = r.connection_id AND ${sql.ref(`${alias}.external_id`)} = ${sql.ref(`r.${col}`)}`;
+  const isGroup = sql`${sql.ref(`r.${refType}`)} = 'group'`;
+  const r = await sql<{ n: number }>`
+    SELECT count(*) AS n
+    FROM ${sql.table(table)} r
+    LEFT JOIN ${sql.table(owner)} o ON ${on('o', ownerCol)}
+    LEFT JOIN dir_groups rg ON ${isGroup} AND ${on('rg', ref)}
+    LEFT JOIN dir_accounts ra ON NOT ${isGroup} AND ${on('ra', ref)}
+    LEFT JOIN dir_excluded rx ON NOT ${isGroup} AND ${on('rx', ref)}
+    WHERE r.tenant_id = ${w.tenantId} AND r.connection_id = ${w.connectionId}${onlyGen === undefined ? sql`` : sql` AND r.gen = ${onlyGen}`}
+      AND (o.external_id IS NULL OR (CASE WHEN ${isGroup} THEN rg.external_id IS NULL ELSE ra.external_id IS NULL AND rx.external_id IS NULL END))`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { pagingInconsistent, type DirectoryRecord, type DirectoryScope } from '../../connectors/sdk/index.js';
+import { pagingInconsistent, type AttributeValue, type DirectoryRecord, type DirectoryScope } from '../../connectors/sdk/index.js';
 import { isRemoval, KEY_COLUMNS, OBJECT_TABLES, stage, type ObjectTable, type Removal, type StagedRow } from '../records.js';
 import { lookup, removeKeys, upsert, type Existing, type Trx, type Where } from './rows.js';
 
@@ -143,7 +143,8 @@ function repeatError(table: ObjectTable, key: string, firstPageKey: string, who:
  * fingerprint of content that has changed since. An account the scope now excludes leaves
  * the inventory; one it now includes leaves dir_excluded.
  */
-export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: number, now: string): Promise<PageCounts> {
+export async function writeDeltaPage(db: Trx, w: Where, staged: StagedPage, gen: number, now: string): Promise<PageCounts> {
+  const page = await mergeNotCarried(db, w, staged);
   const counts = emptyCounts();
   const touchedPages = new Set<string>();
   const removed = (table: ObjectTable, n: number) => {
@@ -182,6 +183,37 @@ export async function writeDeltaPage(db: Trx, w: Where, page: StagedPage, gen: n
   touchedPages.add(DELTA_PAGE);
   await clearPageFingerprints(db, w, [...touchedPages]);
   return counts;
+}
+
+/**
+ * Accounts whose entry did not carry some attributes (Graph sends `manager@delta` on a later
+ * delta round only when the manager changed): those attributes keep their stored values, and
+ * the row is staged again from the merged record, so its hash is the one a full pass would
+ * compute. One lookup per page, and only for pages that have such accounts.
+ */
+async function mergeNotCarried(db: Trx, w: Where, page: StagedPage): Promise<StagedPage> {
+  const accounts = page.rows.get('dir_accounts');
+  const partial = accounts?.filter((r) => r.notCarried) ?? [];
+  if (!accounts || partial.length === 0) return page;
+  const stored = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < partial.length; i += 500) {
+    const keys = partial.slice(i, i + 500).map((r) => r.key);
+    const rows = await db.selectFrom('dir_accounts').select(['external_id', 'attributes_json'])
+      .where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId).where('external_id', 'in', keys).execute();
+    for (const r of rows) stored.set(r.external_id, JSON.parse(r.attributes_json) as Record<string, unknown>);
+  }
+  const merged = accounts.map((r) => {
+    if (!r.notCarried) return r;
+    const { record, scope } = r.notCarried;
+    const before = stored.get(r.key);
+    // A new account has nothing stored: what it did not carry is none.
+    if (!before) return r;
+    const attributes = { ...record.attributes };
+    for (const k of record.notCarried ?? []) if (k in before) attributes[k] = before[k] as AttributeValue;
+    const again = stage({ ...record, attributes, notCarried: undefined }, scope);
+    return again && !isRemoval(again) ? again : r;
+  });
+  return { ...page, rows: new Map([...page.rows, ['dir_accounts', merged]]) };
 }
 
 /**

@@ -41,4 +41,23 @@ describe('reservingGate', () => {
     expect(inner.penalized).toEqual([[{ key: 'k', cost: 1 }]]);
     expect(inner.acquired.length).toBe(2);
   });
+  it('requests in flight together share one reservation instead of reserving a block each', async () => {
+    // A slow shared gate (a database transaction, a window that makes it wait): 16 requests
+    // arrive while the first block is being reserved, as in a campaign apply after a 429.
+    const acquired: RateCost[][] = [];
+    const slow: RateGate = {
+      async acquire(costs) {
+        acquired.push([...costs]);
+        await new Promise((r) => setTimeout(r, 20));
+      },
+      penalize() {},
+    };
+    const g = reservingGate(slow, () => 10);
+    await Promise.all(Array.from({ length: 16 }, () => g.acquire([{ key: 'k', cost: 1 }])));
+    expect(acquired).toEqual([[{ key: 'k', cost: 10 }], [{ key: 'k', cost: 10 }]]);
+    // After a throttle, the same: one block for the whole burst of retries.
+    g.penalize([{ key: 'k', cost: 1 }], Date.now());
+    await Promise.all(Array.from({ length: 8 }, () => g.acquire([{ key: 'k', cost: 1 }])));
+    expect(acquired.length).toBe(3);
+  });
 });

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import type { Database } from '../../store/schema.js';
 import { HASHED, KEY_COLUMNS, pairKey, splitKey, type ObjectTable, type StagedRow } from '../records.js';
+import { deleteByKeys, selectByKeys, unnestUpsert, unnestUpsertSql, type ArrayColumn, type DeferredWrites, type PgArrayType, type Scalar } from '../../store/bulk.js';
 
 /** Kysely's types cannot follow a table chosen at run time; the column lists below are checked by the tests. */
 type Db = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,6 +17,10 @@ export interface Where {
    * transaction the caller opened, whose connection it is.
    */
   readonly raw?: SQLite.Database | undefined;
+  /** PostgreSQL: pages are written and looked up with set-based statements over arrays (store/bulk.ts). */
+  readonly pg?: boolean;
+  /** PostgreSQL, inside a page's transaction: upserts held back and sent together (store/bulk.ts). */
+  readonly deferred?: DeferredWrites | undefined;
 }
 
 const prepared = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
@@ -36,6 +41,20 @@ export interface Existing {
   readonly pageKey: string;
   /** The generation (run) that last wrote the row. */
   readonly gen: number;
+}
+
+/** Integer columns of the object tables; every other staged column is text. */
+const INT_COLUMNS = new Set(['enabled', 'external', 'privileged', 'gen']);
+const arrayTypeOf = (column: string): PgArrayType => (INT_COLUMNS.has(column) ? 'int4' : 'text');
+
+const whereOf = (w: Where) => ({ tenant_id: w.tenantId, connection_id: w.connectionId });
+
+/** Keys as one text array per key column (pair keys split into their two columns). */
+function keyArrays(table: ObjectTable, keys: readonly string[]): ArrayColumn[] {
+  const cols = KEY_COLUMNS[table];
+  if (cols.length === 1) return [{ name: cols[0]!, type: 'text', values: keys }];
+  const pairs = keys.map(splitKey);
+  return cols.map((c, i) => ({ name: c, type: 'text', values: pairs.map((p) => p[i]!) }));
 }
 
 /** Both engines take ~32k bound parameters per statement; stay well under. */
@@ -59,6 +78,16 @@ export async function lookup(db: Trx, w: Where, table: ObjectTable, keys: readon
     for (const key of keys) {
       const r = (cols.length === 1 ? s.get(w.tenantId, w.connectionId, key) : s.get(w.tenantId, w.connectionId, ...splitKey(key))) as { h: string | null; page_key: string; gen: number } | undefined;
       if (r) out.set(key, { hash: r.h ?? '', pageKey: r.page_key, gen: Number(r.gen) });
+    }
+    return out;
+  }
+  if (w.pg) {
+    await w.deferred?.flush();
+    // One statement for the whole page: the keys as arrays, joined to the primary key.
+    const rows = await selectByKeys<Record<string, string | number | null>>(db, table, whereOf(w), keyArrays(table, keys), [...cols, 'page_key', 'gen', ...(hashCol ? [hashCol] : [])]);
+    for (const r of rows) {
+      const key = cols.length === 1 ? (r[cols[0]!] as string) : pairKey(r[cols[0]!] as string, r[cols[1]!] as string);
+      out.set(key, { hash: hashCol ? String(r[hashCol] ?? '') : '', pageKey: r['page_key'] as string, gen: Number(r['gen']) });
     }
     return out;
   }
@@ -111,6 +140,21 @@ export async function upsert(db: Trx, w: Where, table: ObjectTable, rows: readon
     for (const r of rows) s.run(rowValues(r));
     return;
   }
+  if (w.pg) {
+    // One INSERT … SELECT FROM unnest(…) per table and page: a column per array, whatever the row count.
+    const staged = Object.keys(rows[0]!.columns);
+    const arrays: ArrayColumn[] = staged.map((c) => ({ name: c, type: arrayTypeOf(c), values: rows.map((r) => r.columns[c] ?? null) }));
+    if (hashed) arrays.push({ name: 'hash', type: 'text', values: rows.map((r) => r.hash) });
+    const constants: Record<string, Scalar> = { tenant_id: w.tenantId, connection_id: w.connectionId, page_key: pageKey, gen };
+    if (hashed) constants['updated_at'] = now;
+    if (accounts) constants['first_seen_at'] = now;
+    const update: Record<string, ReturnType<typeof sql> | null> = {};
+    for (const c of updatable) update[c] = c === 'updated_at' ? sql`CASE WHEN ${sql.ref(`${table}.hash`)} = ${sql.ref('excluded.hash')} THEN ${sql.ref(`${table}.updated_at`)} ELSE ${sql.ref('excluded.updated_at')} END` : null;
+    const statement = { table, constants, arrays, conflict: ['tenant_id', 'connection_id', ...KEY_COLUMNS[table]], update };
+    if (w.deferred) await w.deferred.add(table, unnestUpsertSql(statement));
+    else await unnestUpsert(db, statement);
+    return;
+  }
   const values = rows.map((r) => {
     const v = rowValues(r);
     return Object.fromEntries(columns.map((c, i) => [c, v[i]]));
@@ -142,6 +186,10 @@ export async function removeKeys(db: Trx, w: Where, table: ObjectTable, keys: re
     const s = stmt(w.raw, `DELETE FROM ${table} WHERE tenant_id = ? AND connection_id = ? AND ${cols.map((c) => `${c} = ?`).join(' AND ')}`);
     for (const key of keys) removed += (cols.length === 1 ? s.run(w.tenantId, w.connectionId, key) : s.run(w.tenantId, w.connectionId, ...splitKey(key))).changes;
     return removed;
+  }
+  if (w.pg) {
+    await w.deferred?.flush();
+    return deleteByKeys(db, table, whereOf(w), keyArrays(table, keys));
   }
   for (const part of chunks(keys, 500)) {
     let query = q.deleteFrom(table).where('tenant_id', '=', w.tenantId).where('connection_id', '=', w.connectionId);

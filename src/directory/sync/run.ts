@@ -20,6 +20,7 @@ import { ensureState, planAfterRun, type DirStateRow } from './state.js';
 import { readAhead } from './read-ahead.js';
 import { quotaKeyOf } from './quota-key.js';
 import type { Trx, Where } from './rows.js';
+import { DeferredWrites, unnestUpsertSql } from '../../store/bulk.js';
 import { getRun, type DirRunView } from '../views.js';
 import { describeHeld, forgetPagesOf, heldParams, HoldRemovals, judgeRemovals, massRemovalPercentOf, parseHeld, type HeldRemovals } from './guard.js';
 
@@ -76,7 +77,7 @@ type RunRow = { id: string; mode: string; gen: number; checkpoint_json: string; 
 export async function stepDirectorySync(rt: Runtime, tenantId: string, connectionId: string, opts: RunOptions = {}): Promise<StepOutcome> {
   const row = await requireConnection(rt, tenantId, connectionId);
   if (row.role !== 'directory') throw new AppError('directory.not_directory', { name: row.name, role: row.role.replace(/_/g, ' ') });
-  const w: Where = { tenantId, connectionId, raw: rt.store.sqlite };
+  const w: Where = { tenantId, connectionId, raw: rt.store.sqlite, pg: rt.store.dialect === 'postgres' };
   const state = await ensureState(rt, tenantId, connectionId);
   if (state.active_run_id) {
     // A run held by the mass-removal guard waits for an admin; no other run starts meanwhile.
@@ -183,21 +184,22 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
             if (cp.fresh && w.raw && freshRecords > BULK_LOAD_RECORDS) dropMemberIndex(w.raw);
             // The pages of a batch and the checkpoint past the last of them commit together: a
             // crash resumes after a page whose rows are all written, never inside one.
+            // PostgreSQL: the batch's writes go out together, a few statements for the batch.
+            const deferred = w.pg ? new DeferredWrites(trx) : undefined;
+            const tw: Where = { ...w, deferred };
             const total = emptyCounts();
             let objects = 0;
             let kept = 0;
             const keptKeys: string[] = [];
+            const rewritten: { pageKey: string; hash: string | null; objects: number }[] = [];
             for (const { page, pageKey, fingerprint, unchanged, staged } of prepared) {
               let counts: PageCounts = emptyCounts();
               if (unchanged) keptKeys.push(pageKey);
               else if (full) {
-                counts = await writeFullPage(trx, w, staged!, gen, pageKey, now, cp.fresh, stream.repeatsAcrossPages ? null : { provider, label: pageLabelOf(stream.name, parent, pageKey) });
-                await trx
-                  .insertInto('dir_pages')
-                  .values({ tenant_id: tenantId, connection_id: connectionId, page_key: pageKey, hash: fingerprint, gen, kept_gen: 0, objects: page.items.length })
-                  .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: fingerprint, gen, objects: page.items.length }))
-                  .execute();
+                counts = await writeFullPage(trx, tw, staged!, gen, pageKey, now, cp.fresh, stream.repeatsAcrossPages ? null : { provider, label: pageLabelOf(stream.name, parent, pageKey) });
+                rewritten.push({ pageKey, hash: fingerprint, objects: page.items.length });
               } else {
+                await deferred?.flush();
                 counts = await writeDeltaPage(trx, w, staged!, gen, now);
               }
               for (const [t, n] of Object.entries(counts.net)) addNet(cp.net, t as never, n ?? 0);
@@ -208,10 +210,14 @@ export async function stepDirectorySync(rt: Runtime, tenantId: string, connectio
               if (unchanged) kept += 1;
               after = advance(cp, page.next, page.deltaCursor, stream.name);
             }
-            if (keptKeys.length > 0) {
+            await savePageFingerprints(trx, tw, gen, rewritten);
+            if (keptKeys.length > 0 && deferred) {
+              await deferred.add('dir_pages', sql`UPDATE dir_pages SET gen = ${gen}, kept_gen = ${gen} WHERE tenant_id = ${tenantId} AND connection_id = ${connectionId} AND page_key = ANY(${keptKeys}::text[])`);
+            } else if (keptKeys.length > 0) {
               await trx.updateTable('dir_pages').set({ gen, kept_gen: gen }).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('page_key', 'in', keptKeys).execute();
             }
-            await saveCheckpoint(trx, w, run.id, rt.now(), cp, total, objects, kept, prepared.length);
+            await saveCheckpoint(trx, tw, run.id, rt.now(), cp, total, objects, kept, prepared.length);
+            await deferred?.flush();
             return true;
           });
           // Deleted (its jobs cancelled): stop here, without another call to the provider.
@@ -277,7 +283,15 @@ async function runStillLive(trx: Trx, w: Where, runId: string, lock: boolean): P
  * with "database is locked" instead of waiting (WAL snapshots); a write first waits its turn.
  */
 async function claimPageWrite(trx: Trx, dialect: Dialect, w: Where, runId: string): Promise<boolean> {
-  if (dialect === 'postgres') return runStillLive(trx, w, runId, true);
+  if (dialect === 'postgres') {
+    // The same statement lets the batch commit without waiting for its WAL flush (one round
+    // trip fewer per batch). A crash of the database may lose the last few batches, but rows
+    // and checkpoint go together (one transaction; WAL replays in order), so the run resumes
+    // from an earlier page and reads it again. finish() still commits durably.
+    const r = await sql<{ status: string }>`SELECT status, set_config('synchronous_commit', 'off', true) FROM dir_runs WHERE tenant_id = ${w.tenantId} AND id = ${runId} FOR UPDATE`.execute(trx);
+    const status = r.rows[0]?.status;
+    return status !== undefined && status !== 'cancelled';
+  }
   const r = await trx.updateTable('dir_runs').set({ status: sql`status` }).where('tenant_id', '=', w.tenantId).where('id', '=', runId).where('status', '!=', 'cancelled').executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
@@ -308,6 +322,13 @@ function advanceStream(cp: Checkpoint): void {
 }
 
 async function saveCheckpoint(db: Trx, w: Where, runId: string, nowMs: number, cp: Checkpoint, counts: PageCounts | null, objects: number, unchanged = 0, pages = counts ? 1 : 0): Promise<void> {
+  if (w.deferred) {
+    // Sent with the batch's rows (the checkpoint is serialised now: it moves on after this).
+    await w.deferred.add('dir_runs', sql`UPDATE dir_runs SET checkpoint_json = ${JSON.stringify(cp)}, objects_read = objects_read + ${objects}, pages_read = pages_read + ${pages},
+      pages_unchanged = pages_unchanged + ${unchanged}, added = added + ${counts?.added ?? 0}, changed = changed + ${counts?.changed ?? 0}, removed = removed + ${counts?.removed ?? 0},
+      updated_at = ${new Date(nowMs).toISOString()} WHERE tenant_id = ${w.tenantId} AND id = ${runId}`);
+    return;
+  }
   await db
     .updateTable('dir_runs')
     .set({
@@ -323,6 +344,34 @@ async function saveCheckpoint(db: Trx, w: Where, runId: string, nowMs: number, c
     .where('tenant_id', '=', w.tenantId)
     .where('id', '=', runId)
     .execute();
+}
+
+/** The fingerprints of the pages a batch rewrote: one statement for the batch on PostgreSQL. */
+async function savePageFingerprints(trx: Trx, w: Where, gen: number, pages: readonly { pageKey: string; hash: string | null; objects: number }[]): Promise<void> {
+  if (pages.length === 0) return;
+  if (w.pg) {
+    const statement = unnestUpsertSql({
+      table: 'dir_pages',
+      constants: { tenant_id: w.tenantId, connection_id: w.connectionId, gen, kept_gen: 0 },
+      arrays: [
+        { name: 'page_key', type: 'text', values: pages.map((p) => p.pageKey) },
+        { name: 'hash', type: 'text', values: pages.map((p) => p.hash) },
+        { name: 'objects', type: 'int4', values: pages.map((p) => p.objects) },
+      ],
+      conflict: ['tenant_id', 'connection_id', 'page_key'],
+      update: { hash: null, gen: null, objects: null },
+    });
+    if (w.deferred) await w.deferred.add('dir_pages', statement);
+    else await statement?.execute(trx);
+    return;
+  }
+  for (const p of pages) {
+    await trx
+      .insertInto('dir_pages')
+      .values({ tenant_id: w.tenantId, connection_id: w.connectionId, page_key: p.pageKey, hash: p.hash, gen, kept_gen: 0, objects: p.objects })
+      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'page_key']).doUpdateSet({ hash: p.hash, gen, objects: p.objects }))
+      .execute();
+  }
 }
 
 /** The next group (by id) whose members a per-group stream reads: groups this pass has seen. */

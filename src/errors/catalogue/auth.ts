@@ -26,6 +26,12 @@ export const authErrors = {
     resolution: 'Wait until {until} and try again. If you did not make these attempts, tell an owner: the audit log lists every failed sign-in with its address.',
     scope: 'request', kind: 'throttle', retry: 'retry_after', http: 429,
   },
+  'auth.sso_throttled': {
+    title: 'Too many single sign-on starts',
+    cause: 'Single sign-on was started more than {limit} times from {address} in {minutes} minutes; starts from it are refused until {until}.',
+    resolution: 'Wait until {until} and sign in again. A script or a browser extension reloading the sign-in page can cause this; the audit log names the address.',
+    scope: 'request', kind: 'throttle', retry: 'retry_after', http: 429,
+  },
   'auth.link_invalid': {
     title: 'Sign-in link not valid',
     cause: 'This sign-in link was already used, has expired, or was never issued.',
@@ -67,6 +73,48 @@ export const authErrors = {
     cause: 'The provider\'s answer came back with a state that is missing, expired, forged or started in another sign-in session ({reason}); nothing was recorded.',
     resolution: 'Open the admin-consent link again from the connection\'s card while signed in, and complete it within an hour in the same browser.',
     scope: 'request', kind: 'permission', retry: 'never', http: 400,
+  },
+  'auth.sso_not_configured': {
+    title: 'Single sign-on not available',
+    cause: 'Sign-in with {provider} is not set up or not enabled for this organisation.',
+    resolution: 'Sign in with your email and password, or ask an admin to enable {provider} single sign-on (Users and roles, Single sign-on).',
+    scope: 'request', kind: 'configuration', retry: 'never', http: 404,
+  },
+  'auth.sso_state_invalid': {
+    title: 'Sign-in answer not trusted',
+    cause: 'The identity provider\'s answer came back with a state that is missing, expired, already used or started in another browser ({reason}); nobody was signed in.',
+    resolution: 'Start the sign-in again from the sign-in page, in the same browser, and complete it within ten minutes.',
+    scope: 'request', kind: 'permission', retry: 'never', http: 400,
+  },
+  'auth.sso_provider_error': {
+    title: 'Identity provider refused the sign-in',
+    cause: '{provider} answered the sign-in with an error: {detail}.',
+    resolution: 'Try again. If it keeps failing, an admin should check the {provider} single sign-on settings (client id, client secret, directory and redirect URI registered at the provider).',
+    scope: 'request', kind: 'configuration', retry: 'never', http: 502,
+  },
+  'auth.sso_token_invalid': {
+    title: 'Identity token not accepted',
+    cause: 'The id_token from {provider} failed a check ({reason}); nobody was signed in.',
+    resolution: 'Try again. If it keeps failing, an admin should check that the {provider} settings (client id, directory or hosted domain, authority) match the app registered at the provider.',
+    scope: 'request', kind: 'permission', retry: 'never', http: 401,
+  },
+  'auth.sso_no_account': {
+    title: 'No Syncwarden account for this identity',
+    cause: '{provider} signed in {email}, but that person has no active Syncwarden account with a role in this organisation.',
+    resolution: 'Ask an admin to add {email} as a user with a role, or to enable the account again.',
+    scope: 'request', kind: 'permission', retry: 'never', http: 403,
+  },
+  'auth.sso_required': {
+    title: 'Sign in with single sign-on',
+    cause: 'This organisation requires single sign-on: password sign-in is turned off for its users.',
+    resolution: 'Use Sign in with Microsoft or Sign in with Google. An owner locked out can get a one-time link on the server: `syncwarden users reset-password <email>`.',
+    scope: 'request', kind: 'permission', retry: 'never', http: 403,
+  },
+  'auth.sso_settings_invalid': {
+    title: 'Single sign-on settings not accepted',
+    cause: 'The settings were refused: {detail}.',
+    resolution: 'Fill in the client id and client secret of the app registered at the provider (and the directory id for Microsoft) before enabling it, and enable a provider before requiring single sign-on.',
+    scope: 'request', kind: 'configuration', retry: 'never', http: 400,
   },
   'cli.local_only': {
     title: 'Command needs the data folder',

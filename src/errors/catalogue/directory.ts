@@ -49,6 +49,12 @@ export const directoryErrors = {
     resolution: 'Remove the access in the provider\'s admin console, then mark the decision as remediated manually.',
     scope: 'item', kind: 'configuration', retry: 'never', http: 422,
   },
+  'directory.group_rule_based': {
+    title: 'Members of a rule-based group cannot be removed',
+    cause: '{provider} computes the members of group {group} from a rule ({rule}), so it refuses to remove a member by hand: the member would come back at the next evaluation.',
+    resolution: 'Manual: change the rule of group {group} (or the attribute of the person that makes the rule include them) in the provider\'s admin console, or remove the access the group grants instead. Then re-run verification of the campaign.',
+    scope: 'item', kind: 'configuration', retry: 'never', http: 422,
+  },
   'directory.paging_inconsistent': {
     title: 'The provider listed its objects inconsistently',
     cause: '{provider} answered {page} in a way that cannot be part of one complete listing: {problem}. A pass that is not provably complete could remove objects that still exist, so this sync removed nothing and kept the inventory as it was.',

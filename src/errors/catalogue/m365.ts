@@ -93,8 +93,9 @@ export const m365Errors = {
   },
   'm365.write_back_denied': {
     title: 'Removal refused by Entra ID',
-    cause: 'Microsoft Graph refused to change the members of group {group}: the app lacks {permission}, or the group is role-assignable (that also needs RoleManagement.ReadWrite.Directory) or has dynamic membership.',
-    resolution: 'In Entra ID open the app registration > API permissions, add the Microsoft Graph application permission {permission} (and RoleManagement.ReadWrite.Directory for role-assignable groups), click "Grant admin consent", then retry the remediation.',
+    cause: 'Microsoft Graph refused to change {what} (403 Authorization_RequestDenied): the app lacks the application permission {permission}, or its admin consent was revoked (a role-assignable group also needs RoleManagement.ReadWrite.Directory).',
+    resolution: 'In Entra ID open the app registration > API permissions, add the Microsoft Graph application permission {permission} (and RoleManagement.ReadWrite.Directory for role-assignable groups), then grant admin consent ({consentUrl}), and retry the remediation.',
     scope: 'item', kind: 'permission', retry: 'never', http: 422,
+    source: 'certification-center-directory-connections',
   },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -46,9 +46,9 @@ export const scimErrors = {
     source: 'certification-center-directory-connections',
   },
   'scim.write_forbidden': {
-    title: 'Token may not change group memberships',
-    cause: 'The app at {baseUrl} refused to let the token change group {groupId} (HTTP 403): the token is read-only, or the group is managed elsewhere.',
-    resolution: `Write-back needs a token with write access to groups. Create a read/write SCIM token in the app's admin console and paste it via the ${SCIM_EDIT}, or turn write-back off for this connection and remove the access in the app by hand.`,
+    title: 'Token may not change users or groups',
+    cause: 'The app at {baseUrl} refused to let the token change {what} (HTTP 403): the token is read-only, or the object is managed elsewhere.',
+    resolution: `Write-back needs a token with write access to users and groups. Create a read/write SCIM token in the app's admin console and paste it via the ${SCIM_EDIT}, or turn write-back off for this connection and remove the access in the app by hand.`,
     scope: 'connection', kind: 'permission', retry: 'never', http: 422,
   },
   'scim.patch_unsupported': {
@@ -68,6 +68,12 @@ export const scimErrors = {
     title: 'App refused the removal',
     cause: 'The SCIM app refused to remove {memberId} from group {groupId}: {detail}.',
     resolution: "Remove the member in the app's admin console, then re-run verification of the campaign. The app's audit log usually names the reason, for example a group that is managed by another provisioning source.",
+    scope: 'item', kind: 'configuration', retry: 'never', http: 422,
+  },
+  'scim.deactivate_rejected': {
+    title: 'App refused to deactivate the account',
+    cause: 'The SCIM app refused to set active to false on user {userId}: {detail}.',
+    resolution: "Deactivate the account in the app's admin console, then re-run verification of the campaign. Apps that provision accounts from another source (an identity provider) often refuse changes to them: deactivate it at that source instead.",
     scope: 'item', kind: 'configuration', retry: 'never', http: 422,
   },
   'scim.clock_skew': {

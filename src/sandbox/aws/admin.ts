@@ -24,7 +24,7 @@ const schemas = {
   key: z.object({ userName: name }),
   keyPatch: z.object({ status: z.enum(['Active', 'Inactive']).optional(), createDate: z.iso.datetime().optional() }),
   size: z.object({ size: z.enum(['demo', 'large']), users: z.number().int().min(0).max(1_000_000).optional(), groups: z.number().int().min(0).max(100_000).optional(), memberships: z.number().int().min(0).max(20_000_000).optional() }),
-  throttle: z.object({ enabled: z.boolean(), ratePerSecond: z.number().positive(), burst: z.number().int().positive() }).partial(),
+  throttle: z.object({ enabled: z.boolean(), ratePerSecond: z.number().positive(), burst: z.number().int().positive(), writeRatePerSecond: z.number().positive(), writeBurst: z.number().int().positive() }).partial(),
 };
 
 export function awsAdmin(sim: AwsSim) {

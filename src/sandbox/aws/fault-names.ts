@@ -15,6 +15,7 @@ export const awsFaultNames = [
   'aws.trust_wildcard', // the role trusts {"AWS":"*"} with an sts:ExternalId condition (the usual third-party form) instead of naming the user
   'aws.gaad_sparse', // GetAccountAuthorizationDetails leaves PolicyName and PolicyId out of Policies (optional in IAM's model; the name is in the ARN)
   'aws.throttle', // params: { everyNth? } Throttling 400 "Rate exceeded"
+  'aws.write_throttle', // params: { everyNth? } IAM writes only (RemoveUserFromGroup, Detach*/Delete*Policy, UpdateAccessKey, …): Throttling 400 "Rate exceeded"
   'aws.clock_skew', // params: { seconds } the server clock runs this far ahead (negative: behind)
   'aws.bad_response', // params: { kind: 'truncated' | 'wrong_root' | 'huge' | 'not_xml', everyNth? } a broken 200 answer
 ] as const;

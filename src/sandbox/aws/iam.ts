@@ -304,6 +304,26 @@ export const iamActions: Readonly<Record<string, ActionSpec>> = {
       return null;
     },
   },
+  UpdateAccessKey: {
+    permission: 'iam:UpdateAccessKey',
+    resource: (c) => {
+      const n = c.params.get('UserName');
+      if (n !== undefined) return userResource(c);
+      const k = c.world.findKey(c.params.get('AccessKeyId') ?? '');
+      return k ? (c.world.findUser(k.userName)?.arn ?? '*') : userResource(c);
+    },
+    handler: (c) => {
+      const id = c.params.required('AccessKeyId');
+      const status = c.params.required('Status');
+      if (status !== 'Active' && status !== 'Inactive') throw validationError(`1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive, Expired]`);
+      // Without UserName IAM acts on the caller's own keys.
+      const owner = userOrCaller(c);
+      const k = c.world.findKey(id);
+      if (!k || k.userName.toLowerCase() !== owner.userName.toLowerCase()) throw noSuchEntity(`The Access Key with id ${id} cannot be found`);
+      c.world.patchKey(id, { status });
+      return null;
+    },
+  },
 };
 
 /** AccessDenied as IAM words it (the message names caller, action and resource). */

@@ -124,4 +124,4 @@ export const DIRECTORY_READ_ACTIONS = [
   'iam:ListGroupPolicies', 'iam:ListPolicies', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GenerateCredentialReport', 'iam:GetCredentialReport',
   'iam:GetAccountAuthorizationDetails', 'iam:SimulatePrincipalPolicy', 'iam:GetRole',
 ] as const;
-export const WRITE_BACK_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy', 'iam:DeleteGroupPolicy'] as const;
+export const WRITE_BACK_ACTIONS = ['iam:RemoveUserFromGroup', 'iam:DetachUserPolicy', 'iam:DetachGroupPolicy', 'iam:DeleteUserPolicy', 'iam:DeleteGroupPolicy', 'iam:UpdateAccessKey'] as const;

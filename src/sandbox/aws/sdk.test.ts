@@ -9,19 +9,22 @@ import {
   ListPoliciesCommand,
   ListRolesCommand,
   GetAccessKeyLastUsedCommand,
-  GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListUsersCommand,
   RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
+  ListAccessKeysCommand as ListKeysForWriteCommand,
   SimulatePrincipalPolicyCommand,
   paginateListUsers,
   paginateGetAccountAuthorizationDetails,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox } from '../../../test/support/connector.js';
 
 /**
  * Conformance: the official AWS SDK v3 clients, with only `endpoint` (+ region and
@@ -31,23 +34,12 @@ let sb: Sandbox;
 let offsetMs = 0;
 const clock = (): number => Date.now() + offsetMs;
 
-beforeAll(async () => {
-  sb = await startSandbox({ now: clock });
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(async () => {
-  sb.faults.clear();
-  offsetMs = 0;
-  await admin('POST', '/aws/throttle', { enabled: false });
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
+const sandbox = useSandbox({ now: clock, reset: async (s) => {
+    offsetMs = 0;
+    await sandboxAdmin(s, 'POST', '/aws/throttle', { enabled: false });
+  } });
+beforeEach(() => void (sb = sandbox()));
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
 
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 const demoCreds = (): Creds => ({ accessKeyId: sb.demo.aws.accessKeyId, secretAccessKey: sb.demo.aws.secretAccessKey });
@@ -288,6 +280,33 @@ describe('AWS SDK v3 against the IAM/STS simulator', () => {
       expect(ghost).toMatchObject({ name: 'NoSuchEntityException', status: 404, message: 'The user with name nobody cannot be found.' });
       await admin('POST', '/aws/memberships', { groupName: 'Admins', userName: victim });
     } finally {
+      await admin('DELETE', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });
+    }
+  });
+
+  it('UpdateAccessKey Status=Inactive through the SDK: the key reads Inactive; unknown key NoSuchEntity; without the right AccessDenied; write Throttling retried by the SDK', async () => {
+    const users: any[] = (await admin('GET', '/aws/users')).items;
+    const holder = users.find((u) => u.userName !== sb.demo.aws.integrationUserName && u.accessKeys.some((k: any) => k.status === 'Active'))!;
+    const keyId = holder.accessKeys.find((k: any) => k.status === 'Active')!.accessKeyId as string;
+    const denied = await failure(iam().send(new UpdateAccessKeyCommand({ UserName: holder.userName, AccessKeyId: keyId, Status: 'Inactive' })));
+    expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(denied.message).toContain('is not authorized to perform: iam:UpdateAccessKey on resource: ');
+    await admin('POST', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });
+    try {
+      sb.faults.set(sb.demo.aws.accountId, 'aws.write_throttle', { everyNth: 2 });
+      const client = iam(demoCreds(), 3);
+      await client.send(new ListKeysForWriteCommand({ UserName: holder.userName })); // reads are not charged to the write fault
+      await client.send(new UpdateAccessKeyCommand({ UserName: holder.userName, AccessKeyId: keyId, Status: 'Inactive' }));
+      await client.send(new UpdateAccessKeyCommand({ UserName: holder.userName, AccessKeyId: keyId, Status: 'Inactive' })); // throttled once, retried by the SDK
+      sb.faults.clear();
+      const keys = await client.send(new ListKeysForWriteCommand({ UserName: holder.userName }));
+      expect(keys.AccessKeyMetadata!.find((k) => k.AccessKeyId === keyId)!.Status).toBe('Inactive');
+      expect((await admin('GET', '/aws/stats')).stats.throttled).toBeGreaterThan(0);
+      const ghost = await failure(client.send(new UpdateAccessKeyCommand({ UserName: holder.userName, AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA', Status: 'Inactive' })));
+      expect(ghost).toMatchObject({ name: 'NoSuchEntityException', status: 404, message: 'The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found' });
+      await client.send(new UpdateAccessKeyCommand({ UserName: holder.userName, AccessKeyId: keyId, Status: 'Active' }));
+    } finally {
+      sb.faults.clear();
       await admin('DELETE', '/aws/attachments', { kind: 'user', name: sb.demo.aws.integrationUserName, policyArn: sb.demo.aws.writeBackPolicyArn });
     }
   });

@@ -4,7 +4,7 @@ import { authenticate } from './auth.js';
 import type { ActionSpec, Call } from './call.js';
 import { accessDenied } from './iam.js';
 import { paramsOf } from './query.js';
-import type { AwsSim } from './sim.js';
+import { IAM_WRITE_ACTION, type AwsSim } from './sim.js';
 import { AwsError, IAM_NS, newRequestId, sendError, sendResult, sendXml, STS_NS, type ReplyContext } from './xml.js';
 
 /**
@@ -48,6 +48,10 @@ export function queryService(sim: AwsSim, service: 'iam' | 'sts', actions: Reado
         throw e;
       }
       if (sim.fires('aws.throttle') || !sim.takeToken()) {
+        sim.stats.throttled += 1;
+        throw new AwsError(400, 'Throttling', 'Rate exceeded');
+      }
+      if (service === 'iam' && IAM_WRITE_ACTION.test(action) && (sim.fires('aws.write_throttle') || !sim.takeWriteToken())) {
         sim.stats.throttled += 1;
         throw new AwsError(400, 'Throttling', 'Rate exceeded');
       }

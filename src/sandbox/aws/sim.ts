@@ -41,9 +41,19 @@ export interface ThrottleSettings {
   enabled: boolean;
   ratePerSecond: number;
   burst: number;
+  /**
+   * IAM's mutating calls (RemoveUserFromGroup, the Detach and Delete policy calls, UpdateAccessKey, …) have
+   * a tighter quota of their own on top of the request quota: modelled at 5/s refill, 10 burst
+   * per account (AWS publishes no number; "write" APIs throttle first in field reports).
+   */
+  writeRatePerSecond: number;
+  writeBurst: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleSettings = { enabled: true, ratePerSecond: 20, burst: 40 };
+export const DEFAULT_THROTTLE: ThrottleSettings = { enabled: true, ratePerSecond: 20, burst: 40, writeRatePerSecond: 5, writeBurst: 10 };
+
+/** The IAM actions that change the account (charged to the write quota too). */
+export const IAM_WRITE_ACTION = /^(Add|Attach|Create|Delete|Detach|Put|Remove|Update|Tag|Untag|Enable|Deactivate|Reset|Resync|Set|Upload|Change)/;
 
 export interface AwsStats {
   requests: Record<string, number>;
@@ -68,6 +78,8 @@ export interface AwsSim {
   nowMs(): number;
   /** Spends one request from the account's quota; false when throttled. */
   takeToken(): boolean;
+  /** Spends one write from the account's write quota; false when throttled. */
+  takeWriteToken(): boolean;
   resetThrottle(): void;
   /** The caller's identity policies, as evaluated for an action on a resource. */
   decide(c: Caller, action: string, resource: string): EvalDecision;
@@ -78,6 +90,7 @@ export interface AwsSim {
 
 export function createAwsSim(ctx: SandboxContext): AwsSim {
   let bucket = { tokens: DEFAULT_THROTTLE.burst, atMs: ctx.now() };
+  let writeBucket = { tokens: DEFAULT_THROTTLE.writeBurst, atMs: ctx.now() };
   const sim: AwsSim = {
     ctx,
     world: createWorld(seedBase(ctx.seed, DEMO_SIZE, ctx.now())),
@@ -105,8 +118,20 @@ export function createAwsSim(ctx: SandboxContext): AwsSim {
       bucket = { tokens: tokens - 1, atMs: now };
       return true;
     },
+    takeWriteToken() {
+      if (!sim.throttle.enabled) return true;
+      const now = ctx.now();
+      const tokens = Math.min(sim.throttle.writeBurst, writeBucket.tokens + ((now - writeBucket.atMs) / 1000) * sim.throttle.writeRatePerSecond);
+      if (tokens < 1) {
+        writeBucket = { tokens, atMs: now };
+        return false;
+      }
+      writeBucket = { tokens: tokens - 1, atMs: now };
+      return true;
+    },
     resetThrottle() {
       bucket = { tokens: sim.throttle.burst, atMs: ctx.now() };
+      writeBucket = { tokens: sim.throttle.writeBurst, atMs: ctx.now() };
     },
     documentsOf(kind, name) {
       const w = sim.world;

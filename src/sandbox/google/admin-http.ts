@@ -19,12 +19,12 @@ export interface AdminRequest {
 export type AdminHandler = (a: AdminRequest) => Promise<boolean>;
 
 /** The body parsed by `schema`; answers 400 and returns undefined when it does not fit. */
-export async function parsed<T extends z.ZodType>(a: AdminRequest, schema: T): Promise<z.infer<T> | undefined> {
+export async function parsed<T extends z.ZodType>(a: AdminRequest, schema: T, maxBytes = 1 << 20): Promise<z.infer<T> | undefined> {
   let raw: unknown;
   try {
-    raw = JSON.parse((await readBody(a.req, 1 << 20)).toString('utf8') || '{}');
+    raw = JSON.parse((await readBody(a.req, maxBytes)).toString('utf8') || '{}');
   } catch {
-    sendJson(a.res, 400, { error: 'the body is not JSON' });
+    sendJson(a.res, 400, { error: `the body is not JSON (or larger than ${maxBytes >= 1 << 20 ? `${maxBytes / (1 << 20)} MB` : `${maxBytes} bytes`})` });
     return undefined;
   }
   const r = schema.safeParse(raw);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { customerFor, fail, ok, type AdminRequest } from './admin-http.js';
-import { readBody, sendJson } from '../http.js';
+import { customerFor, fail, ok, parsed as parsedBody, type AdminRequest } from './admin-http.js';
 import { currentHistoryId, expireHistory } from './gmail-history.js';
 import { prng } from '../demo.js';
 import { bareMessageId, decodeWords, header, snippetOf, splitHeaders } from './mime.js';
@@ -54,22 +53,9 @@ const bulkSchema = z.object({
   seed: z.number().int().default(7),
 });
 
-/** Like admin-http's parsed(), with room for attachments up to Outlook's 150 MB (base64). */
-async function parsed<T extends z.ZodType>(a: AdminRequest, schema: T): Promise<z.infer<T> | undefined> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse((await readBody(a.req, 256 * 1024 * 1024)).toString('utf8') || '{}');
-  } catch {
-    sendJson(a.res, 400, { error: 'the body is not JSON (or larger than 256 MB)' });
-    return undefined;
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    sendJson(a.res, 400, { error: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    return undefined;
-  }
-  return r.data as z.infer<T>;
-}
+/** Room for attachments up to Outlook's 150 MB (base64). */
+const MAIL_BODY_BYTES = 256 * 1024 * 1024;
+const parsed = <T extends z.ZodType>(a: AdminRequest, schema: T): Promise<z.infer<T> | undefined> => parsedBody(a, schema, MAIL_BODY_BYTES);
 
 export async function mailAdmin(a: AdminRequest): Promise<boolean> {
   const { parts, method, sim } = a;

@@ -23,7 +23,7 @@ import { addUser, customerOfDomain, DEMO_DIRECTORY_SCOPES, domainOf, SCOPES } fr
  */
 const newUserSchema = z.object({ primaryEmail: z.email(), givenName: z.string().min(1), familyName: z.string().min(1), isAdmin: z.boolean().optional() });
 const patchUserSchema = z
-  .object({ suspended: z.boolean(), archived: z.boolean(), isAdmin: z.boolean(), givenName: z.string().min(1), familyName: z.string().min(1), orgUnitPath: z.string().startsWith('/'), lastLoginTime: z.iso.datetime().nullable(), employeeId: z.string().nullable() })
+  .object({ suspended: z.boolean(), archived: z.boolean(), isAdmin: z.boolean(), givenName: z.string().min(1), familyName: z.string().min(1), orgUnitPath: z.string().startsWith('/'), lastLoginTime: z.iso.datetime().nullable(), employeeId: z.string().nullable(), managerEmail: z.email().nullable() })
   .partial();
 const quotasSchema = z
   .object({
@@ -134,6 +134,7 @@ async function usersAdmin(a: AdminRequest): Promise<boolean> {
     if (b.orgUnitPath) u.orgUnitPath = b.orgUnitPath;
     if (b.lastLoginTime !== undefined) u.lastLoginTime = b.lastLoginTime === null ? null : Date.parse(b.lastLoginTime);
     if (b.employeeId !== undefined) u.externalIds = [...u.externalIds.filter((e) => e.type !== 'organization'), ...(b.employeeId ? [{ value: b.employeeId, type: 'organization' }] : [])];
+    if (b.managerEmail !== undefined) u.relations = [...u.relations.filter((r) => r.type !== 'manager'), ...(b.managerEmail ? [{ value: b.managerEmail.toLowerCase(), type: 'manager' }] : [])];
     if (b.isAdmin !== undefined) {
       const superAdmin = c.roles.role(SUPER_ADMIN_ROLE)!;
       const held = c.roles.assignmentsOf(u.id).filter((x) => x.roleId === superAdmin.roleId);

@@ -114,7 +114,7 @@ async function directoryCall(sim: GoogleSim, route: ApiRoute, call: ApiCall, pro
   const { res, token } = call;
   const hit = token.sub ? lookupUser(sim.world, token.sub) : undefined;
   const customer = hit?.customer;
-  if (customer && !throttleDirectory(sim, res, token, customer, projectNumber)) return;
+  if (customer && !throttleDirectory(sim, res, token, customer, projectNumber, route.httpMethod !== 'GET')) return;
   let release: (() => void) | null = null;
   if (customer?.directoryQuota.enabled) {
     release = sim.concurrency.enter(`directory:${customer.id}:${token.projectId}`, customer.directoryQuota.concurrency);
@@ -198,7 +198,13 @@ function throttleGmail(sim: GoogleSim, res: ServerResponse, route: ApiRoute, tok
  * for the consumer project (developers.google.com/admin-sdk/directory/v1/limits), as
  * 403 userRateLimitExceeded without Retry-After. Off when the customer's limits are off.
  */
-function throttleDirectory(sim: GoogleSim, res: ServerResponse, token: IssuedToken, customer: Customer, projectNumber: string): boolean {
+function throttleDirectory(sim: GoogleSim, res: ServerResponse, token: IssuedToken, customer: Customer, projectNumber: string, write: boolean): boolean {
+  // Writes (members.delete, roleAssignments.delete, …) spend the same per-user query quota; this fault refuses only them.
+  if (write && sim.fault('google.directory_write_throttle', customer) && sim.fires('google.directory_write_throttle', customer)) {
+    countThrottle(sim, 'directory_write_fault');
+    sendUserRateLimited(res, projectNumber);
+    return false;
+  }
   const fault = sim.fault('google.directory_throttle', customer);
   if (fault && sim.fires('google.directory_throttle', customer)) {
     countThrottle(sim, 'directory_fault');

@@ -77,6 +77,7 @@ export function seedGeneratedAdmins(c: Customer, seed: number, adminId: string, 
     orgUnitPath: '/',
     externalIds: [],
     organizations: [],
+    relations: [],
     isEnrolledIn2Sv: true,
   });
   const superAdmin = c.roles.role(SUPER_ADMIN_ROLE)!;

@@ -12,6 +12,16 @@ export interface ExternalId {
   readonly type: string;
 }
 
+/**
+ * A user's relation (Admin console: User information > Employee details > Manager). For
+ * `type: 'manager'` the value is the manager's email address, as the console stores it.
+ */
+export interface Relation {
+  readonly value: string;
+  readonly type: string;
+  readonly customType?: string;
+}
+
 export interface Organization {
   readonly title?: string;
   readonly department?: string;
@@ -33,6 +43,7 @@ export interface UserRecord {
   orgUnitPath: string;
   externalIds: ExternalId[];
   organizations: Organization[];
+  relations: Relation[];
   isEnrolledIn2Sv: boolean;
 }
 

@@ -11,8 +11,10 @@ export const googleFaultNames = [
   'google.admin_not_admin',
   'google.clock_skew', // params: { seconds?: number } Google's clock runs ahead (default 600 s)
   'google.directory_throttle', // params: { everyNth?: number, reason?: 'userRateLimitExceeded' | 'quotaExceeded' }
+  'google.directory_write_throttle', // params: { everyNth?: number } Directory writes only (members.delete, roleAssignments.delete): 403 userRateLimitExceeded
   'google.repeat_page_token', // users.list / groups.list: a page read with a pageToken answers that same token as nextPageToken (never advances)
   'google.key_expired', // the customer's user-managed key expired (org policy): JWTs it signs are rejected
+  'google.sso_id_token', // params: { tamper: 'signature' | 'iss' | 'aud' | 'nonce' | 'expired' | 'hd' | 'email_unverified' } the id_token of a sign-in comes back wrong that way
   'gmail.throttle', // params: { everyNth?: number }
   'gmail.reject_import', // params: { everyNth?: number }
   'gmail.history_expired', // users.history.list answers 404 for any startHistoryId (history no longer kept)

@@ -183,6 +183,8 @@ export function createGenerated(seed: number, domain: string, size: GeneratedSiz
         orgUnitPath: `/${dept}`,
         externalIds: (h >>> 20) % 10 === 0 ? [] : [{ value: `E${pad(i + 1, 6)}`, type: 'organization' }],
         organizations: [{ title: TITLES[(h2 >>> 8) % TITLES.length]!, department: dept, primary: true }],
+        // An org chart: eight reports per manager, by address as the console stores it; a tenth have none.
+        relations: i > 0 && (h2 >>> 20) % 10 !== 0 ? [{ value: userEmail(Math.floor((i - 1) / 8)), type: 'manager' }] : [],
         isEnrolledIn2Sv: (h2 >>> 16) % 3 !== 0,
       };
     },

@@ -204,7 +204,6 @@ describe('Directory and Gmail', () => {
   });
 
   it('imports by media, multipart and raw, and finds messages by rfc822msgid and label', async () => {
-    const g = sb.demo.google;
     const email = `${demoPeople(DEMO.seed, DEMO.userCount)[1]!.localPart}@${DEMO.domain}`;
     const token = await userToken(email);
     const label = await api('/gmail/v1/users/me/labels', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Projects/Apollo' }) });

@@ -5,6 +5,9 @@ import { apisService } from './apis.js';
 import { keyFileJson, loadGoogleCredentials } from './credentials.js';
 import { iamService } from './iam.js';
 import { oauthService } from './oauth.js';
+import { createGoogleSignIn } from './oauth-signin.js';
+import { redirectUrisAdmin } from '../oidc.js';
+import { readBody } from '../http.js';
 import { createSim } from './sim.js';
 import { DEMO_CONTINUITY_SCOPES, DEMO_DIRECTORY_SCOPES, seedWorld } from './world.js';
 
@@ -31,6 +34,8 @@ export interface GoogleDemo {
   readonly delegatedScopes: string[];
   /** The read-only Directory scopes also authorised (the identity inventory's). */
   readonly directoryScopes: string[];
+  /** "Sign in with Google": the OAuth web client registered for Syncwarden's SSO (oauth-signin.ts). */
+  readonly signIn: { readonly clientId: string; readonly clientSecret: string };
 }
 
 export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSandbox<GoogleDemo>> {
@@ -40,9 +45,18 @@ export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSa
   const g = DEMO.google;
   const tp = world.serviceAccounts.get(DEMO.tokenProvider.email)!;
   const tokenUri = 'https://oauth2.googleapis.com/token';
+  const signIn = createGoogleSignIn(sim);
+  const admin = googleAdmin(sim);
   return {
-    services: { google_oauth: oauthService(sim), google_iam: iamService(sim), google_apis: apisService(sim) },
-    admin: googleAdmin(sim),
+    services: { google_oauth: oauthService(sim, signIn), google_iam: iamService(sim), google_apis: apisService(sim) },
+    admin: async (req, res, path) => {
+      if (path === '/google/sign-in/redirect-uris') {
+        const body = req.method === 'POST' ? (JSON.parse((await readBody(req, 1 << 16)).toString('utf8') || '{}') as Record<string, unknown>) : {};
+        redirectUrisAdmin(res, req.method ?? 'GET', body, signIn.redirectUris);
+        return true;
+      }
+      return admin(req, res, path);
+    },
     demo: {
       domain: DEMO.domain,
       customerId: g.customerId,
@@ -56,6 +70,7 @@ export async function createGoogleSandbox(ctx: SandboxContext): Promise<VendorSa
       serviceAccountKeyJson: keyFileJson({ projectId: g.projectId, email: g.serviceAccountEmail, clientId: g.serviceAccountClientId, key: creds.customerUserManaged, tokenUri }),
       delegatedScopes: [...DEMO_CONTINUITY_SCOPES],
       directoryScopes: [...DEMO_DIRECTORY_SCOPES],
+      signIn: { clientId: signIn.clientId, clientSecret: signIn.clientSecret },
     },
   };
 }

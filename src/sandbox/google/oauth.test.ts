@@ -1,6 +1,8 @@
 import { importPKCS8, SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../server.js';
+import { sandboxAdmin } from '../../../test/support/sandbox-admin.js';
+import { useSandbox } from '../../../test/support/connector.js';
 
 /** Token endpoint (providers.md §3.3) and IAM Credentials (§3.4) conformance: every error, exactly. */
 const AUD = 'https://oauth2.googleapis.com/token';
@@ -12,23 +14,9 @@ let sb: Sandbox;
 let offsetMs = 0;
 const clock = (): number => Date.now() + offsetMs;
 
-beforeAll(async () => {
-  sb = await startSandbox({ now: clock });
-});
-afterAll(async () => {
-  await sb?.close();
-});
-beforeEach(async () => {
-  offsetMs = 0;
-  await admin('DELETE', '/faults');
-});
-
-async function admin(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(`${sb.urls.admin}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const sandbox = useSandbox({ now: clock, reset: () => void (offsetMs = 0) });
+beforeEach(() => void (sb = sandbox()));
+const admin = (method: string, path: string, body?: unknown): Promise<any> => sandboxAdmin(sb, method, path, body);
 
 interface Claims {
   iss?: string;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, requestUrl, sendJson } from '../http.js';
 import { decodeJwt, verifiedByAny } from './jwt.js';
 import type { GoogleSim } from './sim.js';
+import type { GoogleSignIn } from './oauth-signin.js';
 import { customerOfDomain, domainOf, lookupUser } from './world.js';
 
 /**
@@ -24,12 +25,14 @@ export const INVALID_SUBJECT = 'Invalid email or User ID';
 export const UNAUTHORIZED_CLIENT =
   'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.';
 
-export function oauthService(sim: GoogleSim) {
+export function oauthService(sim: GoogleSim, signIn?: GoogleSignIn) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     // Google's clock, which google.clock_skew moves; a client can read the skew from here.
     res.setHeader('date', new Date(sim.now()).toUTCString());
-    if (req.method === 'POST' && (url.pathname === '/token' || url.pathname === '/oauth2/v4/token')) return token(sim, req, res);
+    if (req.method === 'POST' && (url.pathname === '/token' || url.pathname === '/oauth2/v4/token')) return token(sim, req, res, signIn);
+    // "Sign in with Google" (oauth-signin.ts): the authorize page, discovery, the JWKS.
+    if (signIn && (await signIn.handle(req, res, url))) return;
     if (url.pathname === '/tokeninfo' || url.pathname === '/oauth2/v3/tokeninfo') return tokenInfo(sim, req, res, url);
     sendJson(res, 404, { error: 'not_found', error_description: `No route ${req.method} ${url.pathname}` });
   };
@@ -40,9 +43,10 @@ function oauthError(res: ServerResponse, status: number, error: string, descript
   sendJson(res, status, { error, error_description: description }, { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate', pragma: 'no-cache' });
 }
 
-async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function token(sim: GoogleSim, req: IncomingMessage, res: ServerResponse, signIn: GoogleSignIn | undefined): Promise<void> {
   const form = new URLSearchParams((await readBody(req, 1 << 20)).toString('utf8'));
   const grantType = form.get('grant_type');
+  if (grantType === 'authorization_code' && signIn) return signIn.token(req, res, form);
   if (grantType !== JWT_BEARER) return oauthError(res, 400, 'unsupported_grant_type', `Invalid grant_type: ${grantType ?? ''}`);
   const assertion = form.get('assertion');
   const jwt = assertion ? decodeJwt(assertion) : null;

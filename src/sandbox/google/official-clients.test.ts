@@ -94,6 +94,38 @@ describe('@googleapis/admin directory_v1 against the sandbox', () => {
     expect(after.data.directMembersCount).toBe('10');
   });
 
+  it('write-back calls (issue 13): members.get / hasMember after a delete, roleAssignments.delete then 404, 403 without the rolemanagement scope, a throttled write', async () => {
+    const directory = directoryClient({ version: 'directory_v1', rootUrl: `${sb.urls.google_apis}/`, auth: jwtClient([`${AUTH}admin.directory.group`]) });
+    const groups = await directory.groups.list({ customer: 'my_customer', maxResults: 200 });
+    const group = groups.data.groups!.find((g) => Number(g.directMembersCount) > 2)!;
+    const members = await directory.members.list({ groupKey: group.id! });
+    const victim = members.data.members!.find((m) => m.role === 'MEMBER' && m.type === 'USER')!;
+    expect((await directory.members.get({ groupKey: group.id!, memberKey: victim.id! })).data).toMatchObject({ id: victim.id, role: 'MEMBER' });
+    // A throttled write: the Directory's 403 userRateLimitExceeded, as the client surfaces it.
+    await fetch(`${sb.urls.admin}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'google.directory_write_throttle', scope: sb.demo.google.domain }) });
+    try {
+      await expect(directory.members.delete({ groupKey: group.id!, memberKey: victim.id! })).rejects.toMatchObject({ status: 403, message: expect.stringContaining("limit 'Queries per minute per user'") });
+    } finally {
+      await fetch(`${sb.urls.admin}/faults?scope=${sb.demo.google.domain}`, { method: 'DELETE' });
+    }
+    expect((await directory.members.delete({ groupKey: group.id!, memberKey: victim.id! })).status).toBe(204);
+    await expect(directory.members.get({ groupKey: group.id!, memberKey: victim.id! })).rejects.toMatchObject({ status: 404 });
+    expect((await directory.members.hasMember({ groupKey: group.id!, memberKey: victim.id! })).data.isMember).toBe(false);
+
+    // Role assignments: without the rolemanagement scope delegated, the token request itself is refused.
+    const roleClient = directoryClient({ version: 'directory_v1', rootUrl: `${sb.urls.google_apis}/`, auth: jwtClient([`${AUTH}admin.directory.rolemanagement`]) });
+    await expect(roleClient.roleAssignments.list({ customer: 'my_customer' })).rejects.toMatchObject({ message: expect.stringMatching(/unauthorized_client/) });
+    await fetch(`${sb.urls.admin}/google/delegation/authorise`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scopes: [`${AUTH}admin.directory.rolemanagement`], propagationMs: 0 }) });
+    const roles = directoryClient({ version: 'directory_v1', rootUrl: `${sb.urls.google_apis}/`, auth: jwtClient([`${AUTH}admin.directory.rolemanagement`]) });
+    const assignments = await roles.roleAssignments.list({ customer: 'my_customer' });
+    const superAdminRole = (await roles.roles.list({ customer: 'my_customer' })).data.items!.find((r) => r.isSuperAdminRole)!;
+    const one = assignments.data.items!.find((a) => a.roleId !== superAdminRole.roleId)!;
+    expect((await roles.roleAssignments.delete({ customer: 'my_customer', roleAssignmentId: one.roleAssignmentId! })).status).toBe(204);
+    await expect(roles.roleAssignments.delete({ customer: 'my_customer', roleAssignmentId: one.roleAssignmentId! })).rejects.toMatchObject({ status: 404 });
+    const left = await roles.roleAssignments.list({ customer: 'my_customer', userKey: one.assignedTo! });
+    expect((left.data.items ?? []).some((a) => a.roleAssignmentId === one.roleAssignmentId)).toBe(false);
+  });
+
   it('works with an OAuth2Client holding a sandbox-minted token, and reports paging caps as errors', async () => {
     const directory = directoryClient({ version: 'directory_v1', rootUrl: `${sb.urls.google_apis}/`, auth: await tokenClient(`${AUTH}admin.directory.group.readonly`) });
     const members = await directory.members.list({ groupKey: `projects@${sb.demo.google.domain}`, includeDerivedMembership: true });

@@ -227,6 +227,7 @@ export function addUser(
     orgUnitPath: '/',
     externalIds: [],
     organizations: [],
+    relations: [],
     isEnrolledIn2Sv: false,
   });
 }

@@ -71,6 +71,31 @@ export function createDirectoryAdmin(ctx: SandboxContext, world: MicrosoftWorld,
     if (c === 'users') return usersRoute(m, dir, d, url, body, reply);
     if (c === 'groups') return groupsRoute(m, dir, d, e, parts[5], url, body, reply);
     if (c === 'roles' && m === 'GET') return reply(200, { roles: dir.population.roles });
+    if (c === 'roles' && d && e === 'members' && (m === 'POST' || m === 'DELETE')) {
+      // Re-adding a role member as an admin (or a provisioning rule) would, behind Syncwarden's back.
+      const role = dir.population.roles.find((r) => r.id === d);
+      if (!role) return reply(404, { error: `no role ${d}` });
+      const target = m === 'POST' ? String(body['id'] ?? '') : String(parts[5] ?? '');
+      const at = role.members.findIndex((x) => x.id === target);
+      if (m === 'DELETE') return at < 0 ? reply(404, { error: `${target} does not hold ${role.displayName}` }) : (role.members.splice(at, 1), reply(200, { members: role.members.length }));
+      const kind = dir.kindOf(target);
+      if (!kind) return reply(404, { error: `no directory object ${target}` });
+      if (at >= 0) return reply(409, { members: role.members.length });
+      role.members.push({ kind, id: target });
+      return reply(200, { members: role.members.length });
+    }
+    if (c === 'servicePrincipals' && d && e === 'assignments' && m === 'POST') {
+      const sp = dir.population.servicePrincipals.find((x) => x.id === d);
+      if (!sp) return reply(404, { error: `no service principal ${d}` });
+      const principalId = String(body['principalId'] ?? '');
+      const appRoleId = String(body['appRoleId'] ?? '');
+      const kind = dir.kindOf(principalId);
+      if (!kind || kind === 'servicePrincipal' || !sp.appRoles.some((r) => r.id === appRoleId)) return reply(404, { error: 'unknown principal or app role' });
+      if (sp.assignments.some((a) => a.principalId === principalId && a.appRoleId === appRoleId)) return reply(409, { error: 'already assigned' });
+      const assignment = { id: randomBytes(32).toString('base64url').slice(0, 43), principalId, principalType: kind === 'user' ? 'User' as const : 'Group' as const, appRoleId, createdDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      sp.assignments.push(assignment);
+      return reply(201, assignment);
+    }
     if (c === 'servicePrincipals' && m === 'GET') return reply(200, { servicePrincipals: dir.population.servicePrincipals });
     return reply(404, { error: `no route ${m} /microsoft/${parts.join('/')}` });
   };
@@ -174,9 +199,10 @@ export function createDirectoryAdmin(ctx: SandboxContext, world: MicrosoftWorld,
       const upn = String(body['userPrincipalName'] ?? `new.user${dir.userTotal}@${dir.domain}`);
       const u: DirUser = {
         id: guidOf(`admin-user-${dir.tenantId}-${upn}-${dir.seq}`), userPrincipalName: upn, displayName: String(body['displayName'] ?? upn.split('@')[0]),
-        givenName: str(body['givenName']), surname: str(body['surname']), mail: str(body['mail']) ?? upn, jobTitle: null, department: str(body['department']),
+        givenName: str(body['givenName']), surname: str(body['surname']), mail: str(body['mail']) ?? upn, jobTitle: null, department: str(body['department']), managerId: str(body['managerId']),
         accountEnabled: body['accountEnabled'] !== false, userType: body['userType'] === 'Guest' ? 'Guest' : 'Member', employeeId: str(body['employeeId']),
         createdDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'), onPremisesImmutableId: null, externalUserState: body['userType'] === 'Guest' ? 'PendingAcceptance' : null,
+        managerSeq: dir.seq + 1,
       };
       dir.addUser(u);
       return reply(201, u);
@@ -184,8 +210,13 @@ export function createDirectoryAdmin(ctx: SandboxContext, world: MicrosoftWorld,
     const i = id === undefined ? undefined : dir.userIndex(id);
     if (i === undefined || !dir.userAt(i)) return reply(404, { error: `no user ${id}` });
     if (m === 'PATCH') {
-      const allowed = ['displayName', 'givenName', 'surname', 'jobTitle', 'department', 'accountEnabled', 'employeeId', 'userPrincipalName', 'mail', 'userType', 'externalUserState'];
-      dir.updateUser(i, Object.fromEntries(Object.entries(body).filter(([k]) => allowed.includes(k))) as Partial<DirUser>);
+      const allowed = ['displayName', 'givenName', 'surname', 'jobTitle', 'department', 'accountEnabled', 'employeeId', 'userPrincipalName', 'mail', 'userType', 'externalUserState', 'managerId'];
+      const patch = Object.fromEntries(Object.entries(body).filter(([k]) => allowed.includes(k))) as Partial<DirUser>;
+      // A manager taken away is remembered, so that the next delta round reports its removal.
+      const former = 'managerId' in patch && !patch.managerId ? { formerManagerId: dir.userAt(i)!.managerId ?? null } : {};
+      // updateUser logs the change at the next position: that is when the manager changed.
+      const managerSeq = 'managerId' in patch ? { managerSeq: dir.seq + 1 } : {};
+      dir.updateUser(i, { ...patch, ...former, ...managerSeq });
       return reply(200, dir.userAt(i));
     }
     if (m === 'DELETE') {

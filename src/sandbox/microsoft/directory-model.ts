@@ -28,6 +28,16 @@ export interface DirUser {
   readonly onPremisesImmutableId: string | null;
   /** 'PendingAcceptance' | 'Accepted' for invited guests, null for members. */
   readonly externalUserState: string | null;
+  /** The user's manager (Graph's `manager` navigation property), by user id. */
+  readonly managerId?: string | null;
+  /** The manager last taken away (set by the admin API), so a delta round can report its removal. */
+  readonly formerManagerId?: string | null;
+  /**
+   * The change-log position at which the manager was last set or taken away (the admin API):
+   * a later delta round carries `manager@delta` only for users whose manager changed since its
+   * token, as Graph reports a navigation property only when it changes. Absent: set before any token.
+   */
+  readonly managerSeq?: number;
 }
 
 export interface DirGroup {
@@ -40,6 +50,8 @@ export interface DirGroup {
   readonly groupTypes: readonly string[];
   readonly createdDateTime: string;
   readonly isAssignableToRole: boolean;
+  /** A dynamic group (groupTypes 'DynamicMembership'): Entra computes its members from this rule and refuses member writes. */
+  readonly membershipRule?: string | null;
 }
 
 export type MemberKind = 'user' | 'group' | 'servicePrincipal';

@@ -78,6 +78,12 @@ export interface PersonSeed {
 
 const DEPARTMENTS = ['Engineering', 'Finance', 'Sales', 'Operations', 'Legal', 'Marketing'];
 
+/** A small org chart: the first person has no manager, the next four report to them, everyone else to one of those four. */
+function managerIn(people: readonly { id: string }[], i: number): string | null {
+  if (i === 0) return null;
+  return people[i <= 4 ? 0 : 1 + (i % 4)]!.id;
+}
+
 function member(p: PersonSeed, i: number, over: Partial<DirUser> = {}): DirUser {
   return {
     id: p.id,
@@ -143,7 +149,7 @@ const g = (x: { id: string }): MemberRef => ({ kind: 'group', id: x.id });
 
 /** The demo tenant: its 25 mailbox users unchanged, with groups (nested), roles and apps over them. */
 export function demoTenantPopulation(seed: string, people: readonly PersonSeed[], ownAppSp: DirServicePrincipal): Population {
-  const users = people.map((p, i) => member(p, i));
+  const users = people.map((p, i) => member(p, i, { managerId: managerIn(people, i) }));
   const groups = [
     group(seed, 'All Northwind', { groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false, mail: 'all@northwind.test', description: 'Everyone at Northwind' }),
     group(seed, 'Engineering'),
@@ -199,6 +205,7 @@ export function directoryTenantPopulation(seed: number, domain: string, ownAppSp
       onPremisesImmutableId: i % 3 === 0 ? Buffer.from(guidOf(`onprem-${s}-${i}`).replace(/-/g, ''), 'hex').toString('base64') : null,
       // Three leavers whose accounts were disabled, not deleted.
       accountEnabled: !(i === 7 || i === 18 || i === 26),
+      managerId: managerIn(people, i),
     }),
   );
   const guests: [string, string, string, string][] = [
@@ -231,6 +238,8 @@ export function directoryTenantPopulation(seed: number, domain: string, ownAppSp
     group(s, 'External Collaborators', { description: 'Guests working with Research' }),
     group(s, 'Privileged Operators', { isAssignableToRole: true }),
     group(s, 'Service Accounts'),
+    // A dynamic group: Entra computes its members from the rule and refuses member removal.
+    group(s, 'Research Department (dynamic)', { groupTypes: ['DynamicMembership'], membershipRule: '(user.department -eq "Research")', description: 'Everyone whose department is Research' }),
   ];
   const at = (i: number) => u(users[i]!);
   const members = new Map<number, MemberRef[]>([
@@ -240,6 +249,7 @@ export function directoryTenantPopulation(seed: number, domain: string, ownAppSp
     [3, users.filter((x) => x.userType === 'Guest').map(u)],
     [4, [at(4), at(5), g(groups[2]!)]],
     [5, users.filter((x) => x.userPrincipalName.startsWith('svc-')).map(u)],
+    [6, [at(12), at(13), at(14)]],
   ]);
   const roles = [
     role(s, 'Global Administrator', [at(4)]),
@@ -307,6 +317,8 @@ export function largePopulation(seed: number, domain: string, size: LargeSize, o
       createdDateTime: createdAt[i % 1000]!,
       onPremisesImmutableId: i % 4 === 0 ? Buffer.from(idOf('0001', i).replace(/-/g, ''), 'hex').toString('base64') : null,
       externalUserState: guest ? 'Accepted' : null,
+      // A manager per 50 users: the first of each block manages the other 49.
+      managerId: i % 50 === 0 ? null : idOf('0001', i - (i % 50)),
     };
   };
   const groupAt = (j: number): DirGroup => ({

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ConfidentialClientApplication, type INetworkModule, type NetworkResponse } from '@azure/msal-node';
+import { ConfidentialClientApplication, type INetworkModule } from '@azure/msal-node';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPfx } from '../../connectors/microsoft/pfx.js';
 import { startSandbox, type Sandbox } from '../server.js';
+import { msalNetworkClient } from '../../../test/support/msal.js';
 
 /**
  * Fidelity check with Microsoft's own client library: @azure/msal-node acquires tokens from
@@ -24,23 +25,8 @@ describe('Entra ID sandbox with @azure/msal-node', () => {
     posts.length = 0;
   });
 
-  const networkClient = (): INetworkModule => {
-    const rewrite = (url: string) => url.replace('https://login.microsoftonline.com', sb.urls.entra_login);
-    const answer = async <T>(r: Response): Promise<NetworkResponse<T>> => ({
-      status: r.status,
-      headers: Object.fromEntries([...r.headers.entries()].map(([k, v]) => [k.toLowerCase(), v])),
-      body: (await r.json()) as T,
-    });
-    return {
-      async sendGetRequestAsync<T>(url: string, options?: { headers?: Record<string, string> }) {
-        return answer<T>(await fetch(rewrite(url), { headers: options?.headers }));
-      },
-      async sendPostRequestAsync<T>(url: string, options?: { headers?: Record<string, string>; body?: string }) {
-        posts.push({ url, body: new URLSearchParams(options?.body ?? '') });
-        return answer<T>(await fetch(rewrite(url), { method: 'POST', headers: options?.headers, body: options?.body }));
-      },
-    };
-  };
+  const networkClient = (): INetworkModule => msalNetworkClient(sb, (url, body) => void posts.push({ url, body }));
+
   const app = (auth: Record<string, unknown>, tenant = sb.demo.microsoft.tenantId) =>
     new ConfidentialClientApplication({
       auth: { clientId: sb.demo.microsoft.clientId, authority: `https://login.microsoftonline.com/${tenant}`, ...auth },
@@ -87,5 +73,25 @@ describe('Entra ID sandbox with @azure/msal-node', () => {
     expect(await aadCode(app({ clientCertificate: { thumbprint: pfx.thumbprintSha1Hex, privateKey: pfx.privateKeyPem } }).acquireTokenByClientCredential({ scopes }))).toBe('700027');
     sb.faults.set(sb.demo.microsoft.tenantId, 'm365.app_deleted');
     expect(await aadCode(app({ clientSecret: sb.demo.microsoft.clientSecret }).acquireTokenByClientCredential({ scopes }))).toBe('700016');
+  });
+  it('write-back calls with an MSAL token (issue 13): the roles claim carries the write permissions; role member and app role assignment DELETE answer 204 then 404, 403 without the permission', async () => {
+    const t = sb.demo.microsoft.directoryTenantId;
+    const admin = (method: string, path: string, body?: unknown) => fetch(`${sb.urls.admin}/microsoft${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then((r) => r.json() as Promise<Record<string, any>>);
+    const token = async () => (await app({ clientSecret: sb.demo.microsoft.clientSecret }, t).acquireTokenByClientCredential({ scopes, skipCache: true }))!.accessToken;
+    const del = async (path: string) => fetch(`${sb.urls.graph}/v1.0${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${await token()}` } });
+    const role = ((await admin('GET', `/tenants/${t}/roles`))['roles'] as { id: string; displayName: string; members: { id: string }[] }[]).find((r) => r.displayName === 'Helpdesk Administrator')!;
+    const sp = ((await admin('GET', `/tenants/${t}/servicePrincipals`))['servicePrincipals'] as { id: string; displayName: string; assignments: { id: string }[] }[]).find((x) => x.displayName === 'Fabrikam Lab Portal')!;
+    await admin('POST', `/tenants/${t}/consent`, { permissions: ['Directory.Read.All'] });
+    const denied = await del(`/directoryRoles/${role.id}/members/${role.members[0]!.id}/$ref`);
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('Authorization_RequestDenied');
+    await admin('POST', `/tenants/${t}/consent`, { permissions: ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All'] });
+    expect(decodeJwt(await token())['roles']).toEqual(expect.arrayContaining(['RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All']));
+    expect((await del(`/directoryRoles/${role.id}/members/${role.members[0]!.id}/$ref`)).status).toBe(204);
+    expect((await del(`/directoryRoles/${role.id}/members/${role.members[0]!.id}/$ref`)).status).toBe(404);
+    expect((await del(`/servicePrincipals/${sp.id}/appRoleAssignedTo/${sp.assignments[0]!.id}`)).status).toBe(204);
+    const gone = await del(`/servicePrincipals/${sp.id}/appRoleAssignedTo/${sp.assignments[0]!.id}`);
+    expect(gone.status).toBe(404);
+    expect(((await gone.json()) as { error: { code: string } }).error.code).toBe('Request_ResourceNotFound');
   });
 });

@@ -4,6 +4,7 @@ import { SignJWT, decodeProtectedHeader, decodeJwt, exportJWK, jwtVerify, errors
 import { readBody, requestUrl, sendJson } from '../http.js';
 import type { SandboxContext } from '../types.js';
 import { adminConsent } from './entra-consent.js';
+import { createEntraSignIn } from './entra-signin.js';
 import { aadError, AADSTS } from './entra-errors.js';
 import { GRAPH_APP_ROLES, type EntraTenant, type MicrosoftWorld, type RegisteredCertificate } from './world.js';
 
@@ -24,10 +25,11 @@ type Failure = { status: number; error: string; code: number; message: string };
 
 export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) {
   const signingKey = createPrivateKey(world.credentials.signingKey.privateKeyPem);
+  const signIn = createEntraSignIn(ctx, world, signingKey);
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
-    const m = /^\/([^/]+)\/(oauth2\/v2\.0\/token|v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|adminconsent|v2\.0\/adminconsent)$/.exec(url.pathname);
+    const m = /^\/([^/]+)\/(oauth2\/v2\.0\/token|oauth2\/v2\.0\/authorize|v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|adminconsent|v2\.0\/adminconsent)$/.exec(url.pathname);
     if (!m) return sendJson(res, 404, { error: 'not_found' });
     const tenantKey = decodeURIComponent(m[1]!);
     const what = m[2]!;
@@ -49,12 +51,20 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
         authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
         jwks_uri: `${base}/discovery/v2.0/keys`,
         token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+        response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        code_challenge_methods_supported: ['plain', 'S256'],
+        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'nonce', 'oid', 'tid', 'preferred_username', 'email', 'name', 'ver'],
+        tenant_region_scope: 'EU',
       });
     }
     if (what.endsWith('keys')) {
       const jwk = await exportJWK(createPublicKey(world.credentials.signingKey.publicKeyPem));
       return sendJson(res, 200, { keys: [{ ...jwk, kid: 'sandbox-entra', use: 'sig', alg: 'RS256' }] });
     }
+    if (what.endsWith('authorize')) return signIn.authorize(req, res, tenant, url);
     if (what.endsWith('adminconsent')) return adminConsent(ctx, world, tenant, url, res, what.startsWith('v2.0'));
     if (req.method !== 'POST') return aadError(res, 400, 'invalid_request', AADSTS.missingParam, "The request body must contain the following parameter: 'grant_type'.");
     const form = new URLSearchParams((await readBody(req, 1 << 20)).toString('utf8'));
@@ -83,6 +93,10 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
     }
     const missing = (p: string): Failure => ({ status: 400, error: 'invalid_request', code: AADSTS.missingParam, message: `The request body must contain the following parameter: '${p}'.` });
     if (!form.get('grant_type')) return missing('grant_type');
+    if (form.get('grant_type') === 'authorization_code') {
+      if (!clientId) return missing('client_id');
+      return signIn.redeem(form, tenant, clientId, clientSecret);
+    }
     if (form.get('grant_type') !== 'client_credentials') {
       return { status: 400, error: 'unsupported_grant_type', code: 70003, message: 'The app requested an unsupported grant type.' };
     }
@@ -119,7 +133,11 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
     } else {
       return { status: 401, error: 'invalid_client', code: AADSTS.noCredential, message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." };
     }
-    const nowS = Math.floor(ctx.now() / 1000);
+    const decidedMs = ctx.now();
+    const nowS = Math.floor(decidedMs / 1000);
+    const uti = randomUUID().replace(/-/g, '');
+    if (world.tokenDecidedMs.size > 100_000) world.tokenDecidedMs.clear();
+    world.tokenDecidedMs.set(uti, decidedMs);
     const claims: Record<string, unknown> = {
       aud: 'https://graph.microsoft.com',
       iss: `https://sts.windows.net/${tenant.tenantId}/`,
@@ -135,7 +153,7 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
       oid: tenant.consent.servicePrincipalId,
       sub: tenant.consent.servicePrincipalId,
       tid: tenant.tenantId,
-      uti: randomUUID().replace(/-/g, ''),
+      uti,
       ver: '1.0',
     };
     // Roles are fixed when the token is issued: a later grant or revocation shows up only in
@@ -235,6 +253,13 @@ export interface GraphClaims {
   readonly tid: string;
   readonly exp: number;
   readonly iat: number;
+  readonly uti: string;
+}
+
+/** Issued after the last "expire": by the moment Entra decided to issue it where known, else by `iat`. */
+function issuedSinceExpiry(world: MicrosoftWorld, claims: GraphClaims): boolean {
+  const decided = world.tokenDecidedMs.get(claims.uti);
+  return decided !== undefined ? decided >= world.tokensValidFromMs : claims.iat * 1000 >= Math.floor(world.tokensValidFromMs / 1000) * 1000;
 }
 
 /**
@@ -250,7 +275,7 @@ export async function verifyGraphToken(world: MicrosoftWorld, token: string, now
     verifiedByWorld.set(world, verified);
   }
   const hit = verified.get(token);
-  if (hit) return hit.exp * 1000 > nowMs && hit.iat * 1000 >= world.tokensValidFromMs ? hit : null;
+  if (hit) return hit.exp * 1000 > nowMs && issuedSinceExpiry(world, hit) ? hit : null;
   try {
     const { payload } = await jwtVerify(token, createPublicKey(world.credentials.signingKey.publicKeyPem), {
       audience: ['https://graph.microsoft.com', '00000003-0000-0000-c000-000000000000'],
@@ -262,8 +287,9 @@ export async function verifyGraphToken(world: MicrosoftWorld, token: string, now
       tid: String(payload['tid'] ?? ''),
       exp: payload.exp ?? 0,
       iat: payload.iat ?? 0,
+      uti: String(payload['uti'] ?? ''),
     };
-    if (claims.iat * 1000 < world.tokensValidFromMs) return null;
+    if (!issuedSinceExpiry(world, claims)) return null;
     if (verified.size > 10_000) verified.clear();
     verified.set(token, claims);
     return claims;

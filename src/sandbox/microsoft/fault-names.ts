@@ -18,5 +18,9 @@ export const microsoftFaultNames = [
   'graph.directory_delta_expired', // users/groups delta: every $deltatoken/$skiptoken use answers 410 Gone + Location
   'graph.identity_throttle', // params: { retryAfterSeconds?: number, everyNth?: number } identity & access 429
   'graph.repeat_next_link', // users/groups delta: a page read from a $skiptoken answers that same link as its @odata.nextLink (the listing never advances)
+  'm365.sso_id_token', // params: { tamper: 'signature' | 'iss' | 'aud' | 'nonce' | 'expired' | 'tid' } the id_token of a sign-in comes back wrong that way
   'graph.membership_write_denied', // DELETE/POST …/members/$ref answers 403 even with the permission (e.g. a role-assignable group)
+  'graph.role_write_denied', // DELETE/POST /directoryRoles/{id}/members/…/$ref answers 403 Authorization_RequestDenied even with RoleManagement.ReadWrite.Directory
+  'graph.app_role_write_denied', // DELETE /servicePrincipals/{id}/appRoleAssignedTo/{id} answers 403 Authorization_RequestDenied even with AppRoleAssignment.ReadWrite.All
+  'graph.write_throttle', // params: { retryAfterSeconds?: number, everyNth?: number } identity & access writes (DELETE/POST) answer 429 WriteLimitExceeded
 ] as const;

@@ -69,6 +69,33 @@ describe('Graph sandbox: delta', () => {
     expect(empty.pages.length).toBe(1);
   });
 
+  it('users: `manager` in $select answers `manager@delta` (a user reference); a manager taken away comes back with @removed', async () => {
+    const world = (await admin('GET', `/tenants/${fab()}/users`)).users as { id: string; managerId?: string | null }[];
+    const full = await round('/users/delta?$select=displayName,manager', 100);
+    const managed = world.filter((u) => u.managerId);
+    expect(managed.length).toBeGreaterThan(5);
+    for (const u of full.entries.filter((e) => !e['@removed'])) {
+      const w = world.find((x) => x.id === u['id'])!;
+      if (w.managerId) expect(u['manager@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: w.managerId }]);
+      else expect(u).not.toHaveProperty('manager@delta');
+      expect(u).not.toHaveProperty('manager');
+    }
+    const [a, b] = [managed[0]!, managed[1]!];
+    await admin('PATCH', `/tenants/${fab()}/users/${a.id}`, { managerId: null });
+    await admin('PATCH', `/tenants/${fab()}/users/${b.id}`, { managerId: a.id });
+    const inc = await round(full.deltaLink, 100);
+    expect(inc.entries.find((e) => e['id'] === a.id)!['manager@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: a.managerId, '@removed': { reason: 'deleted' } }]);
+    expect(inc.entries.find((e) => e['id'] === b.id)!['manager@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: a.id }]);
+    // A later round carries `manager@delta` only when the manager changed since its token: a
+    // user returned for another change carries none, though the manager is still there.
+    const c = managed[2]!;
+    await admin('PATCH', `/tenants/${fab()}/users/${c.id}`, { displayName: 'Promoted Person' });
+    await admin('PATCH', `/tenants/${fab()}/users/${b.id}`, { displayName: 'Moved Person' });
+    const later = await round(inc.deltaLink, 100);
+    expect(later.entries.map((e) => e['id']).sort()).toEqual([b.id, c.id].sort());
+    for (const e of later.entries) expect(e).not.toHaveProperty('manager@delta');
+  });
+
   it('$deltaToken=latest returns only a deltaLink; later changes show up from it', async () => {
     const r = await graph('/users/delta?$deltaToken=latest&$select=displayName');
     expect(r.body['value']).toEqual([]);

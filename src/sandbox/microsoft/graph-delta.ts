@@ -86,7 +86,8 @@ export function createGraphDelta(ctx: SandboxContext) {
       }
     }
     const select = url.searchParams.get('$select');
-    parseSelect(select?.split(',').filter((f) => f.trim() !== 'members').join(',') || null, kind === 'u' ? 'user' : 'group');
+    // Navigation properties delta tracks through $select: a group's members, a user's manager.
+    parseSelect(select?.split(',').filter((f) => f.trim() !== (kind === 'u' ? 'manager' : 'members')).join(',') || null, kind === 'u' ? 'user' : 'group');
     const st: DeltaState = { v: 1, k: kind, t: tenant.tenantId, s: select, b: -1, q: tenant.directory.seq, o: 0, m: 0, n, ts: ctx.now() };
     if (dtoken === 'latest') {
       finish(res, link, kind, st, [], null, headers);
@@ -112,14 +113,27 @@ export function createGraphDelta(ctx: SandboxContext) {
     if (!st) return;
     const dir = tenant.directory;
     const faults = userFaults(ctx, tenant.tenantId);
-    const fields = st.s ? st.s.split(',').map((f) => f.trim()) : null;
+    const selected = st.s ? st.s.split(',').map((f) => f.trim()) : null;
+    const withManager = selected?.includes('manager') ?? false;
+    const fields = selected ? selected.filter((f) => f !== 'manager') : null;
     const link = `${base()}/users/delta`;
     const value: Record<string, unknown>[] = [];
     const emit = (i: number, u = dir.userAt(i)) => {
       const reason = dir.userDeletedReason(i);
       if (reason || !u) value.push(removed(dir.userIdAt(i), reason ?? 'deleted'));
       else if (faults.hidden(u)) value.push(removed(u.id, 'changed'));
-      else value.push(userJson(faults.apply(u), fields));
+      else {
+        const json = userJson(faults.apply(u), fields);
+        // `manager@delta` (Graph's shape for a navigation property in delta, like
+        // `members@delta`): the manager as a directoryObject reference; a manager taken away
+        // since the token comes back with `@removed`. No manager, nothing to report: absent.
+        // A later round reports it only when it changed since the token: a user returned for
+        // another change (a new job title) carries no `manager@delta` at all.
+        const managerChanged = st.b < 0 || (u.managerSeq ?? 0) > st.b;
+        if (withManager && managerChanged && u.managerId) json['manager@delta'] = [{ '@odata.type': '#microsoft.graph.user', id: u.managerId }];
+        else if (withManager && managerChanged && st.b >= 0 && u.formerManagerId) json['manager@delta'] = [{ '@odata.type': '#microsoft.graph.user', id: u.formerManagerId, '@removed': { reason: 'deleted' } }];
+        value.push(json);
+      }
     };
     if (st.b < 0) {
       let i = st.o;

@@ -24,9 +24,15 @@ export const PERMISSIONS = {
   apps: ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   memberWrite: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   roleAssignableWrite: ['RoleManagement.ReadWrite.Directory'],
+  /** DELETE/POST /directoryRoles/{id}/members/…/$ref (https://learn.microsoft.com/graph/api/directoryrole-delete-member). */
+  roleWrite: ['RoleManagement.ReadWrite.Directory'],
+  /** DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignmentId} (https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto). */
+  appRoleWrite: ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All', 'Directory.ReadWrite.All'],
 } as const;
 
 const DENIED = 'Insufficient privileges to complete the operation.';
+/** Graph's answer to a member write on a group with dynamic membership (wording modelled; the code is Request_BadRequest). */
+const DYNAMIC = 'Cannot add or remove members of a group with dynamic membership; change its membershipRule instead.';
 const notFound = (id: string) => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
 
 interface ListState {
@@ -51,6 +57,8 @@ export function createGraphDirectory(ctx: SandboxContext) {
     try {
       if (req.method === 'DELETE' || req.method === 'POST') {
         if (root === 'groups' && id && sub === 'members') return await writeMembers(req, res, tenant, claims, id, subId, ref, headers);
+        if (root === 'directoryRoles' && id && sub === 'members') return await writeRoleMembers(req, res, tenant, claims, id, subId, ref, headers);
+        if (root === 'servicePrincipals' && id && sub === 'appRoleAssignedTo' && req.method === 'DELETE') return deleteAppRoleAssignment(res, tenant, claims, id, subId, headers);
         return graphError(res, 405, 'Request_BadRequest', `The HTTP method '${req.method}' is not allowed for this resource in the sandbox.`, headers);
       }
       if (req.method !== 'GET') return graphError(res, 405, 'Request_BadRequest', 'Method not allowed.', headers);
@@ -205,6 +213,13 @@ export function createGraphDirectory(ctx: SandboxContext) {
     page(url, res, link, context, items.length, (i) => items[i], headers);
   }
 
+  function writeRoleMembers(req: IncomingMessage, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, roleId: string, memberId: string | undefined, ref: string | undefined, headers: Record<string, string>): Promise<void> {
+    return writeRoleMembersImpl(ctx, req, res, tenant, claims, roleId, memberId, ref, headers);
+  }
+  function deleteAppRoleAssignment(res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, spId: string, assignmentId: string | undefined, headers: Record<string, string>): void {
+    deleteAppRoleAssignmentImpl(ctx, res, tenant, claims, spId, assignmentId, headers);
+  }
+
   /**
    * Membership write-back: `DELETE /groups/{id}/members/{memberId}/$ref` (204) and
    * `POST /groups/{id}/members/$ref` with `{"@odata.id": ".../directoryObjects/{id}"}` (204).
@@ -219,22 +234,16 @@ export function createGraphDirectory(ctx: SandboxContext) {
     if (j === undefined || !g) return graphError(res, 404, 'Request_ResourceNotFound', notFound(groupId), headers);
     // Role-assignable groups additionally need RoleManagement.ReadWrite.Directory.
     if (g.isAssignableToRole && !can(PERMISSIONS.roleAssignableWrite)) return graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+    // Entra computes a dynamic group's members from its rule: member writes are refused.
+    if (g.membershipRule) return graphError(res, 400, 'Request_BadRequest', DYNAMIC, headers);
     if (req.method === 'DELETE') {
       if (!memberId || ref !== '$ref') return graphError(res, 400, 'Request_BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.', headers);
       if (!dir.removeMember(j, memberId)) return graphError(res, 404, 'Request_ResourceNotFound', notFound(memberId), headers);
       res.writeHead(204, headers);
       return void res.end();
     }
-    if (memberId !== '$ref') return graphError(res, 400, 'Request_BadRequest', `Resource not found for the segment '${memberId ?? ''}'.`, headers);
-    let body: unknown;
-    try {
-      body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8'));
-    } catch {
-      return graphError(res, 400, 'BadRequest', 'Invalid request body.', headers);
-    }
-    const odataId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['@odata.id'] : undefined;
-    const target = typeof odataId === 'string' ? /\/directoryObjects\/([^/?]+)$/.exec(odataId)?.[1] : undefined;
-    if (!target) return graphError(res, 400, 'BadRequest', "The request body must contain '@odata.id' with a directoryObjects URL.", headers);
+    const target = await refTarget(req, res, memberId, headers);
+    if (!target) return;
     const kind = dir.kindOf(target);
     const alive = kind === 'user' ? dir.userAt(dir.userIndex(target)!) : kind === 'group' ? dir.groupAt(dir.groupIndex(target)!) : kind;
     if (!kind || !alive) return graphError(res, 404, 'Request_ResourceNotFound', notFound(target), headers);
@@ -244,6 +253,63 @@ export function createGraphDirectory(ctx: SandboxContext) {
     res.writeHead(204, headers);
     res.end();
   }
+}
+
+/**
+ * The object a `POST …/members/$ref` adds: the directoryObjects URL in the body's `@odata.id`,
+ * answered as Graph answers a wrong segment, a body that is not JSON or one without the URL
+ * (undefined once the error is sent).
+ */
+async function refTarget(req: IncomingMessage, res: ServerResponse, memberId: string | undefined, headers: Record<string, string>): Promise<string | undefined> {
+  if (memberId !== '$ref') return void graphError(res, 400, 'Request_BadRequest', `Resource not found for the segment '${memberId ?? ''}'.`, headers);
+  let body: unknown;
+  try {
+    body = JSON.parse((await readBody(req, 1 << 16)).toString('utf8'));
+  } catch {
+    return void graphError(res, 400, 'BadRequest', 'Invalid request body.', headers);
+  }
+  const odataId = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['@odata.id'] : undefined;
+  const target = typeof odataId === 'string' ? /\/directoryObjects\/([^/?]+)$/.exec(odataId)?.[1] : undefined;
+  if (!target) return void graphError(res, 400, 'BadRequest', "The request body must contain '@odata.id' with a directoryObjects URL.", headers);
+  return target;
+}
+
+/** Directory role membership writes, checked like Graph checks them (RoleManagement.ReadWrite.Directory). */
+async function writeRoleMembersImpl(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, roleId: string, memberId: string | undefined, ref: string | undefined, headers: Record<string, string>): Promise<void> {
+  const can = (set: readonly string[]) => set.some((r) => claims.roles.includes(r));
+  const dir = tenant.directory;
+  if (!can(PERMISSIONS.roleWrite) || ctx.faults.fires(tenant.tenantId, 'graph.role_write_denied')) return graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+  const r = dir.population.roles.find((x) => x.id === roleId || (roleId.startsWith('roleTemplateId=') && roleId.slice('roleTemplateId='.length).replace(/'/g, '') === x.roleTemplateId));
+  if (!r) return graphError(res, 404, 'Request_ResourceNotFound', notFound(roleId), headers);
+  if (req.method === 'DELETE') {
+    if (!memberId || ref !== '$ref') return graphError(res, 400, 'Request_BadRequest', 'Write requests (excluding DELETE) must contain the Content-Type header declaration.', headers);
+    const at = r.members.findIndex((m) => m.id === memberId.toLowerCase() || m.id === memberId);
+    if (at < 0) return graphError(res, 404, 'Request_ResourceNotFound', notFound(memberId), headers);
+    r.members.splice(at, 1);
+    res.writeHead(204, headers);
+    return void res.end();
+  }
+  const target = await refTarget(req, res, memberId, headers);
+  if (!target) return;
+  const kind = dir.kindOf(target);
+  if (!kind) return graphError(res, 404, 'Request_ResourceNotFound', notFound(target), headers);
+  if (r.members.some((m) => m.id === target)) return graphError(res, 400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.", headers);
+  r.members.push({ kind, id: target });
+  res.writeHead(204, headers);
+  res.end();
+}
+
+/** `DELETE /servicePrincipals/{resourceId}/appRoleAssignedTo/{assignmentId}` → 204; unknown assignment 404. */
+function deleteAppRoleAssignmentImpl(ctx: SandboxContext, res: ServerResponse, tenant: EntraTenant, claims: GraphClaims, spId: string, assignmentId: string | undefined, headers: Record<string, string>): void {
+  const can = (set: readonly string[]) => set.some((r) => claims.roles.includes(r));
+  if (!can(PERMISSIONS.appRoleWrite) || ctx.faults.fires(tenant.tenantId, 'graph.app_role_write_denied')) return graphError(res, 403, 'Authorization_RequestDenied', DENIED, headers);
+  const sp = tenant.directory.population.servicePrincipals.find((s) => s.id === spId);
+  if (!sp) return graphError(res, 404, 'Request_ResourceNotFound', notFound(spId), headers);
+  const at = assignmentId === undefined ? -1 : sp.assignments.findIndex((a) => a.id === assignmentId);
+  if (at < 0) return graphError(res, 404, 'Request_ResourceNotFound', notFound(assignmentId ?? ''), headers);
+  sp.assignments.splice(at, 1);
+  res.writeHead(204, headers);
+  res.end();
 }
 
 function roleJson(r: { id: string; displayName: string; description: string; roleTemplateId: string }): Record<string, unknown> {

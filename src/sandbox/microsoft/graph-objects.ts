@@ -13,7 +13,7 @@ import { GRAPH_APP_ROLES, type EntraTenant } from './world.js';
 /** Properties returned without $select (providers.md §2.1). */
 const USER_DEFAULT = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'] as const;
 const USER_ALL = new Set<string>([...USER_DEFAULT, 'accountEnabled', 'userType', 'employeeId', 'createdDateTime', 'onPremisesImmutableId', 'externalUserState', 'department', 'deletedDateTime', 'mailNickname', 'usageLocation', 'otherMails', 'onPremisesSyncEnabled', 'companyName', 'country', 'city', 'employeeType']);
-const GROUP_ALL = new Set<string>(['id', 'deletedDateTime', 'classification', 'createdDateTime', 'description', 'displayName', 'groupTypes', 'isAssignableToRole', 'mail', 'mailEnabled', 'mailNickname', 'membershipRule', 'securityEnabled', 'visibility', 'members', 'proxyAddresses', 'renewedDateTime', 'securityIdentifier', 'onPremisesSyncEnabled']);
+const GROUP_ALL = new Set<string>(['id', 'deletedDateTime', 'classification', 'createdDateTime', 'description', 'displayName', 'groupTypes', 'isAssignableToRole', 'mail', 'mailEnabled', 'mailNickname', 'membershipRule', 'membershipRuleProcessingState', 'securityEnabled', 'visibility', 'members', 'proxyAddresses', 'renewedDateTime', 'securityIdentifier', 'onPremisesSyncEnabled']);
 
 export class SelectError extends Error {
   constructor(readonly property: string, readonly type: string) {
@@ -73,7 +73,7 @@ export function groupJson(g: DirGroup, fields: readonly string[] | null): Record
   const full: Record<string, unknown> = {
     id: g.id, deletedDateTime: null, classification: null, createdDateTime: g.createdDateTime, description: g.description, displayName: g.displayName,
     groupTypes: g.groupTypes, isAssignableToRole: g.isAssignableToRole, mail: g.mail, mailEnabled: g.mailEnabled,
-    mailNickname: g.displayName.toLowerCase().replace(/[^a-z0-9]/g, ''), membershipRule: null, securityEnabled: g.securityEnabled,
+    mailNickname: g.displayName.toLowerCase().replace(/[^a-z0-9]/g, ''), membershipRule: g.membershipRule ?? null, membershipRuleProcessingState: g.membershipRule ? 'On' : null, securityEnabled: g.securityEnabled,
     visibility: g.groupTypes.includes('Unified') ? 'Private' : null, proxyAddresses: g.mail ? [`SMTP:${g.mail}`] : [],
     renewedDateTime: g.createdDateTime, securityIdentifier: `S-1-12-1-${parseInt(g.id.slice(0, 8), 16)}`, onPremisesSyncEnabled: null,
   };

@@ -65,6 +65,11 @@ export function createGraphListener(ctx: SandboxContext, world: MicrosoftWorld, 
     const base: Record<string, string> = { 'request-id': requestId, 'client-request-id': String(req.headers['client-request-id'] ?? requestId) };
     const cost = requestCost(req.method ?? 'GET', seg, url.searchParams);
     const verdict = throttle.charge(claims.appid, tenant.tenantId, tenant.directory.userTotal, cost, req.method !== 'GET');
+    const writeFault = req.method !== 'GET' && ctx.faults.fires(tenant.tenantId, 'graph.write_throttle');
+    if (writeFault) {
+      const retry = String(ctx.faults.get(tenant.tenantId, 'graph.write_throttle')?.params['retryAfterSeconds'] ?? 1);
+      return throttled(res, { ...base, 'retry-after': retry, 'x-ms-throttle-scope': `Tenant_Application/ReadWrite/${claims.appid}/${tenant.tenantId}`, 'x-ms-throttle-information': 'WriteLimitExceeded', 'x-ms-resource-unit': String(cost) });
+    }
     const fault = ctx.faults.fires(tenant.tenantId, 'graph.identity_throttle');
     if (!verdict.ok || fault) {
       const retry = fault ? String(ctx.faults.get(tenant.tenantId, 'graph.identity_throttle')?.params['retryAfterSeconds'] ?? 1) : String(verdict.ok ? 1 : verdict.retryAfterSeconds);

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, requestUrl, sendJson } from '../http.js';
 import type { SandboxContext, VendorSandbox } from '../types.js';
 import { createEntraListener } from './entra.js';
+import { entraSignInOf } from './entra-signin.js';
+import { redirectUrisAdmin } from '../oidc.js';
 import { createGraphListener, type GraphQuotas } from './graph.js';
 import { defaultIdentityThrottle } from './graph-throttle.js';
 import { createDirectoryAdmin } from './admin-directory.js';
@@ -28,6 +30,8 @@ export interface MicrosoftDemo {
   readonly directoryDomain: string;
   /** The large tenant's id; it exists once `POST {admin}/microsoft/tenants/large` created it. */
   readonly largeTenantId: string;
+  /** A directory user (in Entra and in Google Workspace) the demo makes a Syncwarden user, for "Sign in with Microsoft/Google". */
+  readonly signInUserEmail: string;
 }
 
 /** Entra ID + Microsoft Graph simulators and their admin API (under /microsoft/). */
@@ -66,14 +70,19 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
     const url = requestUrl(req);
     const parts = path.split('/').slice(2).map(decodeURIComponent); // after '/microsoft'
     const body = req.method === 'GET' || req.method === 'DELETE' ? {} : (JSON.parse((await readBody(req, 1 << 20)).toString('utf8') || '{}') as Record<string, unknown>);
+    if (parts[0] === 'sign-in' && parts[1] === 'redirect-uris' && parts.length === 2 && entraSignInOf.get(world)) {
+      redirectUrisAdmin(res, req.method ?? 'GET', body, entraSignInOf.get(world)!.redirectUris);
+      return true;
+    }
     if (mailAdmin(ctx, world, req, res, parts, body)) return true;
     if (parts[0] === 'users' && parts.length === 1) {
       sendJson(res, 200, { users: world.users.map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, accountEnabled: u.accountEnabled })) });
       return true;
     }
     if (parts[0] === 'tokens' && parts[1] === 'expire' && req.method === 'POST') {
-      // Every access token issued so far is now past its lifetime (iat has second precision).
-      world.tokensValidFromMs = Math.floor(ctx.now() / 1000) * 1000;
+      // Every access token issued so far is now past its lifetime — by the moment each was
+      // decided (world.tokenDecidedMs), so one signed in the same second survives no more.
+      world.tokensValidFromMs = ctx.now() + 1;
       sendJson(res, 200, { tokensValidFrom: new Date(world.tokensValidFromMs).toISOString() });
       return true;
     }
@@ -198,6 +207,8 @@ export async function createMicrosoftSandbox(ctx: SandboxContext): Promise<Vendo
       directoryTenantId: DIRECTORY_TENANT.tenantId,
       directoryDomain: DIRECTORY_TENANT.domain,
       largeTenantId: LARGE_TENANT.tenantId,
+      /** A directory user (in Entra and in Google Workspace) the demo makes a Syncwarden user, for "Sign in with Microsoft/Google". */
+      signInUserEmail: world.users[0]!.userPrincipalName,
     },
   };
 }

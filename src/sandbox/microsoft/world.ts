@@ -19,7 +19,10 @@ export const GRAPH_APP_ROLES: Readonly<Record<string, string>> = {
   'Directory.ReadWrite.All': '19dbc75e-c2e2-444c-a770-ec69d8559fc7',
   'RoleManagement.Read.Directory': '483bed4a-2ad3-4361-a73b-c83ccdbdc53c',
   'RoleManagement.Read.All': 'c7fbd983-d9aa-4fa7-84b8-17382c103bc4',
+  'RoleManagement.ReadWrite.Directory': '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8',
   'Application.Read.All': '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30',
+  'Application.ReadWrite.All': '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
+  'AppRoleAssignment.ReadWrite.All': '06b708a9-e830-4db3-a914-8e69da51d44f',
   'Mail.Read': '810c84a8-4a9e-49e6-bf7d-12d183f40d01',
   'Mail.ReadWrite': 'e2a3a72e-5f79-4c64-b1b1-878b674786c9',
 };
@@ -126,6 +129,13 @@ export interface MicrosoftWorld {
    * test can see what happens when a cached token runs out after its credential stopped working.
    */
   tokensValidFromMs: number;
+  /**
+   * When Entra decided to issue each token (epoch ms, by the token's `uti`): the moment its
+   * credential was checked, before the token was signed. `iat` has second precision, so
+   * without this a token decided a moment before "expire" in the same second — or signed just
+   * after it — would survive the expiry (tests race a background sign-in otherwise).
+   */
+  readonly tokenDecidedMs: Map<string, number>;
 }
 
 /** Deterministic GUID from a seed string (a v4-shaped id; only uniqueness matters here). */
@@ -200,6 +210,7 @@ export function createMicrosoftWorld(ctx: SandboxContext): MicrosoftWorld {
   });
   return {
     tokensValidFromMs: 0,
+    tokenDecidedMs: new Map(),
     tenants,
     home,
     tenantByKey(key) {

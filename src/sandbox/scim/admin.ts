@@ -34,7 +34,7 @@ const tokenSchema = z.object({
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   expiresInSeconds: z.number().int().optional(),
 });
-const rateSchema = z.object({ enabled: z.boolean(), requestsPerSecond: z.number().positive(), burst: z.number().int().min(1) }).partial();
+const rateSchema = z.object({ enabled: z.boolean(), requestsPerSecond: z.number().positive(), burst: z.number().int().min(1), writesPerSecond: z.number().positive(), writeBurst: z.number().int().min(1) }).partial();
 const optionsSchema = z
   .object({
     maxPageSize: z.number().int().min(1).max(100_000),
@@ -43,6 +43,7 @@ const optionsSchema = z
     filterPathRemove: z.boolean(),
     removeIgnoresValue: z.boolean(),
     stringBooleans: z.boolean(),
+    replacePath: z.boolean(),
     maxFilterResults: z.number().int().min(1),
   })
   .partial();
@@ -183,6 +184,7 @@ export function scimAdmin(sim: ScimSim) {
       case 'rate-limit':
         if (method === 'POST') Object.assign(t.rateLimit, parse(rateSchema, await body()));
         t.bucket = { tokens: t.rateLimit.burst, at: now };
+        t.writeBucket = { tokens: t.rateLimit.writeBurst, at: now };
         return { status: 200, body: { rateLimit: t.rateLimit } };
       case 'options':
         if (method === 'POST') Object.assign(t.options, parse(optionsSchema, await body()));

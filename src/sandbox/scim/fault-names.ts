@@ -8,6 +8,8 @@ export const scimFaultNames = [
   'scim.token_expired', // every token of the tenant has expired: 401 invalid_token "expired"
   'scim.forbidden', // tokens lose their rights on /Users and /Groups: 403
   'scim.throttle', // params: { everyNth?: number, retryAfterSeconds?: number } 429 + Retry-After
+  'scim.write_throttle', // params: { everyNth?: number, retryAfterSeconds?: number } writes only (PATCH/PUT/POST/DELETE): 429 + Retry-After
+  'scim.write_forbidden', // writes answer 403 (a token or client whose rights were narrowed to read)
   'scim.unavailable', // 503 with a SCIM error body
   'scim.not_scim', // the base URL answers an HTML page, as a wrong URL would
   'scim.patch_unsupported', // ServiceProviderConfig patch.supported=false and PATCH → 501

@@ -27,6 +27,8 @@ export interface PatchOptions {
    * removal empties the group.
    */
   readonly removeIgnoresValue?: boolean;
+  /** false: `replace` with a path answers 400 invalidPath (servers that only take the path-less value-object form). */
+  readonly replacePath?: boolean;
 }
 
 type Op = 'add' | 'remove' | 'replace';
@@ -63,6 +65,7 @@ export function applyPatch(rt: ResourceType, current: Json, body: unknown, opts:
       continue;
     }
     if ((op === 'add' || op === 'replace') && value === undefined) throw bad('invalidSyntax', `Operations[${i}]: ${op} needs a "value"`);
+    if (op === 'replace' && opts.replacePath === false) throw bad('invalidPath', `Operations[${i}]: replace with a "path" is not supported; send {"op":"replace","value":{…}}`);
     withPath(rt, data, op, path, value, opts);
   }
   return canonical(rt, prune(data));

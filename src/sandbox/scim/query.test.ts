@@ -39,7 +39,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<J> {
 }
 
 const list = async (resource: 'Users' | 'Groups', params: Record<string, string | number>): Promise<J> => {
-  const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const q = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const r = await call('GET', `/${resource}?${q.toString()}`);
   expect(r.status, r.text).toBe(200);
   return r.json;
@@ -389,7 +389,7 @@ describe('discovery', () => {
   it('/ResourceTypes lists User (with the enterprise extension) and Group', async () => {
     const r = await call('GET', '/ResourceTypes');
     expect(r.json).toMatchObject({ schemas: [URN.listResponse], totalResults: 2 });
-    const byId = Object.fromEntries((r.json['Resources'] as J[]).map((x) => [x['id'], x]));
+    const byId: Record<string, J> = Object.fromEntries((r.json['Resources'] as J[]).map((x) => [x['id'], x]));
     expect(byId['User']).toMatchObject({ schemas: [URN.resourceType], name: 'User', endpoint: '/Users', schema: URN.user, schemaExtensions: [{ schema: URN.enterprise, required: false }] });
     expect(byId['Group']).toMatchObject({ name: 'Group', endpoint: '/Groups', schema: URN.group });
     expect((await call('GET', '/ResourceTypes/User')).json['endpoint']).toBe('/Users');
@@ -404,7 +404,7 @@ describe('discovery', () => {
       for (const k of ['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness']) expect(attr, `${attr['name']}.${k}`).toHaveProperty(k);
       for (const s of (attr['subAttributes'] as J[] | undefined) ?? []) check(s);
     };
-    for (const s of Object.values(byId)) for (const a of s['attributes'] as J[]) check(a);
+    for (const s of Object.values(byId)) for (const a of (s as J)['attributes'] as J[]) check(a);
     const names = (id: string): string[] => (byId[id]!['attributes'] as J[]).map((a) => a['name']);
     expect(names(URN.user)).toEqual(expect.arrayContaining(['userName', 'name', 'displayName', 'userType', 'active', 'password', 'emails', 'phoneNumbers', 'addresses', 'groups', 'roles', 'entitlements', 'x509Certificates']));
     expect(names(URN.enterprise)).toEqual(['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager']);

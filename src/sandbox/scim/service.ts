@@ -11,7 +11,7 @@ import { output, queryFromSearch, queryFromUrl, runList } from './query.js';
 import { sendList } from './paging-faults.js';
 import { etagOf, render, type RenderContext } from './render.js';
 import type { Json, Stored } from './store.js';
-import { findToken, takeToken, type ScimToken, type Tenant } from './tenant.js';
+import { findToken, takeToken, takeWriteToken, type ScimToken, type Tenant } from './tenant.js';
 import type { ResourceType } from './urns.js';
 import { normalizeBody, validateResource } from './write.js';
 
@@ -108,7 +108,14 @@ export function createScimListener(sim: ScimSim): RequestListener {
 
     if (fires('scim.forbidden')) throw new ScimError(403, undefined, 'The token is not authorized to access this resource');
     const write = method !== 'GET' && !(segs[1] === '.search' && method === 'POST');
-    if (write && token.rights === 'read') throw new ScimError(403, undefined, 'The token is read-only and cannot change resources');
+    if (write && (token.rights === 'read' || fires('scim.write_forbidden'))) throw new ScimError(403, undefined, 'The token is read-only and cannot change resources');
+    if (write) {
+      const wait = fires('scim.write_throttle') ? Number(ctx.faults.get(tenant.id, 'scim.write_throttle')?.params['retryAfterSeconds'] ?? 1) : takeWriteToken(tenant, now);
+      if (wait > 0) {
+        tenant.stats.throttled += 1;
+        throw new ScimError(429, undefined, 'Too many requests', { 'retry-after': String(wait) });
+      }
+    }
 
     const dir = tenant.directory;
     const coll = rt === 'User' ? dir.users : dir.groups;
@@ -156,7 +163,7 @@ export function createScimListener(sim: ScimSim): RequestListener {
       }
       case 'PATCH': {
         if (!patchSupported) throw new ScimError(501, undefined, 'PATCH is not supported by this service provider');
-        const data = applyPatch(rt, existing.data, await jsonBody(req), { filterPathRemove: tenant.options.filterPathRemove, removeIgnoresValue: tenant.options.removeIgnoresValue });
+        const data = applyPatch(rt, existing.data, await jsonBody(req), { filterPathRemove: tenant.options.filterPathRemove, removeIgnoresValue: tenant.options.removeIgnoresValue, replacePath: tenant.options.replacePath });
         validateResource(dir, rt, existing.id, data);
         const changed = JSON.stringify(data) !== JSON.stringify(existing.data);
         const s: Stored = changed ? { ...existing, data, lastModified: now, version: existing.version + 1 } : existing;

@@ -32,6 +32,8 @@ export interface TenantOptions {
   removeIgnoresValue: boolean;
   /** Render booleans as Entra-style strings "True"/"False". */
   stringBooleans: boolean;
+  /** Accept PATCH `replace` with a path (`{"op":"replace","path":"active",…}`); false answers 400 invalidPath as servers that only take the path-less value-object form do. */
+  replacePath: boolean;
   /** A filtered query matching more than this answers 400 tooMany. */
   maxFilterResults: number;
 }
@@ -40,6 +42,9 @@ export interface RateLimit {
   enabled: boolean;
   requestsPerSecond: number;
   burst: number;
+  /** Writes (POST/PUT/PATCH/DELETE) also spend a write quota of their own: most SCIM apps publish a lower write limit. */
+  writesPerSecond: number;
+  writeBurst: number;
 }
 
 export interface TenantStats {
@@ -60,6 +65,7 @@ export interface Tenant {
   readonly options: TenantOptions;
   readonly rateLimit: RateLimit;
   bucket: { tokens: number; at: number };
+  writeBucket: { tokens: number; at: number };
   stats: TenantStats;
 }
 
@@ -70,6 +76,7 @@ export const defaultOptions = (): TenantOptions => ({
   filterPathRemove: true,
   removeIgnoresValue: false,
   stringBooleans: false,
+  replacePath: true,
   maxFilterResults: 10_000,
 });
 
@@ -85,8 +92,9 @@ export function createTenant(id: string, displayName: string, seed: number, size
     directory: createDirectory(baseFor(size, seed, salt)),
     tokens: new Map(),
     options: defaultOptions(),
-    rateLimit: { enabled: true, requestsPerSecond: 50, burst: 100 },
+    rateLimit: { enabled: true, requestsPerSecond: 50, burst: 100, writesPerSecond: 10, writeBurst: 20 },
     bucket: { tokens: 100, at: now },
+    writeBucket: { tokens: 20, at: now },
     stats: newStats(),
   };
 }
@@ -133,13 +141,23 @@ export function tokenView(tok: ScimToken): Record<string, unknown> {
  */
 export function takeToken(t: Tenant, nowMs: number): number {
   const rl = t.rateLimit;
-  if (!rl.enabled) return 0;
-  const elapsed = Math.max(0, nowMs - t.bucket.at) / 1000;
-  t.bucket.tokens = Math.min(rl.burst, t.bucket.tokens + elapsed * rl.requestsPerSecond);
-  t.bucket.at = nowMs;
-  if (t.bucket.tokens >= 1) {
-    t.bucket.tokens -= 1;
+  return rl.enabled ? take(t.bucket, rl.burst, rl.requestsPerSecond, nowMs) : 0;
+}
+
+/** The write quota's bucket: 0 when the write may go, else the seconds to wait (Retry-After). */
+export function takeWriteToken(t: Tenant, nowMs: number): number {
+  const rl = t.rateLimit;
+  return rl.enabled ? take(t.writeBucket, rl.writeBurst, rl.writesPerSecond, nowMs) : 0;
+}
+
+/** Refills `bucket` for the time since it was last used, then takes one token: 0, or the whole seconds until one is there. */
+function take(bucket: { tokens: number; at: number }, burst: number, perSecond: number, nowMs: number): number {
+  const elapsed = Math.max(0, nowMs - bucket.at) / 1000;
+  bucket.tokens = Math.min(burst, bucket.tokens + elapsed * perSecond);
+  bucket.at = nowMs;
+  if (bucket.tokens >= 1) {
+    bucket.tokens -= 1;
     return 0;
   }
-  return Math.max(1, Math.ceil((1 - t.bucket.tokens) / rl.requestsPerSecond));
+  return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
 }

@@ -18,6 +18,8 @@ export interface UsersTable {
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Migration 0011: the tenant of their last sign-in or switch (a password sign-in lands there). */
+  last_tenant_id: string | null;
 }
 
 export interface MembershipsTable {

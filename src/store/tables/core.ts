@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Tables every area uses: tenants, connections, the job queue, the audit log, secrets, rate budgets. */
 export interface CoreTables {
   tenants: TenantsTable;
@@ -9,9 +11,13 @@ export interface CoreTables {
 }
 
 export interface TenantsTable {
+  /** The slug people type (`syncwarden tenants create acme`); 'default' for the first tenant. */
   id: string;
   name: string;
   created_at: string;
+  /** Migration 0011: the actor who made it (null for the default tenant). */
+  created_by: string | null;
+  updated_at: string | null;
 }
 
 export interface ConnectionsTable {
@@ -51,6 +57,8 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_until: string | null;
   last_error_json: string | null;
+  /** 1 when the job was asked for again while it ran: it is queued once more when it ends (migration 0019). */
+  rerun: Generated<number>;
   created_at: string;
   updated_at: string;
 }

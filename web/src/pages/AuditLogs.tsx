@@ -13,13 +13,13 @@ export function AuditLogsPage() {
   const [severity, setSeverity] = useState('');
   const [action, setAction] = useState('');
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
-  const [more, setMore] = useState(false);
+  const [more, setMore] = useState<string | null>(null);
   const [error, setError] = useState<RenderedError | null>(null);
-  const load = async (before?: string) => {
+  const load = async (cursor?: string) => {
     try {
-      const r = await api.audit({ severity, action, ...(before ? { before } : {}) });
-      setEvents((prev) => (before && prev ? [...prev, ...r.events] : r.events));
-      setMore(r.events.length === 100);
+      const r = await api.audit({ severity, action, ...(cursor ? { cursor } : {}) });
+      setEvents((prev) => (cursor && prev ? [...prev, ...r.events] : r.events));
+      setMore(r.nextCursor);
       setError(null);
     } catch (e) {
       setError(e instanceof ApiError ? e.error : { code: 'network', title: 'Cannot load the audit log', message: String(e), resolution: 'Reload the page.' });
@@ -52,7 +52,7 @@ export function AuditLogsPage() {
       {events && events.length === 0 && <Empty title="No events match">Connection tests, policy changes, provisioning and sync failures are recorded here.</Empty>}
       {events && events.length > 0 && (
         <div className="table-scroll">
-          <table>
+          <table aria-label="Audit events">
             <thead><tr><th>Time</th><th>Severity</th><th>Action</th><th>Actor</th><th>Target</th><th>Message</th><th>Code</th></tr></thead>
             <tbody>
               {events.map((e) => (
@@ -70,7 +70,7 @@ export function AuditLogsPage() {
           </table>
         </div>
       )}
-      {more && events && <button type="button" className="load-more" onClick={() => void load(events[events.length - 1]!.at)}>Load more</button>}
+      {more && events && <button type="button" className="load-more" onClick={() => void load(more)}>Load more</button>}
     </section>
   );
 }

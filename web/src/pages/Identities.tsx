@@ -106,13 +106,15 @@ function IdentityRowView({ i }: { i: IdentityRow }) {
   );
 }
 
-function Pager({ offset, total, count, onPage }: { offset: number; total: number; count: number; onPage: (offset: number) => void }) {
-  if (total <= PAGE_SIZE && offset === 0) return null;
+/** Keyset pages: `cursors[i]` opens page i (undefined for the first), so Previous is one step back. */
+function Pager({ page, total, exact, count, next, onPage }: { page: number; total: number; exact: boolean; count: number; next: string | null; onPage: (page: number, cursor?: string) => void }) {
+  const offset = page * PAGE_SIZE;
+  if (total <= PAGE_SIZE && page === 0) return null;
   return (
     <div className="pager" role="navigation" aria-label="Pages">
-      <button type="button" disabled={offset === 0} onClick={() => onPage(Math.max(0, offset - PAGE_SIZE))}>Previous</button>
-      <span className="muted">{formatCount(offset + 1)}–{formatCount(offset + count)} of {formatCount(total)}</span>
-      <button type="button" disabled={offset + count >= total} onClick={() => onPage(offset + PAGE_SIZE)}>Next</button>
+      <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>Previous</button>
+      <span className="muted">{formatCount(offset + 1)}–{formatCount(offset + count)} of {formatCount(total)}{exact ? '' : '+'}</span>
+      <button type="button" disabled={!next} onClick={() => next && onPage(page + 1, next)}>Next</button>
     </div>
   );
 }
@@ -122,21 +124,27 @@ function IdentityList() {
   const [connection, setConnection] = useState('');
   const [status, setStatus] = useState('');
   const [type, setType] = useState('');
-  const [offset, setOffset] = useState(0);
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [pageNo, setPageNo] = useState(0);
+  const firstPage = () => { setCursors([undefined]); setPageNo(0); };
   const [explaining, setExplaining] = useState(false);
   const query = useDebounced(q, 250);
   const filters: IdentityFilters = { q: query, connection, status, type };
   const filtered = Boolean(query.trim() || connection || status || type);
   const statuses = useData(() => directoryApi.statuses(), [], 10_000);
-  const { data, error, reload } = useData(() => directoryApi.identities(filters, { limit: PAGE_SIZE, offset }), [query, connection, status, type, offset], 15_000);
-  const set = (f: (v: string) => void) => (v: string) => { f(v); setOffset(0); };
-  const clear = () => { setQ(''); setConnection(''); setStatus(''); setType(''); setOffset(0); };
+  const { data, error, reload } = useData(() => directoryApi.identities(filters, { limit: PAGE_SIZE, cursor: cursors[pageNo] }), [query, connection, status, type, pageNo, cursors[pageNo]], 15_000);
+  const toPage = (n: number, cursor?: string) => {
+    if (cursor !== undefined) setCursors((c) => [...c.slice(0, n), cursor]);
+    setPageNo(n);
+  };
+  const set = (f: (v: string) => void) => (v: string) => { f(v); firstPage(); };
+  const clear = () => { setQ(''); setConnection(''); setStatus(''); setType(''); firstPage(); };
 
   return (
     <section className={explaining ? 'with-panel' : ''}>
       <div>
         <div className="page-header">
-          <h1>Identities {data && <small className="total" data-testid="total">{formatCount(data.total)}</small>}</h1>
+          <h1>Identities {data && <small className="total" data-testid="total">{formatCount(data.total)}{data.totalExact ? '' : '+'}</small>}</h1>
           <div className="actions">
             <button type="button" onClick={() => setExplaining(true)}>Why is an identity missing or duplicated?</button>
             <a className={`button-link${data?.total ? '' : ' disabled'}`} href={identitiesCsvUrl(filters)} download aria-disabled={!data?.total}>Export CSV</a>
@@ -181,7 +189,7 @@ function IdentityList() {
                 <tbody>{data.items.map((i) => <IdentityRowView key={i.id} i={i} />)}</tbody>
               </table>
             </div>
-            <Pager offset={offset} total={data.total} count={data.items.length} onPage={setOffset} />
+            <Pager page={pageNo} total={data.total} exact={data.totalExact} count={data.items.length} next={data.nextCursor} onPage={toPage} />
           </>
         )}
       </div>

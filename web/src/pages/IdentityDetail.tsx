@@ -4,6 +4,7 @@ import { directoryApi, kindName, RULE_LABELS, TYPE_LABELS, type IdentityType, ty
 import { useData } from '../components/useData.js';
 import { Pill } from '../components/Pill.js';
 import { ErrorBox } from '../components/ErrorBox.js';
+import { GroupOwners } from '../components/GroupOwners.js';
 import { relativeTime } from '../format.js';
 import '../directory.css';
 
@@ -41,7 +42,7 @@ function Groups({ items }: { items: GroupView[] }) {
       <h2>Groups <small>{items.filter((g) => g.via === 'direct').length} direct, {items.filter((g) => g.via === 'nested').length} nested</small></h2>
       {items.length === 0 ? <div className="muted">Not a member of any group.</div> : (
         <table className="compact">
-          <thead><tr><th>Connector</th><th>Group</th><th>Membership</th><th>Role</th></tr></thead>
+          <thead><tr><th>Connector</th><th>Group</th><th>Membership</th><th>Role</th><th>Owners</th></tr></thead>
           <tbody>
             {items.map((g) => (
               <tr key={`${g.connectionId}/${g.externalId}`} data-via={g.via}>
@@ -49,6 +50,7 @@ function Groups({ items }: { items: GroupView[] }) {
                 <td>{g.displayName}{g.email && <div><small>{g.email}</small></div>}</td>
                 <td>{g.via === 'direct' ? 'Direct' : <>Nested <span className="path" title="From the account's direct group outward">{g.path.join(' → ')}</span></>}</td>
                 <td>{g.role ?? ''}</td>
+                <td><GroupOwners connectionId={g.connectionId} resourceId={g.externalId} /></td>
               </tr>
             ))}
           </tbody>

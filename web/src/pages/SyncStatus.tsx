@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { continuity, SYNC_STATUSES, type SyncUserRow } from '../continuity-api.js';
 import { useData } from '../components/useData.js';
@@ -29,8 +29,33 @@ export function SyncStatusPage() {
   const [policyId, setPolicyId] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const policies = useData(() => api.policies(), []);
-  const { data, error } = useData(() => continuity.users({ status, q, policyId }), [status, q, policyId], 5000);
-  const exportCsv = (users: SyncUserRow[]) =>
+  const { data, error, stale } = useData(() => continuity.users({ status, q, policyId }), [status, q, policyId], 5000);
+  // Pages after the first (keyset, "Load more"); the first page keeps refreshing on its own.
+  const [more, setMore] = useState<{ users: SyncUserRow[]; next: string | null } | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  useEffect(() => setMore(null), [status, q, policyId]);
+  const shown = data ? [...data.users, ...(more?.users ?? [])] : [];
+  const next = more ? more.next : (data?.nextCursor ?? null);
+  const loadMore = async () => {
+    if (!next) return;
+    setLoadingMore(true);
+    try {
+      const r = await continuity.users({ status, q, policyId, cursor: next });
+      setMore((m) => ({ users: [...(m?.users ?? []), ...r.users], next: r.nextCursor }));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      writeCsv(await continuity.allUsers({ status, q, policyId }));
+    } finally {
+      setExporting(false);
+    }
+  };
+  const writeCsv = (users: SyncUserRow[]) =>
     downloadCsv('sync-status.csv', toCsv(
       ['User', 'Email', 'Destination', 'Policy', 'Status', 'Throttled by', 'Resumes at', 'Exported', 'Imported', 'Failed items', 'Last successful sync', 'Next sync', 'Error code', 'Error'],
       users.map((u) => [u.displayName, u.email, u.destinationEmail, u.policyName, STATUS_LABELS[u.status], u.throttledBy ?? '', u.resumesAt ?? '', u.exported, u.imported, u.failedItems, u.lastSyncAt ?? '', u.nextSyncAt ?? '', u.lastError?.code ?? '', u.lastError?.title ?? '']),
@@ -40,7 +65,7 @@ export function SyncStatusPage() {
       <div>
         <div className="page-header">
           <h1>Sync status</h1>
-          <button type="button" disabled={!data?.users.length} onClick={() => data && exportCsv(data.users)}>Export CSV</button>
+          <button type="button" disabled={!data?.users.length || exporting} onClick={() => void exportCsv()}>{exporting ? 'Exporting…' : 'Export CSV'}</button>
         </div>
         <FailoverBanner />
         {data && (
@@ -71,10 +96,10 @@ export function SyncStatusPage() {
         )}
         {data && data.users.length > 0 && (
           <div className="table-scroll">
-            <table className="clickable" aria-label="Users">
+            <table className={`clickable${stale ? ' stale' : ''}`} aria-label="Users" aria-busy={stale}>
               <thead><tr><th>User</th><th>Destination</th><th>Status</th><th>Items (imported / exported)</th><th>Failed items</th><th>Last successful sync</th><th>Next sync</th><th>Error</th></tr></thead>
               <tbody>
-                {data.users.map((u) => (
+                {shown.map((u) => (
                   <tr key={u.id} className={`clickable${selected === u.id ? ' selected' : ''}`} onClick={() => setSelected(u.id)}>
                     <td><div>{u.displayName}</div><small className="muted">{u.email}</small></td>
                     <td>{u.destinationEmail}</td>
@@ -88,6 +113,12 @@ export function SyncStatusPage() {
                 ))}
               </tbody>
             </table>
+          </div>
+        )}
+        {data && data.users.length > 0 && (
+          <div className="pager" role="navigation" aria-label="Pages">
+            <span className="muted" data-testid="shown" aria-live="polite">{stale ? 'Loading…' : `${formatCount(shown.length)} of ${formatCount(data.total)}${data.totalExact ? '' : '+'} users`}</span>
+            {next && !stale && <button type="button" className="load-more" disabled={loadingMore} onClick={() => void loadMore()}>{loadingMore ? 'Loading…' : 'Load more'}</button>}
           </div>
         )}
       </div>

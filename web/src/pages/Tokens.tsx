@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { ApiError, type RenderedError } from '../api.js';
 import { authApi, ROLES, ROLE_LABELS, type Role } from '../auth-api.js';
 import { useData } from '../components/useData.js';
+import { useAction } from '../components/useAction.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { useMe } from '../components/Me.js';
 
@@ -15,16 +15,7 @@ export function TokensPage() {
   const [role, setRole] = useState<Role>(me.role === 'owner' || me.role === 'admin' ? 'operator' : me.role);
   const [days, setDays] = useState('90');
   const [made, setMade] = useState<{ name: string; token: string } | null>(null);
-  const [actionError, setActionError] = useState<RenderedError | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setActionError(null);
-    try {
-      await fn();
-      reload();
-    } catch (e) {
-      setActionError(e instanceof ApiError ? e.error : { code: 'network', title: 'Failed', message: String(e), resolution: 'Try again.' });
-    }
-  };
+  const { act, actionError } = useAction(reload);
   return (
     <div>
       <h1>API tokens</h1>

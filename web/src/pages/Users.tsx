@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { ApiError, type RenderedError } from '../api.js';
 import { authApi, ROLES, ROLE_LABELS, type Role } from '../auth-api.js';
 import { useData } from '../components/useData.js';
+import { useAction } from '../components/useAction.js';
 import { ErrorBox } from '../components/ErrorBox.js';
 import { Pill } from '../components/Pill.js';
 import { useMe } from '../components/Me.js';
+import { SsoSettingsSection } from './SsoSettings.js';
 
 /** Users and roles: who may sign in, with which role; one-time links for newcomers and resets. */
 export function UsersPage() {
@@ -14,16 +15,7 @@ export function UsersPage() {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
-  const [actionError, setActionError] = useState<RenderedError | null>(null);
-  const act = async (fn: () => Promise<unknown>) => {
-    setActionError(null);
-    try {
-      await fn();
-      reload();
-    } catch (e) {
-      setActionError(e instanceof ApiError ? e.error : { code: 'network', title: 'Failed', message: String(e), resolution: 'Try again.' });
-    }
-  };
+  const { act, actionError } = useAction(reload);
   return (
     <div>
       <h1>Users and roles</h1>
@@ -75,6 +67,7 @@ export function UsersPage() {
           ))}
         </tbody>
       </table>
+      {canManage && <SsoSettingsSection />}
     </div>
   );
 }

@@ -1,0 +1,3 @@
+import { listsSuite } from './lists.suite.js';
+
+listsSuite('postgres');

@@ -1,0 +1,3 @@
+import { campaignFlowsSuite } from './campaigns-flows.suite.js';
+
+campaignFlowsSuite('postgres');

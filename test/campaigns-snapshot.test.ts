@@ -1,0 +1,3 @@
+import { campaignSnapshotSuite } from './campaigns-snapshot.suite.js';
+
+campaignSnapshotSuite('sqlite');

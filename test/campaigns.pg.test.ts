@@ -1,0 +1,3 @@
+import { campaignsSuite } from './campaigns.suite.js';
+
+campaignsSuite('postgres');

@@ -1,0 +1,3 @@
+import { ssoSuite } from './sso.suite.js';
+
+ssoSuite('sqlite');
