@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import type { Dialect } from '../src/store/db.js';
 import { continuityWorld, waitForQuiet } from './support/continuity.js';
 import { sandboxAdmin, setFault, clearFaults, waitFor } from './support/sandbox-admin.js';
-import { probeDueFailovers, proposeDueFailovers } from '../src/continuity/failover/failover.js';
+import { probeDueFailovers, proposeDueFailovers, resumeStalledRecoveries } from '../src/continuity/failover/failover.js';
 import type { Runtime } from '../src/runtime/context.js';
+import { recoverUser } from '../src/continuity/failover/recovery.js';
 
 /**
  * Failover and reverse recovery end to end, through the API against the sandbox: an outage
@@ -249,6 +250,38 @@ export function failoverSuite(dialect: Dialect): void {
       expect(audit.some((a) => a.action === 'failover.proposed')).toBe(true);
       expect(audit.some((a) => a.action === 'failover.recovery_started' && a.message.includes('started automatically'))).toBe(true);
     }, 300_000);
+
+    it('a recovery job that died between settling its user and closing the failover closes it when it runs again, once', async () => {
+      const db = w.app.rt.store.db;
+      const fo = await db.selectFrom('failovers').selectAll().where('policy_id', '=', policyId).where('state', '=', 'recovered').orderBy('recovered_at', 'desc').executeTakeFirstOrThrow();
+      const rus = await db.selectFrom('recovery_users').select(['id', 'status']).where('failover_id', '=', fo.id).execute();
+      expect(rus.length).toBeGreaterThan(0);
+      expect(rus.every((r) => r.status === 'recovered')).toBe(true);
+      // The moment a SIGKILL can leave: every user settled, the failover still recovering.
+      await db.updateTable('failovers').set({ state: 'recovering', recovered_at: null, ended_at: null }).where('id', '=', fo.id).execute();
+      const audits = async () => (await db.selectFrom('audit_events').select(['target_id']).where('action', '=', 'failover.recovered').execute()).filter((a) => a.target_id === policyId).length;
+      const before = await audits();
+      // The lease expired, so a worker claims the job again: it finds its user settled.
+      const { tenant_id: tenantId } = fo;
+      await recoverUser(w.app.rt, tenantId, rus[0]!.id, new AbortController().signal);
+      const after = await db.selectFrom('failovers').select(['state', 'recovered_at']).where('id', '=', fo.id).executeTakeFirstOrThrow();
+      expect(after.state).toBe('recovered');
+      expect(after.recovered_at).not.toBeNull();
+      expect(await audits()).toBe(before + 1);
+      // Run once more: nothing left to close, nothing audited twice.
+      await recoverUser(w.app.rt, tenantId, rus[0]!.id, new AbortController().signal);
+      expect(await audits()).toBe(before + 1);
+      expect((await w.app.api(`/policies/${policyId}/recovery`)).body.failover.state).toBe('recovered');
+
+      // A process that died after starting a recovery and before queueing its users' jobs: the
+      // periodic task queues the job of each unsettled user that has none, and the recovery ends.
+      await db.updateTable('failovers').set({ state: 'recovering', recovered_at: null, ended_at: null }).where('id', '=', fo.id).execute();
+      await db.updateTable('recovery_users').set({ status: 'pending' }).where('id', '=', rus[0]!.id).execute();
+      expect(await resumeStalledRecoveries(w.app.rt)).toBe(1);
+      expect(await resumeStalledRecoveries(w.app.rt)).toBe(0);
+      await waitFor('the stalled recovery to end', async () => ((await w.app.api(`/policies/${policyId}/recovery`)).body.failover.state === 'recovered' ? true : undefined), 60_000, 200);
+      expect(await audits()).toBe(before + 2);
+    }, 90_000);
   });
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_SLICE_MS, syncMailbox } from './mailbox-sync.js';
 import { deleteDestinationAccount } from './lifecycle.js';
 import { cycleJob } from './policies.js';
 import { recoverUser } from './failover/recovery.js';
-import { probeDueFailovers, proposeDueFailovers } from './failover/failover.js';
+import { probeDueFailovers, proposeDueFailovers, resumeStalledRecoveries } from './failover/failover.js';
 
 const cyclePayload = z.object({ policyId: z.string() });
 /** Stable for other areas (connections re-queue blocked users with it): kind 'user.sync', key 'user:<id>'. */
@@ -33,9 +33,9 @@ export function continuityHandlers(rt: Runtime, opts: ContinuityOptions = {}): R
 
 const recoveryPayload = z.object({ recoveryUserId: z.string() });
 
-/** Failover's periodic work (any process may run it: compare-and-set in the database): proposals and gentle probes. */
+/** Failover's periodic work (any process may run it: compare-and-set in the database): proposals, gentle probes, stalled recoveries. */
 export function failoverTasks(rt: Runtime): (() => Promise<unknown>)[] {
-  return [() => proposeDueFailovers(rt), () => probeDueFailovers(rt)];
+  return [() => proposeDueFailovers(rt), () => probeDueFailovers(rt), () => resumeStalledRecoveries(rt)];
 }
 
 /**

@@ -8,7 +8,7 @@ import { getConnection } from '../../store/connections-repo.js';
 import { syncUsersOfPolicy } from '../../store/sync-repo.js';
 import { fromJson } from '../../store/json.js';
 import type { FailoversTable } from '../../store/schema.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { requirePolicy, viewPolicy, cycleJob, type PolicyView } from '../policies.js';
 import { syncDestination, syncSource } from '../connectors.js';
 import { loadFailoverSettings } from './settings.js';
@@ -310,6 +310,33 @@ async function recordMarkersForNewUsers(rt: Runtime, tenantId: string, fo: Failo
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
+}
+
+/**
+ * Recoveries that lost their work: a process that died after starting a recovery and before
+ * queueing its users' jobs (an automatic recovery runs inside a worker), or after settling the
+ * last user and before closing the failover, would leave it "recovering" with nothing to move
+ * it. Each tick queues the job of every unsettled user that has none and closes failovers with
+ * none left. Any process may run it: a live job's dedupe key keeps one per user.
+ */
+export async function resumeStalledRecoveries(rt: Runtime): Promise<number> {
+  const open = await rt.store.db.selectFrom('failovers').select(['tenant_id', 'id']).where('state', '=', 'recovering').execute();
+  let queued = 0;
+  for (const fo of open) {
+    const orphans = await rt.store.db
+      .selectFrom('recovery_users as ru')
+      .select(['ru.id'])
+      .where('ru.tenant_id', '=', fo.tenant_id)
+      .where('ru.failover_id', '=', fo.id)
+      .where('ru.status', 'in', ['pending', 'recovering', 'throttled'])
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('jobs as j').select(sql<number>`1`.as('one')).whereRef('j.tenant_id', '=', 'ru.tenant_id').where('j.status', 'in', ['queued', 'running']).where(sql<boolean>`j.dedupe_key = 'recovery:' || ru.id`))),
+      )
+      .execute();
+    for (const ru of orphans) if (await enqueue(rt.store.db, fo.tenant_id, recoveryJob(ru.id), rt.now())) queued += 1;
+    if (orphans.length === 0) await finishIfDone(rt, fo.tenant_id, fo.id);
+  }
+  return queued;
 }
 
 /** Marks the failover recovered once no user is left to recover. */

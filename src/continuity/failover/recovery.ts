@@ -82,7 +82,16 @@ function cursorOf(ru: RecoveryUserRow): Cursor {
 
 export async function recoverUser(rt: Runtime, tenantId: string, recoveryUserId: string, signal: AbortSignal, opts: { sliceMs?: number } = {}): Promise<JobOutcome> {
   let ru = await rt.store.db.selectFrom('recovery_users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', recoveryUserId).executeTakeFirst();
-  if (!ru || ru.status === 'recovered' || ru.status === 'failed') return { type: 'done' };
+  if (!ru) return { type: 'done' };
+  if (ru.status === 'recovered' || ru.status === 'failed') {
+    // The run that settled this user may have died (SIGKILL, a lost lease) between saving the
+    // user's outcome and closing the failover or resuming the user's forward sync; only such a
+    // re-run of the job gets here, and it finishes what was left. Both steps are idempotent:
+    // the failover closes once, the forward sync is asked for once more.
+    await finishIfDone(rt, tenantId, ru.failover_id);
+    await resumeUser(rt, tenantId, ru.sync_user_id);
+    return { type: 'done' };
+  }
   const fo = await requireFailover(rt, tenantId, ru.failover_id);
   if (fo.state !== 'recovering') return { type: 'done' };
   const policy = viewPolicy(await requirePolicy(rt, tenantId, fo.policy_id));
