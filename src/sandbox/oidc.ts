@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendText } from './http.js';
 
 /**
@@ -175,4 +175,20 @@ export function redirectUrisAdmin(res: ServerResponse, method: string, body: Rec
 
 function sendJsonAnswer(res: ServerResponse, status: number, body: unknown): void {
   sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
+}
+
+/**
+ * The client's id and secret from the token request: form fields (client_secret_post), or
+ * HTTP Basic (client_secret_basic), whose two parts are form-urlencoded (RFC 6749 §2.3.1).
+ */
+export function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId: string | null; clientSecret: string | null } {
+  let clientId = form.get('client_id');
+  let clientSecret = form.get('client_secret');
+  const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (basic) {
+    const [id, secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
+    clientId ??= decodeURIComponent(id ?? '');
+    clientSecret ??= decodeURIComponent(secret ?? '');
+  }
+  return { clientId, clientSecret };
 }

@@ -4,7 +4,7 @@ import { SignJWT, exportJWK } from 'jose';
 import { readBody, sendJson } from '../http.js';
 import { newRsaKeyPair, persisted, selfSignedCertificate, type KeyPairPem } from '../keys.js';
 import { DEMO } from '../demo.js';
-import { CodeStore, SANDBOX_SIGN_IN_PASSWORD, pkceMatches, redirectAllowed, redirectWithCode, redirectWithError, sendErrorPage, sendSignInPage, tamperClaims } from '../oidc.js';
+import { clientCredentials, CodeStore, SANDBOX_SIGN_IN_PASSWORD, pkceMatches, redirectAllowed, redirectWithCode, redirectWithError, sendErrorPage, sendSignInPage, tamperClaims } from '../oidc.js';
 import type { GoogleSim } from './sim.js';
 import { lookupUser } from './world.js';
 import type { UserRecord } from './directory-model.js';
@@ -93,14 +93,7 @@ export function createGoogleSignIn(sim: GoogleSim): GoogleSignIn {
   }
 
   async function token(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
-    let clientId = form.get('client_id');
-    let clientSecret = form.get('client_secret');
-    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (basic) {
-      const [id, secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      clientId ??= decodeURIComponent(id ?? '');
-      clientSecret ??= decodeURIComponent(secret ?? '');
-    }
+    const { clientId, clientSecret } = clientCredentials(req, form);
     if (!form.get('code')) return oauthError(res, 400, 'invalid_request', 'Missing required parameter: code');
     if (!form.get('redirect_uri')) return oauthError(res, 400, 'invalid_request', 'Missing parameter: redirect_uri');
     if (clientId !== state.clientId) return oauthError(res, 401, 'invalid_client', 'The OAuth client was not found.');

@@ -2,6 +2,7 @@ import { randomUUID, createPublicKey, createPrivateKey, type KeyObject } from 'n
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT, decodeProtectedHeader, decodeJwt, exportJWK, jwtVerify, errors as joseErrors } from 'jose';
 import { readBody, requestUrl, sendJson } from '../http.js';
+import { clientCredentials } from '../oidc.js';
 import type { SandboxContext } from '../types.js';
 import { adminConsent } from './entra-consent.js';
 import { createEntraSignIn } from './entra-signin.js';
@@ -82,15 +83,7 @@ export function createEntraListener(ctx: SandboxContext, world: MicrosoftWorld) 
 
   async function issue(req: IncomingMessage, form: URLSearchParams, tenant: EntraTenant, tenantKey: string): Promise<Failure | Record<string, unknown>> {
     // Unknown params (MSAL telemetry: x-client-SKU, x-client-VER, client-request-id, …) are ignored, as Entra does.
-    let clientId = form.get('client_id');
-    let clientSecret = form.get('client_secret');
-    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (basic) {
-      // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
-      const [id, secret] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
-      clientId ??= decodeURIComponent(id ?? '');
-      clientSecret ??= decodeURIComponent(secret ?? '');
-    }
+    const { clientId, clientSecret } = clientCredentials(req, form);
     const missing = (p: string): Failure => ({ status: 400, error: 'invalid_request', code: AADSTS.missingParam, message: `The request body must contain the following parameter: '${p}'.` });
     if (!form.get('grant_type')) return missing('grant_type');
     if (form.get('grant_type') === 'authorization_code') {
