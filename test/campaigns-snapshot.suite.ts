@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect } from '../src/store/db.js';
 import { runDirectorySync } from '../src/directory/sync/run.js';
 import { correlateIdentities } from '../src/directory/correlation/correlate.js';
-import { computeScope, itemRows } from '../src/campaigns/snapshot.js';
+import { computeScope, itemRows, previewCampaign, previewOfScope } from '../src/campaigns/snapshot.js';
 import { createCampaign, startCampaign } from '../src/campaigns/lifecycle.js';
 import { campaignInputSchema } from '../src/campaigns/input.js';
 import { directoryWorld } from './support/directory.js';
@@ -69,6 +69,9 @@ export function campaignSnapshotSuite(dialect: Dialect): void {
       ['named, privileged only', () => ({ reviewers: { mode: 'named', userIds: named, fallbackUserId: fallbackId }, filters: { privilegedOnly: true } })],
       ['manager, guests only', () => ({ reviewers: { mode: 'manager', fallbackUserId: named[0] }, filters: { guestsOnly: true } })],
       ['owners, inactive 30 days', () => ({ reviewers: { mode: 'owner', fallbackUserId: named[1] }, filters: { inactiveDays: 30 } })],
+      // The one named reviewer is also the fallback: that person's own items have no reviewer.
+      ['named: one reviewer who is also the fallback', () => ({ reviewers: { mode: 'named', userIds: [named[0]], fallbackUserId: named[0] } })],
+      ['owners, the fallback holding access too', () => ({ reviewers: { mode: 'owner', fallbackUserId: named[0] } })],
     ];
     const skip = new Set(['id', 'updated_at']);
 
@@ -78,7 +81,21 @@ export function campaignSnapshotSuite(dialect: Dialect): void {
         const body = { name, connectionIds: conns, kinds, durationDays: 7, noResponse: 'keep', justification: 'on_revoke', ...over() };
         const campaign = await createCampaign(rt, world.tenantId, body, { userId: fallbackId, actor: 'test' });
         const input = campaignInputSchema.parse(body);
-        const expected = itemRows(world.tenantId, campaign.id, (await computeScope(rt, world.tenantId, input)).items, rt.now());
+        const scope = await computeScope(rt, world.tenantId, input);
+        // The preview, counted set-based, says what the item-by-item reference says; its samples
+        // are items of their sort (any 20, in the snapshot's order rather than the reference's).
+        const preview = await previewCampaign(rt, world.tenantId, body);
+        const reference = previewOfScope(scope.items, scope.people);
+        const { unassignedSample, fallbackSample, ...counts } = preview;
+        const { unassignedSample: refUnassigned, fallbackSample: refFallback, ...refCounts } = reference;
+        expect(counts).toEqual(refCounts);
+        expect(unassignedSample.length).toBe(Math.min(20, reference.unassigned));
+        expect(fallbackSample.length).toBe(Math.min(20, reference.fallback));
+        const line = (x: { account: string; access: string; why: string }) => `${x.account} | ${x.access} | ${x.why}`;
+        const refLines = { unassigned: new Set(refUnassigned.map(line)), fallback: new Set(refFallback.map(line)) };
+        for (const x of unassignedSample) expect(refLines.unassigned.has(line(x)), line(x)).toBe(true);
+        for (const x of fallbackSample) expect(refLines.fallback.has(line(x)), line(x)).toBe(true);
+        const expected = itemRows(world.tenantId, campaign.id, scope.items, rt.now());
         if (expected.length === 0) {
           await expect(startCampaign(rt, world.tenantId, campaign.id, 'test')).rejects.toThrow();
           return;
@@ -109,6 +126,9 @@ export function campaignSnapshotSuite(dialect: Dialect): void {
           expect(actual.some((r) => r.recommendation === 'revoke') && actual.some((r) => r.recommendation === 'approve')).toBe(true);
           expect(actual.some((r) => r.stage2_reviewer_id !== null && r.stage2_reviewer_id !== fallbackId)).toBe(true);
         }
+        // The preview's fallback and unassigned paths are both under test somewhere.
+        if (name === 'owners, then named') expect(reference.fallback).toBeGreaterThan(0);
+        if (name.includes('the fallback')) expect(reference.unassigned).toBeGreaterThan(0);
       }, 60_000);
     }
   });

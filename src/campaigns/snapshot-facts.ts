@@ -8,7 +8,7 @@ import type { AccessKind, CampaignInput } from './input.js';
 import { byGroupId, GRANT_TYPES, grantedAccess, kindsOfConnection, loadGrantsAndKeys, MEMBERSHIP_KINDS } from './scope.js';
 import { ownReasons } from './recommendation.js';
 import { ownerCandidates, resolveReviewer, selfEmailsOf, type Directory, type ReviewerMode } from './assign.js';
-import { chooseReviewer, spreadOf } from './reviewers.js';
+import { chooseReviewer, spreadOf, type ReviewerChoice } from './reviewers.js';
 import type { People } from './people.js';
 
 /**
@@ -44,6 +44,13 @@ export interface AccountFact {
   /** Per stage: the reviewer (manager or named mode), or the fallback when no owner is found (owner mode). */
   r1: string | null;
   r2: string | null;
+  /**
+   * The first stage's choice, for the preview: 1 when r1 is the fallback standing in; why the
+   * mode found nobody (manager, named), or in owner mode only the ending that the fallback adds
+   * to "the resource has no owner" ('' when the fallback takes the item).
+   */
+  fb1: number;
+  why1: string | null;
 }
 
 export interface ExtraItem {
@@ -63,12 +70,13 @@ export interface ExtraItem {
 
 export interface SnapshotFacts {
   accounts: AccountFact[];
-  resources: { connectionId: string; resourceId: string; name: string; privileged: number }[];
+  /** `hasOwners`: the provider reports owners of the group (owner mode's "why" for the fallback). */
+  resources: { connectionId: string; resourceId: string; name: string; privileged: number; hasOwners: number }[];
   extras: ExtraItem[];
   /** Owner mode: a resource's candidates in preference order (pos 0..n-1). */
   owners: { stage: number; connectionId: string; resourceId: string; pos: number; userId: string; n: number }[];
   /** Owner mode: (account, resource) pairs where an owner is the person themself, chosen in full here. */
-  exceptions: { stage: number; acct: AccountFact; resourceId: string; userId: string | null }[];
+  exceptions: { stage: number; acct: AccountFact; resourceId: string; userId: string | null; fb: number; why: string | null }[];
   /**
    * Connections where a group member's id is also an account's id: only there must SQL read each
    * membership's member_type (which the member index does not cover). Elsewhere the join on
@@ -139,14 +147,12 @@ export async function connectionFacts(rt: Runtime, tenantId: string, connectionI
   }
   // In group id order, as scope.ts has them: the walk keeps the first group that leads to an access.
   for (const list of parents.values()) list.sort(byGroupId);
-  for (const [id, name] of groups) out.resources.push({ connectionId, resourceId: id, name, privileged: privilegedGroups.has(id) ? 1 : 0 });
-
   // Owner mode: candidates per resource, and which emails are candidates (the self check's exceptions).
   const ownerStages = stages.map((m, i) => (m?.mode === 'owner' ? i + 1 : 0)).filter((s) => s > 0);
   const candidatesOf = new Map<string, ReturnType<typeof ownerCandidates>>();
   const resourcesOfEmail = new Map<string, Set<string>>();
+  const groupOwners = new Map<string, string[]>();
   if (ownerStages.length > 0) {
-    const groupOwners = new Map<string, string[]>();
     for (const m of await db.selectFrom('dir_memberships').select(['group_id', 'member_id', 'role']).where('tenant_id', '=', tenantId).where('connection_id', '=', connectionId).where('member_type', '=', 'account').where('role', 'is not', null).execute()) {
       if (m.role!.toLowerCase() !== 'owner') continue;
       groupOwners.set(m.group_id, [...(groupOwners.get(m.group_id) ?? []), m.member_id]);
@@ -164,6 +170,7 @@ export async function connectionFacts(rt: Runtime, tenantId: string, connectionI
       }
     }
   }
+  for (const [id, name] of groups) out.resources.push({ connectionId, resourceId: id, name, privileged: privilegedGroups.has(id) ? 1 : 0, hasOwners: groupOwners.has(id) ? 1 : 0 });
 
   const accounts = await db.selectFrom('dir_accounts')
     .select(['external_id', 'identity_id', 'user_name', 'display_name', 'email', 'enabled', 'external', 'account_type', 'last_sign_in_at', 'attributes_json'])
@@ -190,18 +197,20 @@ export async function connectionFacts(rt: Runtime, tenantId: string, connectionI
     const item = { connectionId, accountId: a.external_id, identityId: a.identity_id, email: a.email, userName: a.user_name, managerId: attr(attrs, 'managerId', 'manager'), resourceId: '' };
     const spread = spreadOf(a.identity_id ?? `${connectionId}/${a.external_id}`);
     const selfEmails = selfEmailsOf(dir, item);
-    const reviewer = (mode: ReviewerMode | null): string | null => {
+    const choose = (mode: ReviewerMode | null): ReviewerChoice | null => {
       if (!mode) return null;
-      if (mode.mode === 'owner') return chooseReviewer({ selfEmails, candidates: [], fallback, spread }, '').userId;
-      return resolveReviewer(dir, people, { groupOwners: new Map() }, item, mode, fallbackId).userId;
+      if (mode.mode === 'owner') return chooseReviewer({ selfEmails, candidates: [], fallback, spread }, '');
+      return resolveReviewer(dir, people, { groupOwners: new Map() }, item, mode, fallbackId);
     };
+    const first = choose(stages[0]!);
     const fact: AccountFact = {
       seq: 0, connectionId, accountId: a.external_id, identityId: a.identity_id, userName: a.user_name, displayName: a.display_name, email: a.email,
       enabled: enabled ? 1 : 0, guest: guest ? 1 : 0, department, deptEsc: department === null ? null : JSON.stringify(department).slice(1, -1),
       deptSize: department ? (departmentSize.get(department) ?? 0) : 0, lastActivityAt: a.last_sign_in_at,
       memKind: memKind && (inactiveBefore === null || accountInactive) ? memKind : null,
       search: `${a.display_name} ${a.user_name} ${a.email ?? ''} `.toLowerCase(), rev: json(own.risk), ok: json(own.ok), spread,
-      r1: reviewer(stages[0]!), r2: reviewer(stages[1]!),
+      r1: first?.userId ?? null, r2: choose(stages[1]!)?.userId ?? null,
+      fb1: first?.via === 'fallback' ? 1 : 0, why1: first && first.via !== 'mode' ? first.why : null,
     };
     out.accounts.push(fact);
     for (const s of ownerStages) {
@@ -210,7 +219,8 @@ export async function connectionFacts(rt: Runtime, tenantId: string, connectionI
         for (const r of resourcesOfEmail.get(e) ?? []) {
           if (seen.has(r)) continue;
           seen.add(r);
-          out.exceptions.push({ stage: s, acct: fact, resourceId: r, userId: chooseReviewer({ selfEmails, candidates: candidatesOf.get(r)!, fallback, spread }, '').userId });
+          const c = chooseReviewer({ selfEmails, candidates: candidatesOf.get(r)!, fallback, spread }, '');
+          out.exceptions.push({ stage: s, acct: fact, resourceId: r, userId: c.userId, fb: c.via === 'fallback' ? 1 : 0, why: c.via === 'mode' ? null : c.why });
         }
       }
     }

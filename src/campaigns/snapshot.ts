@@ -5,6 +5,7 @@ import { campaignInputSchema, ACCESS_KINDS, type AccessKind, type CampaignInput 
 import { membersOfGroup, scopeConnection, type ConnectionScope, type ScopeItem } from './scope.js';
 import { loadDirectory, resolveReviewer } from './assign.js';
 import { loadPeople, type People, type Person } from './people.js';
+import { previewSnapshot, type PreviewSampleRow } from './snapshot-sql.js';
 
 /** One snapshot row with its reviewers, before insertion. */
 export interface AssignedItem {
@@ -45,10 +46,33 @@ export interface PreviewAnswer {
   fallbackSample: { account: string; access: string; why: string }[];
 }
 
-/** Counts only: how many items and reviewers the scope yields, and which items have no reviewer. Writes nothing. */
+/**
+ * Counts only: how many items and reviewers the scope yields, and which items have no reviewer.
+ * Writes nothing. Set-based (snapshot-sql.ts), so a million-membership scope is counted inside
+ * the database, not held item by item.
+ */
 export async function previewCampaign(rt: Runtime, tenantId: string, body: unknown): Promise<PreviewAnswer> {
   const input = campaignInputSchema.parse(body);
-  const { items, people } = await computeScope(rt, tenantId, input);
+  const [counts, people, conns] = await Promise.all([
+    previewSnapshot(rt, tenantId, input),
+    loadPeople(rt, tenantId),
+    rt.store.db.selectFrom('connections').select(['id', 'name']).where('tenant_id', '=', tenantId).where('id', 'in', [...new Set(input.connectionIds)]).execute(),
+  ]);
+  const connectionName = new Map(conns.map((c) => [c.id, c.name]));
+  const byKind = Object.fromEntries(ACCESS_KINDS.map((k) => [k, counts.byKind.get(k) ?? 0])) as Record<AccessKind, number>;
+  const line = (r: PreviewSampleRow, none: string) => ({ account: `${r.displayName} (${r.userName})`, access: `${r.resourceName} on ${connectionName.get(r.connectionId) ?? r.connectionId}`, why: r.why || none });
+  return {
+    items: counts.items, byKind, reviewers: ranked(counts.perReviewer, people), unassigned: counts.unassigned, unassignedSample: counts.unassignedSample.map((r) => line(r, 'no reviewer')),
+    fallback: counts.fallback, fallbackSample: counts.fallbackSample.map((r) => line(r, 'no reviewer found by the campaign\'s mode')),
+  };
+}
+
+function ranked(perReviewer: ReadonlyMap<string, number>, people: People): PreviewAnswer['reviewers'] {
+  return [...perReviewer].map(([id, n]) => ({ reviewer: people.byId.get(id)!, items: n })).sort((a, b) => b.items - a.items || a.reviewer.email.localeCompare(b.reviewer.email));
+}
+
+/** The preview item by item, from computeScope: the reference the set-based preview is tested against (its samples are any 20 of their kind). */
+export function previewOfScope(items: readonly AssignedItem[], people: People): PreviewAnswer {
   const byKind = Object.fromEntries(ACCESS_KINDS.map((k) => [k, 0])) as Record<AccessKind, number>;
   const perReviewer = new Map<string, number>();
   const sample: PreviewAnswer['unassignedSample'] = [];
@@ -57,15 +81,17 @@ export async function previewCampaign(rt: Runtime, tenantId: string, body: unkno
   let fallback = 0;
   for (const a of items) {
     byKind[a.item.kind]++;
-    if (a.viaFallback && fallback++ < 20) fallbackSample.push({ account: `${a.item.displayName} (${a.item.userName})`, access: `${a.item.resourceName} on ${a.item.connectionName}`, why: a.why ?? 'no reviewer found by the campaign\'s mode' });
+    if (a.viaFallback) {
+      fallback++;
+      fallbackSample.push({ account: `${a.item.displayName} (${a.item.userName})`, access: `${a.item.resourceName} on ${a.item.connectionName}`, why: a.why || 'no reviewer found by the campaign\'s mode' });
+    }
     if (a.stage1) perReviewer.set(a.stage1, (perReviewer.get(a.stage1) ?? 0) + 1);
     else {
       unassigned++;
-      if (sample.length < 20) sample.push({ account: `${a.item.displayName} (${a.item.userName})`, access: `${a.item.resourceName} on ${a.item.connectionName}`, why: a.why ?? 'no reviewer' });
+      sample.push({ account: `${a.item.displayName} (${a.item.userName})`, access: `${a.item.resourceName} on ${a.item.connectionName}`, why: a.why || 'no reviewer' });
     }
   }
-  const reviewers = [...perReviewer].map(([id, n]) => ({ reviewer: people.byId.get(id)!, items: n })).sort((a, b) => b.items - a.items || a.reviewer.email.localeCompare(b.reviewer.email));
-  return { items: items.length, byKind, reviewers, unassigned, unassignedSample: sample, fallback, fallbackSample };
+  return { items: items.length, byKind, reviewers: ranked(perReviewer, people), unassigned, unassignedSample: sample, fallback, fallbackSample };
 }
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
