@@ -132,8 +132,24 @@ export function identityBudgetKey(tenantId: string, clientId: string): string {
   return `m365:identity:${clientId.toLowerCase()}:${tenantId.toLowerCase()}`;
 }
 
-/** Resource units Graph charges for a request (providers.md §2.6), so the shared budget matches Graph's. */
-export function identityCost(path: string): number {
+/**
+ * Graph's write limit for identity & access, per app + tenant: 3,000 writes per 2 min 30 s
+ * (providers.md §2.6; learn.microsoft.com/graph/throttling-limits). Writes also cost resource
+ * units; this limit is the one that binds a long apply (20 writes per second), so it has its own budget.
+ */
+export const GRAPH_IDENTITY_WRITES = { amount: 3_000, windowMs: 150_000 } as const;
+
+/** The identity & access write budget key (one per app + tenant, like the resource units'). */
+export function identityWritesBudgetKey(tenantId: string, clientId: string): string {
+  return `m365:identity-writes:${clientId.toLowerCase()}:${tenantId.toLowerCase()}`;
+}
+
+/**
+ * Resource units Graph charges for a request (providers.md §2.6), so the shared budget matches
+ * Graph's: a write costs 1 (and one write of GRAPH_IDENTITY_WRITES), a GET by what it reads.
+ */
+export function identityCost(path: string, method = 'GET'): number {
+  if (method !== 'GET') return 1;
   const u = new URL(path, 'https://graph.microsoft.com/v1.0/');
   const seg = u.pathname.replace(/^\/v1\.0/, '').split('/');
   let cost = 1;
@@ -161,7 +177,8 @@ export function createMicrosoftDirectory(ctx: ConnectorContext, input: Microsoft
   const tokens = createTokenSource(ctx.http, config, ctx.now);
   const graph = createGraphClient(ctx.http, config, tokens);
   const budgetKey = identityBudgetKey(config.tenantId, config.clientId);
-  const budgets = (path: string): RateCost[] => [{ key: budgetKey, cost: identityCost(path) }];
+  const writesKey = identityWritesBudgetKey(config.tenantId, config.clientId);
+  const budgets = (path: string, method = 'GET'): RateCost[] => [{ key: budgetKey, cost: identityCost(path, method) }, ...(method === 'GET' ? [] : [{ key: writesKey, cost: 1 }])];
   const prefer = { prefer: `odata.maxpagesize=${config.pageSize}` };
 
   async function fetchPage<T>(path: string, permission: string, schema: z.ZodType<T>, headers?: Record<string, string>): Promise<T> {
@@ -349,9 +366,9 @@ const idPage = z.object({ value: z.array(z.object({ id: z.string() })), ...links
  * https://learn.microsoft.com/graph/api/group-delete-members · …/directoryrole-delete-member ·
  * …/serviceprincipal-delete-approleassignedto
  */
-function createWriter(graph: GraphClient, budgets: (path: string) => RateCost[], consentUrl: string, roles: () => Promise<string[]>) {
+function createWriter(graph: GraphClient, budgets: (path: string, method?: string) => RateCost[], consentUrl: string, roles: () => Promise<string[]>) {
   const call = (path: string, method: 'GET' | 'DELETE', permission: string) =>
-    graph.get({ path, method, permission, budgets: budgets(path), area: 'directory', accept: [400, 403, 404] }).then((r) => r!);
+    graph.get({ path, method, permission, budgets: budgets(path, method), area: 'directory', accept: [400, 403, 404] }).then((r) => r!);
   const denied = (what: string, permission: string) => new AppError('m365.write_back_denied', { what, permission, consentUrl });
   const enc = encodeURIComponent;
 

@@ -5,7 +5,7 @@ import { createMicrosoftSource } from './source.js';
 
 export { CONTINUITY_PERMISSIONS } from './config.js';
 export { adminConsentUrl, parseAdminConsentRedirect, directoryPermissions, isGranted, MICROSOFT_PERMISSIONS, type AdminConsentLink, type MicrosoftFeature } from './consent.js';
-export { identityBudgetKey, identityCost, microsoftDirectoryConfig, MICROSOFT_DIRECTORY_STREAMS, PRIVILEGED_ROLE_TEMPLATES, type MicrosoftDirectoryConfig, type MicrosoftDirectoryConfigInput } from './directory.js';
+export { GRAPH_IDENTITY_WRITES, identityBudgetKey, identityCost, identityWritesBudgetKey, microsoftDirectoryConfig, MICROSOFT_DIRECTORY_STREAMS, PRIVILEGED_ROLE_TEMPLATES, type MicrosoftDirectoryConfig, type MicrosoftDirectoryConfigInput } from './directory.js';
 
 export const microsoftConnector = defineConnector<MicrosoftConnectorConfig, MailSource>({
   id: 'microsoft365',

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../sandbox/server.js';
-import { createHttpClient, type DirectoryRecord, type DirectorySource, type RevokeTarget } from '../sdk/index.js';
+import { createHttpClient, type DirectoryRecord, type DirectorySource, type RateCost, type RateGate, type RevokeTarget } from '../sdk/index.js';
 import { failure, readAll } from '../../../test/support/connector.js';
-import { microsoftDirectoryConnector, MICROSOFT_PERMISSIONS } from './index.js';
+import { identityBudgetKey, identityWritesBudgetKey, microsoftDirectoryConnector, MICROSOFT_PERMISSIONS } from './index.js';
+import { DIRECTORY_LIMITS } from '../../directory/sync/budgets.js';
 
 /**
  * Entra ID write-back over HTTP against the sandbox (issue 13 point 5): each revocation kind
@@ -27,10 +28,10 @@ describe('Entra ID write-back', () => {
     const r = await fetch(`${sb.urls.admin}/microsoft${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
     return (await r.json()) as Record<string, any>;
   };
-  const make = (sleeps: number[] = []): DirectorySource => {
+  const make = (sleeps: number[] = [], gate?: RateGate): DirectorySource => {
     const ms = sb.demo.microsoft;
     return microsoftDirectoryConnector.create(
-      { http: createHttpClient({ provider: 'Microsoft Graph', sleep: async (n) => void sleeps.push(n) }), now: () => new Date() },
+      { http: createHttpClient({ provider: 'Microsoft Graph', sleep: async (n) => void sleeps.push(n), ...(gate ? { gate } : {}) }), now: () => new Date() },
       { tenantId: t, clientId: ms.clientId, auth: { type: 'client_secret', clientSecret: ms.clientSecret }, endpoints: { login: sb.urls.entra_login, graph: sb.urls.graph }, writeBack: true },
     );
   };
@@ -59,6 +60,24 @@ describe('Entra ID write-back', () => {
     const groupTarget: RevokeTarget = { type: 'membership', groupId: g.id, memberId: nested.id, memberType: 'group' };
     expect(await src.revoke!(groupTarget)).toBe('revoked');
     expect(await src.stillHeld!(groupTarget)).toBe(false);
+  });
+
+  it('a removal spends 1 resource unit and one of the 3,000 writes per 150 s of the app + tenant; its verification read spends units only', async () => {
+    const g = (await groups()).find((x) => x.displayName !== 'Research' && x.members.some((m) => m.kind === 'user'))!;
+    const member = g.members.find((m) => m.kind === 'user')!;
+    const target: RevokeTarget = { type: 'membership', groupId: g.id, memberId: member.id, memberType: 'account' };
+    const spent: RateCost[][] = [];
+    const src = make([], { async acquire(costs) { spent.push([...costs]); }, penalize() {} });
+    const ms = sb.demo.microsoft;
+    const units = identityBudgetKey(t, ms.clientId);
+    const writes = identityWritesBudgetKey(t, ms.clientId);
+    expect(await src.revoke!(target)).toBe('revoked');
+    // What Graph charges a write (providers.md §2.6): 1 resource unit, and 1 write.
+    expect(spent.at(-1)).toEqual([{ key: units, cost: 1 }, { key: writes, cost: 1 }]);
+    expect(await src.stillHeld!(target)).toBe(false);
+    expect(spent.at(-1)).toEqual([{ key: units, cost: 1 }]);
+    expect(DIRECTORY_LIMITS['m365:identity-writes:']).toEqual({ amount: 3_000, windowMs: 150_000 });
+    await admin('POST', `/tenants/${t}/groups/${g.id}/members`, { id: member.id });
   });
 
   it('directory role: removed from the role, a later read shows no grant, then already_gone; re-added is held again', async () => {

@@ -1,6 +1,7 @@
 import type { Runtime } from '../../runtime/context.js';
 import { createDbRateGate, limitsByPrefix, type BudgetLimit, type DbRateGate, type LimitFor } from '../../engine/rate-budget.js';
 import { AWS_BUDGET } from '../../connectors/aws/index.js';
+import { GRAPH_IDENTITY_WRITES } from '../../connectors/microsoft/index.js';
 import type { RateGate } from '../../connectors/sdk/index.js';
 import { reservingGate } from './reserving-gate.js';
 import { DIRECTORY_BUDGET_PREFIX, DIRECTORY_QUERIES_PER_MINUTE } from '../../connectors/google/index.js';
@@ -12,7 +13,8 @@ import { DIRECTORY_BUDGET_PREFIX, DIRECTORY_QUERIES_PER_MINUTE } from '../../con
  * share a quota share a budget without any setting. Limits are the providers' published ones:
  * - Graph identity & access: resource units per 10 s per app + tenant, 3,500 / 5,000 / 8,000 by
  *   tenant size (providers.md; learn.microsoft.com/graph/throttling-limits). The size is known
- *   after the first read; until then the small-tenant figure.
+ *   after the first read; until then the small-tenant figure. Writes (write-back) also spend
+ *   3,000 per 2 min 30 s per app + tenant.
  * - Google Directory: 2,400 queries per minute (developers.google.com/admin-sdk/directory/v1/limits).
  * - AWS IAM: unpublished per account; 15 per second (connectors/aws).
  * - SCIM: services rarely publish one; 20 per second is below what common ones allow.
@@ -31,6 +33,7 @@ export const DIRECTORY_LIMITS: Record<string, BudgetLimit> = {
   'aws:sts:': { amount: AWS_BUDGET.amount, windowMs: AWS_BUDGET.windowMs },
   'scim:': { amount: 1_200, windowMs: 60_000 },
   'm365:identity:': { amount: graphIdentityUnits(null), windowMs: GRAPH_IDENTITY_WINDOW_MS },
+  'm365:identity-writes:': { amount: GRAPH_IDENTITY_WRITES.amount, windowMs: GRAPH_IDENTITY_WRITES.windowMs },
 };
 
 /** How long a read may wait for its budget before the run parks as throttled and frees its worker. */
