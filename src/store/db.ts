@@ -74,6 +74,9 @@ const migrations: Record<string, Migration> = {
   '0021_search_keys': m0021,
 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** The migrations in order, for the test that rolls each one back and applies it again. */
+export const migrationProvider: MigrationProvider = provider;
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const store = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts) : openSqlite(opts.dataDir ?? './data');

@@ -1,0 +1,3 @@
+import { migrationsSuite } from './migrations.suite.js';
+
+migrationsSuite('sqlite');
