@@ -12,11 +12,11 @@ import { runDirectorySync } from '../src/directory/sync/run.js';
 import { DEFAULT_TENANT } from '../src/api/route.js';
 import { createUser } from '../src/auth/users.js';
 import { createCampaign, startCampaign } from '../src/campaigns/lifecycle.js';
+import { previewCampaign } from '../src/campaigns/snapshot.js';
 import { closeCampaign } from '../src/campaigns/close.js';
 import { applyCampaign, runApply } from '../src/campaigns/apply.js';
 import { decide, listReviews, reviewsQuery } from '../src/campaigns/reviews.js';
-import { directoryGate } from '../src/directory/sync/budgets.js';
-import { identityBudgetKey } from '../src/connectors/microsoft/index.js';
+import { GRAPH_IDENTITY_WRITES } from '../src/connectors/microsoft/index.js';
 
 const T = DEFAULT_TENANT;
 
@@ -26,18 +26,24 @@ const T = DEFAULT_TENANT;
  * reviewer assignment, snapshot) in items/s (and per second of this process's CPU, which on SQLite
  * includes the database's work: the figure a loaded machine does not stretch), a reviewer's first inbox page with filters (p95 of
  * 40 reads), a bulk decision over every item (set-based) in items/s, and the apply's
- * revocations per second as a fraction of the Graph identity budget that binds them (a member
- * removal costs 3 resource units).
+ * revocations per second as a fraction of the Graph write limit that binds them: 3,000 writes per
+ * 2 min 30 s per app + tenant (20/s; each removal also spends 1 resource unit and its
+ * verification read another, far inside the 8,000 per 10 s). The limit is a sliding window: the
+ * first window's 3,000 may go as fast as the pacer lets them, after which a long apply runs at
+ * what the window frees. The figure is that steady rate — revocations per second from two windows
+ * after the start to the end — over 20/s (the shared budget's conservative slots keep it just
+ * under 1); `apply_overall_per_s` includes the first windows' bursts. The sandbox enforces both
+ * limits during the apply: a pacer that overshoots meets 429s and their Retry-After.
  *
  * `--db sqlite|postgres|both` (default sqlite), `--users 20000`, `--groups 2000`,
  * `--memberships 200000` (the issue's scale: 100000 / 10000 / 1000000), `--reviewers 20`,
- * `--revocations 8000` (several budget windows: a shorter apply fits in the first window's allowance and overstates the sustained rate).
+ * `--revocations 12000` (four windows' allowance, about ten minutes: the rate is counted from the fifth minute).
  */
 export async function run(args: BenchArgs): Promise<Record<string, unknown>[]> {
   const dbs = (args['db'] ?? 'sqlite') === 'both' ? ['sqlite', 'postgres'] : [args['db'] ?? 'sqlite'];
   const size = { users: Number(args['users'] ?? 20_000), groups: Number(args['groups'] ?? 2_000), memberships: Number(args['memberships'] ?? 200_000) };
   const out: Record<string, unknown>[] = [];
-  for (const db of dbs) out.push(await measure(db as 'sqlite' | 'postgres', size, Number(args['reviewers'] ?? 20), Number(args['revocations'] ?? 8_000)));
+  for (const db of dbs) out.push(await measure(db as 'sqlite' | 'postgres', size, Number(args['reviewers'] ?? 20), Number(args['revocations'] ?? 12_000)));
   return out;
 }
 
@@ -66,10 +72,16 @@ async function measure(db: 'sqlite' | 'postgres', size: { users: number; groups:
     const ids: string[] = [];
     for (let i = 0; i < reviewers + 1; i++) ids.push((await createUser(rt, T, { email: `reviewer${i}@bench.test`, role: i === 0 ? 'admin' : 'reviewer', password: 'Tulip-stapler-orbit-42' }, null)).id);
     const [fallback, ...named] = ids;
-    const campaign = await createCampaign(rt, T, {
+    const input = {
       name: 'Scale', connectionIds: [conn.id], kinds: ['group_membership'], reviewers: { mode: 'named', userIds: named, fallbackUserId: fallback! },
       durationDays: 14, noResponse: 'keep', justification: 'on_revoke', breaker: { maxShareOfResource: 1, maxPerConnection: 1_000_000_000 },
-    }, { userId: fallback!, actor: 'bench' });
+    };
+    const campaign = await createCampaign(rt, T, input, { userId: fallback!, actor: 'bench' });
+    // The preview an admin sees while creating it (set-based, like the start; writes nothing).
+    const p0 = performance.now();
+    const preview = await previewCampaign(rt, T, input);
+    const previewS = (performance.now() - p0) / 1000;
+    log(`${db}: preview: ${preview.items} items, ${preview.reviewers.length} reviewers in ${previewS.toFixed(2)} s`);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const started = await startCampaign(rt, T, campaign.id, 'bench');
@@ -104,26 +116,55 @@ async function measure(db: 'sqlite' | 'postgres', size: { users: number; groups:
     await rt.store.db.updateTable('campaign_items').set({ decision: 'approve' }).where('campaign_id', '=', campaign.id).execute();
     await decide(rt, T, admin, { itemIds: direct.map((d) => d.id), decision: 'revoke', justification: 'bench' }, true);
     await closeCampaign(rt, T, campaign.id, { apply: false }, 'bench');
+    // The provider's limits on from here (the inventory was read with them off, for speed).
+    await sandbox.admin('POST', '/microsoft/throttle', { enabled: true });
     await applyCampaign(rt, T, campaign.id, 'bench');
+    // Revocations done over time (the remediation index answers the count), to find the rate
+    // once the first window's allowance is spent: what a long apply runs at.
+    const succeeded = async () => Number((await rt.store.db.selectFrom('campaign_items').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', T).where('campaign_id', '=', campaign.id).where('remediation', '=', 'success').executeTakeFirstOrThrow()).n);
+    const samples: [number, number][] = [];
     const a0 = performance.now();
-    for (;;) {
-      const r = await runApply(rt, T, campaign.id, conn.id);
-      if (!r.again) break;
-      const wait = r.again.getTime() - Date.now();
-      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    let applying = true;
+    const sampler = (async () => {
+      while (applying) {
+        samples.push([performance.now() - a0, await succeeded()]);
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    })();
+    try {
+      for (;;) {
+        const r = await runApply(rt, T, campaign.id, conn.id);
+        if (!r.again) break;
+        const wait = r.again.getTime() - Date.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      }
+    } finally {
+      applying = false;
+      await sampler;
     }
     const applyS = (performance.now() - a0) / 1000;
+    samples.push([applyS * 1000, await succeeded()]);
     const states = await rt.store.db.selectFrom('campaign_items').select(['remediation', 'remediation_error_json', (eb) => eb.fn.countAll<number>().as('n')]).where('campaign_id', '=', campaign.id).where('remediation', '!=', 'none').groupBy(['remediation', 'remediation_error_json']).limit(5).execute();
     log(`${db}: remediation: ${JSON.stringify(states)}`);
     const done = await rt.store.db.selectFrom('campaign_items').select((eb) => eb.fn.countAll<number>().as('n')).where('campaign_id', '=', campaign.id).where('remediation', '=', 'success').executeTakeFirstOrThrow();
-    const limit = directoryGate(rt).exact.get(identityBudgetKey(ms.largeTenantId, ms.clientId)) ?? { amount: 3_500, windowMs: 10_000 };
-    const quotaPerS = limit.amount / (limit.windowMs / 1000) / 3;
-    const rate = Number(done.n) / applyS;
-    log(`${db}: apply: ${done.n} revocations in ${applyS.toFixed(2)} s (${rate.toFixed(1)}/s; the binding quota allows ${quotaPerS.toFixed(1)}/s)`);
+    const quotaPerS = GRAPH_IDENTITY_WRITES.amount / (GRAPH_IDENTITY_WRITES.windowMs / 1000);
+    // The steady rate: the shared budget paces a sliding window (a burst while it is empty,
+    // an even share once half full), so the first windows run ahead of the limit and then wait;
+    // from two windows on, an apply runs at what the window frees. Counted from then to the end
+    // (an apply shorter than three windows gives no figure).
+    const settle = 2 * GRAPH_IDENTITY_WRITES.windowMs;
+    const from = samples.find(([t]) => t >= settle);
+    const steadyS = from ? applyS - from[0] / 1000 : 0;
+    const rate = from && steadyS >= GRAPH_IDENTITY_WRITES.windowMs / 1000 ? (Number(done.n) - from[1]) / steadyS : null;
+    const overall = Number(done.n) / applyS;
+    log(`${db}: apply timeline (s: revocations done): ${samples.filter(([t], i) => i === samples.length - 1 || Math.floor(t / 10_000) !== Math.floor((samples[i + 1]?.[0] ?? 0) / 10_000)).map(([t, c]) => `${Math.round(t / 1000)}: ${c}`).join(', ')}`);
+    log(`${db}: apply: ${done.n} revocations in ${applyS.toFixed(2)} s (${overall.toFixed(1)}/s overall, the first windows' bursts included); ${rate === null ? 'too short for a steady rate' : `${rate.toFixed(1)}/s over the last ${steadyS.toFixed(0)} s`} against the write limit's ${GRAPH_IDENTITY_WRITES.amount} per ${GRAPH_IDENTITY_WRITES.windowMs / 1000} s (${quotaPerS.toFixed(1)}/s)`);
     return {
       db, items, start_items_per_s: Math.round(items / startS), start_s: round(startS, 2), start_cpu_s: round(startCpuS, 2), start_items_per_cpu_s: Math.round(items / startCpuS),
+      preview_s: round(previewS, 2), preview_items: preview.items,
       inbox_p95_ms: round(p95, 1), bulk_decide_items_per_s: Math.round(bulk.decided / bulkS),
-      apply_quota_fraction: round(rate / quotaPerS, 3), revocations: Number(done.n), apply_per_s: round(rate, 1), binding_quota_per_s: round(quotaPerS, 1),
+      apply_quota_fraction: rate === null ? null : round(rate / quotaPerS, 3), revocations: Number(done.n), apply_s: round(applyS, 1), apply_steady_s: round(steadyS, 1),
+      apply_per_s: rate === null ? null : round(rate, 1), apply_overall_per_s: round(overall, 1), binding_quota_per_s: round(quotaPerS, 1),
       inventory: sync.counts, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       targets: { start_items_per_s: 50_000, inbox_p95_ms: 50, bulk_decide_items_per_s: 20_000, apply_quota_fraction: 0.9 },
     };

@@ -21,7 +21,13 @@ export async function startSandboxProcess(): Promise<SandboxProcess> {
     child.once('exit', (code) => reject(new Error(`the sandbox process exited (${code}) before it was ready`)));
   });
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${ready.urls.admin}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const send = () => fetch(`${ready.urls.admin}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A pooled connection the sandbox closed while this process's event loop was held by a long
+    // synchronous SQLite statement is only found dead when used: once more on a fresh one.
+    const res = await send().catch(async (e: unknown) => {
+      if (e instanceof TypeError) return send();
+      throw e;
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`sandbox admin ${method} ${path} → ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
