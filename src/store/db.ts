@@ -24,6 +24,7 @@ import * as m0018 from './migrations/0018_list_indexes.js';
 import * as m0019 from './migrations/0019_job_rerun.js';
 import * as m0020 from './migrations/0020_inbox_indexes.js';
 import * as m0021 from './migrations/0021_search_keys.js';
+import * as m0022 from './migrations/0022_pg_search_keys.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -72,6 +73,7 @@ const migrations: Record<string, Migration> = {
   '0019_job_rerun': m0019,
   '0020_inbox_indexes': m0020,
   '0021_search_keys': m0021,
+  '0022_pg_search_keys': m0022,
 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** The migrations in order, for the test that rolls each one back and applies it again. */

@@ -165,6 +165,18 @@ export function listsSuite(dialect: Dialect): void {
       expect(await walk({ q: 'quartz' }, 50)).toEqual(['su_5000', 'su_0001']);
       await store.db.deleteFrom('sync_users').where('tenant_id', '=', T).where('id', '=', 'su_0001').execute();
       expect(await walk({ q: 'quartz' }, 50)).toEqual(['su_5000']);
+      // Addresses are searched too: a new one is found, the old one no longer.
+      await store.db.updateTable('sync_users').set({ email: 'stardust.q@example.test' }).where('tenant_id', '=', T).where('id', '=', 'su_5000').execute();
+      expect(await walk({ q: 'stardust.q' }, 50)).toEqual(['su_5000']);
+      await store.db.updateTable('sync_users').set({ destination_email: 'nebula.q@example.test', email: 'plain.q@example.test' }).where('tenant_id', '=', T).where('id', '=', 'su_5000').execute();
+      expect(await walk({ q: 'stardust.q' }, 50)).toEqual([]);
+      expect(await walk({ q: 'nebula.q' }, 50)).toEqual(['su_5000']);
+      // A status update leaves the search as it was.
+      await store.db.updateTable('sync_users').set({ status: 'failed' }).where('tenant_id', '=', T).where('id', '=', 'su_5000').execute();
+      expect(await walk({ q: 'nebula.q' }, 50)).toEqual(['su_5000']);
+      // The totals say the same (on PostgreSQL they are read from the copy of migration 0022).
+      const total = async (q: string) => (await querySyncUsers(store.db, T, { q, limit: 10 })).total;
+      expect([await total('nebula.q'), await total('stardust.q'), await total('quartz'), await total('quentin')]).toEqual([1, 0, 1, 0]);
     });
 
     it('counts stop at the cap; a foreign or forged cursor is refused', async () => {

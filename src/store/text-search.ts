@@ -110,7 +110,9 @@ export async function searchPage<R extends Keyed>(
     const rest = from(key).select(['display_name', 'id']).where(match);
     const term = text.trim().toLowerCase();
     const more = dialect === 'postgres'
-      ? await db.with((cte) => cte('m').materialized(), () => rest).selectFrom('m').select(['display_name', 'id']).orderBy('display_name').orderBy('id').limit(take - keys.length).execute()
+      ? tenantOnly !== undefined && [...term].length >= 3
+        ? await sortedFromCopy(db, target, term, tenantOnly, key, take - keys.length)
+        : await db.with((cte) => cte('m').materialized(), () => rest).selectFrom('m').select(['display_name', 'id']).orderBy('display_name').orderBy('id').limit(take - keys.length).execute()
       : tenantOnly !== undefined && [...term].length >= 3
         ? await sortedFromKeys(db, target, term, tenantOnly, key, take - keys.length)
         : await rest.orderBy('display_name').orderBy('id').limit(take - keys.length).execute();
@@ -129,6 +131,19 @@ async function sortedFromKeys(db: Kysely<any>, target: Searchable, term: string,
   const from = key ? sql`AND (k.display_name, k.id) > (${key[0]}, ${key[1]})` : sql``;
   const r = await sql<Keyed>`SELECT k.display_name, k.id FROM ${fts} f JOIN ${keys} k ON k.rid = f.rowid
       WHERE f.${fts} MATCH ${ftsPhrase(term)} AND k.tenant_id = ${tenantId} ${from} ORDER BY k.display_name, k.id LIMIT ${n}`.execute(db);
+  return r.rows;
+}
+
+/**
+ * PostgreSQL: the trigram matches after `key`, sorted, read from the narrow copy of migration 0022
+ * (a row of four short columns instead of the list's wide one: less than half the pages).
+ * Materialized so the planner cannot turn it into a walk along a name index.
+ */
+async function sortedFromCopy(db: Kysely<any>, target: Searchable, term: string, tenantId: string, key: SortKey | undefined, n: number): Promise<Keyed[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const copy = sql.raw(`${target}_search`);
+  const from = key ? sql`AND (display_name, id) > (${key[0]}, ${key[1]})` : sql``;
+  const r = await sql<Keyed>`WITH m AS MATERIALIZED (SELECT display_name, id FROM ${copy} WHERE tenant_id = ${tenantId} AND search LIKE ${likePattern(term)} ESCAPE '\\' ${from})
+      SELECT display_name, id FROM m ORDER BY display_name, id LIMIT ${n}`.execute(db);
   return r.rows;
 }
 
@@ -160,6 +175,12 @@ export async function searchCount(
   tenantOnly?: string,
 ): Promise<{ total: number; exact: boolean }> {
   const term = text.trim().toLowerCase();
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter) && tenantOnly !== undefined && [...term].length >= 3) {
+    // PostgreSQL: the narrow copy of migration 0022 holds the tenant's rows and their search text.
+    const r = await sql<{ n: number | string }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.raw(`${target}_search`)} WHERE tenant_id = ${tenantOnly} AND search LIKE ${likePattern(term)} ESCAPE '\\' LIMIT ${cap + 1}) m`.execute(db);
+    const n = Number(r.rows[0]?.n ?? 0);
+    return n > cap ? { total: cap, exact: false } : { total: n, exact: true };
+  }
   if (!(db.getExecutor().adapter instanceof SqliteAdapter) || [...term].length < 3) return countUpTo(db, filtered().where(textMatches(db, target, text)).selectAll(), cap);
   const fts = `${target}_fts`;
   if (tenantOnly !== undefined && !(await otherTenants(db, target, tenantOnly))) {
