@@ -6,7 +6,7 @@ import { nowIso } from '../model/ids.js';
 import type { CampaignInput } from './input.js';
 import { membersOfGroup } from './scope.js';
 import { loadDirectory } from './assign.js';
-import { loadPeople } from './people.js';
+import { loadPeople, type People } from './people.js';
 import { NO_RISK_SENTENCE, MIN_PEERS, peerSentence } from './recommendation.js';
 import { connectionFacts, emptyFacts, type SnapshotFacts } from './snapshot-facts.js';
 import { itemIdPrefix } from './snapshot.js';
@@ -81,8 +81,8 @@ async function fill(rt: Runtime, db: Db, table: RawBuilder<unknown>, name: strin
   }
 }
 
-async function load(rt: Runtime, tenantId: string, input: CampaignInput): Promise<SnapshotFacts> {
-  const people = await loadPeople(rt, tenantId);
+async function load(rt: Runtime, tenantId: string, input: CampaignInput, loaded?: People): Promise<SnapshotFacts> {
+  const people = loaded ?? (await loadPeople(rt, tenantId));
   const memberOf = input.filters?.memberOfGroup ? await membersOfGroup(rt, tenantId, input.filters.memberOfGroup.connectionId, input.filters.memberOfGroup.groupId) : null;
   const dir = await loadDirectory(rt, tenantId, input.connectionIds, { managers: input.reviewers.mode === 'manager' || input.secondStage?.mode === 'manager' });
   const facts = emptyFacts();
@@ -120,8 +120,8 @@ function inOneConnection<T>(rt: Runtime, fn: (db: Db) => Promise<T>): Promise<T>
  * inside the database, range by range: memory stays bounded by accounts and groups however
  * many memberships the scope holds. Writes nothing but temporary tables.
  */
-export async function previewSnapshot(rt: Runtime, tenantId: string, input: CampaignInput): Promise<PreviewCounts> {
-  const facts = await load(rt, tenantId, input);
+export async function previewSnapshot(rt: Runtime, tenantId: string, input: CampaignInput, people?: People): Promise<PreviewCounts> {
+  const facts = await load(rt, tenantId, input, people);
   const answer: PreviewCounts = { items: 0, byKind: new Map(), perReviewer: new Map(), unassigned: 0, unassignedSample: [], fallback: 0, fallbackSample: [] };
   await inOneConnection(rt, (db) => run(rt, db, tenantId, input, facts, { kind: 'preview', answer }));
   return answer;

@@ -53,9 +53,10 @@ export interface PreviewAnswer {
  */
 export async function previewCampaign(rt: Runtime, tenantId: string, body: unknown): Promise<PreviewAnswer> {
   const input = campaignInputSchema.parse(body);
-  const [counts, people, conns] = await Promise.all([
-    previewSnapshot(rt, tenantId, input),
-    loadPeople(rt, tenantId),
+  // The people the reviewers are named from: loaded once, for the counts and the answer.
+  const people = await loadPeople(rt, tenantId);
+  const [counts, conns] = await Promise.all([
+    previewSnapshot(rt, tenantId, input, people),
     rt.store.db.selectFrom('connections').select(['id', 'name']).where('tenant_id', '=', tenantId).where('id', 'in', [...new Set(input.connectionIds)]).execute(),
   ]);
   const connectionName = new Map(conns.map((c) => [c.id, c.name]));
