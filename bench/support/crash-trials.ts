@@ -1,4 +1,4 @@
-import { CLI, expireLeases, startWorkerProcess, type WorkerProcess } from './worker-process.js';
+import { CLI, KillWindow, killDuringWork, startWorkerProcess, type WorkerProcess } from './worker-process.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/runtime/paths.js';
@@ -63,11 +63,6 @@ function startWorker(world: BenchWorld, concurrency = 4): WorkerProcess {
   return startWorkerProcess(world, concurrency);
 }
 
-async function liveJobs(world: BenchWorld): Promise<number> {
-  const r = await world.running.rt.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirstOrThrow();
-  return Number(r.n);
-}
-
 interface SourceMessage { id: string; internetMessageId: string | null; receivedDateTime: string; isDraft: boolean; subject: string }
 interface SourceFolder { id: string; wellKnownName: string | null; isHidden: boolean; path: string[]; messages: SourceMessage[] }
 
@@ -105,27 +100,15 @@ export async function runCrashTrials(world: BenchWorld, opts: CrashOptions): Pro
   const db = world.running.rt.store.db;
   let changes = 0;
   let killedMidWork = 0;
-  // Kill moments are drawn from a window that adapts to how long a trial's work lasts on this
-  // machine right now: a kill that came after the work finished proves nothing, so the window
-  // shrinks below it; one that landed mid-work lets the window grow back (never past maxKillMs).
-  let maxKill = opts.maxKillMs;
+  const window = new KillWindow(opts.minKillMs, opts.maxKillMs);
   for (let t = 0; t < opts.trials; t++) {
     changes += await mutate(world, opts.users, rand, deleted);
     await enqueue(db, DEFAULT_TENANT, cycleJob(opts.policyId), Date.now());
     const w = startWorker(world);
     await w.ready;
-    const killAfter = opts.minKillMs + Math.floor(rand() * (maxKill - opts.minKillMs));
-    await new Promise((r) => setTimeout(r, killAfter));
-    if ((await liveJobs(world)) > 0) {
-      killedMidWork += 1;
-      maxKill = Math.min(opts.maxKillMs, Math.floor(maxKill * 1.1));
-    } else {
-      maxKill = Math.max(opts.minKillMs + 20, Math.floor(killAfter * 0.75));
-    }
-    w.child.kill('SIGKILL');
-    await w.exited;
-    await expireLeases(world.running.rt.store.db);
-    log(`trial ${t + 1}/${opts.trials}: killed after ${killAfter} ms`);
+    const { killAfterMs: killAfter, midWork } = await killDuringWork(db, w, window, rand);
+    if (midWork) killedMidWork += 1;
+    log(`trial ${t + 1}/${opts.trials}: killed after ${killAfter} ms${midWork ? ' mid-work' : ' idle'}`);
   }
   await runClean(world, opts.policyId);
   return { trials: opts.trials, changes, killedMidWork, ...(await compare(world, opts, deleted)) };

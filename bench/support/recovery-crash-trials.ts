@@ -5,7 +5,7 @@ import { cycleJob } from '../../src/continuity/policies.js';
 import { setWriteBack } from '../../src/connections/service.js';
 import { declareOutage, startRecovery } from '../../src/continuity/failover/failover.js';
 import { assertFreshBuild } from './crash-trials.js';
-import { expireLeases, startWorkerProcess } from './worker-process.js';
+import { KillWindow, killDuringWork, startWorkerProcess } from './worker-process.js';
 import type { BenchWorld } from './world.js';
 
 /**
@@ -52,11 +52,6 @@ export interface RecoveryCrashResult {
 const norm = (id: string | null | undefined): string | null => (id ? id.trim().replace(/^<|>$/g, '').toLowerCase() : null);
 
 interface M365Box { folders: { wellKnownName: string | null; isHidden?: boolean; messages: { internetMessageId: string | null; isDraft: boolean }[] }[] }
-
-async function liveJobs(world: BenchWorld): Promise<number> {
-  const r = await world.running.rt.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirstOrThrow();
-  return Number(r.n);
-}
 
 /** Syncs the policy's users with a clean worker (forward sync), so each has a Google mailbox. */
 export async function syncOnce(world: BenchWorld, policyId: string, timeoutMs = 300_000): Promise<void> {
@@ -127,25 +122,15 @@ export async function runRecoveryCrashTrials(world: BenchWorld, opts: RecoveryCr
   const openFailover = async () => db.selectFrom('failovers').select(['state']).where('policy_id', '=', opts.policyId).where('state', 'in', ['proposed', 'active', 'recovering']).executeTakeFirst();
 
   let killedMidWork = 0;
-  let maxKill = opts.maxKillMs;
+  const window = new KillWindow(opts.minKillMs, opts.maxKillMs);
   for (let t = 0; t < opts.trials; t++) {
     if (!(await openFailover())) await startRound();
     const w = startWorkerProcess(world, 4);
     await w.ready;
-    const killAfter = opts.minKillMs + Math.floor(rand() * Math.max(1, maxKill - opts.minKillMs));
-    await new Promise((r) => setTimeout(r, killAfter));
-    // Kills after the work finished prove nothing: the window adapts (see crash-trials.ts).
-    if ((await liveJobs(world)) > 0) {
-      killedMidWork += 1;
-      maxKill = Math.min(opts.maxKillMs, Math.floor(maxKill * 1.1));
-    } else {
-      maxKill = Math.max(opts.minKillMs + 20, Math.floor(killAfter * 0.75));
-    }
-    w.child.kill('SIGKILL');
-    await w.exited;
-    await expireLeases(db);
+    const { killAfterMs: killAfter, midWork } = await killDuringWork(db, w, window, rand);
+    if (midWork) killedMidWork += 1;
     const ru = await db.selectFrom('recovery_users').select(['status', 'written', 'found', 'next_run_at']).execute();
-    log(`recovery trial ${t + 1}/${opts.trials} (round ${rounds}): killed after ${killAfter} ms; recovery users ${ru.filter((r) => r.status === 'recovered').length}/${ru.length} recovered, ${ru.reduce((a, r) => a + Number(r.written), 0)} written`);
+    log(`recovery trial ${t + 1}/${opts.trials} (round ${rounds}): killed after ${killAfter} ms${midWork ? ' mid-work' : ' idle'}; recovery users ${ru.filter((r) => r.status === 'recovered').length}/${ru.length} recovered, ${ru.reduce((a, r) => a + Number(r.written), 0)} written`);
   }
 
   // A clean run finishes the last recovery and the forward sync after it.
