@@ -1,6 +1,7 @@
 import { AppError } from '../errors/index.js';
 import type { MailDestination } from '../connectors/sdk/index.js';
 import { destinationClaimed } from '../store/sync-repo.js';
+import { runPool } from '../engine/pool.js';
 import type { Runtime } from '../runtime/context.js';
 
 /**
@@ -22,6 +23,8 @@ export const MAX_ADDED_SCAN = 5_000;
 /** A mark serves this many writes, or this long, before a fresh one is read. */
 const MARK_USES = 50;
 const MARK_AGE_MS = 60_000;
+/** Messages of a change-log page read at once (a mark serves MARK_USES writes, so a page of added messages is about that long). */
+const SCAN_WIDTH = 8;
 
 export interface InDoubtFinder {
   /** The mark to record on a row before its write; null when the destination keeps no change log. */
@@ -51,15 +54,21 @@ export function inDoubtFinder(s: Scope): InDoubtFinder {
     try {
       do {
         const page = await changes.listAddedSince(s.email, mark, cursor);
-        for (const id of page.items) {
-          // Another item's settled message is not this one's; no need to read it.
-          if (await destinationClaimed(s.rt.store.db, s.tenantId, s.syncUserId, id)) continue;
-          if (++read > MAX_ADDED_SCAN) return 'expired';
-          const mid = await s.dest.messageIdOf(s.email, id);
-          if (mid === null) continue;
+        // Another item's settled message is not this one's; no need to read it.
+        const unclaimed: string[] = [];
+        for (const id of page.items) if (!(await destinationClaimed(s.rt.store.db, s.tenantId, s.syncUserId, id))) unclaimed.push(id);
+        read += unclaimed.length;
+        if (read > MAX_ADDED_SCAN) return 'expired';
+        // Read side by side: after a takeover every read waits for the shared budget's next
+        // room, and one after the other they cost a room each.
+        const run = await runPool(unclaimed, SCAN_WIDTH, () => false, (id) => s.dest.messageIdOf(s.email, id));
+        if (run.failed) throw run.error;
+        unclaimed.forEach((id, i) => {
+          const mid = run.results[i];
+          if (mid === null || mid === undefined) return;
           const key = normalise(mid);
           byMessageId.set(key, [...(byMessageId.get(key) ?? []), id]);
-        }
+        });
         cursor = page.next;
       } while (cursor !== null);
     } catch (e) {
@@ -87,17 +96,19 @@ export function inDoubtFinder(s: Scope): InDoubtFinder {
     },
 
     async locate(rfc822MessageId, mark) {
-      const ids = new Set(await s.dest.findAllByMessageId(s.email, rfc822MessageId));
+      let p: Promise<Map<string, string[]> | 'expired'> | undefined;
       if (mark !== null && s.dest.changes) {
-        let p = scans.get(mark);
+        p = scans.get(mark);
         if (!p) {
           p = scan(mark);
           scans.set(mark, p);
           p.catch(() => scans.delete(mark));
         }
-        const added = await p;
-        if (added !== 'expired') for (const id of added.get(normalise(rfc822MessageId)) ?? []) ids.add(id);
       }
+      // The search and the change log's scan side by side (each waits for the budget).
+      const [found, added] = await Promise.all([s.dest.findAllByMessageId(s.email, rfc822MessageId), p ?? Promise.resolve('expired' as const)]);
+      const ids = new Set(found);
+      if (added !== 'expired') for (const id of added.get(normalise(rfc822MessageId)) ?? []) ids.add(id);
       return [...ids];
     },
   };

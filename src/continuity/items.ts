@@ -9,6 +9,7 @@ import { ensureMessageId } from './message-id.js';
 import { encryptedAfterDownload, unsupportedBeforeDownload } from './item-kind.js';
 import { desiredLabels, type FolderState, type UserSync } from './user-sync.js';
 import { learnRecovered } from './failover/learn.js';
+import { endPriority, withPriority } from '../engine/rate-priority.js';
 
 /** Gmail's import limit (messages.import maxSize, 50 MB). */
 export const MAX_IMPORT_BYTES = 52_428_800;
@@ -31,7 +32,9 @@ export async function processRef(s: UserSync, folder: FolderState, ref: MessageR
   }
   switch (row.state) {
     case 'pending':
-      return resolveInDoubt(s, folder, ref, row);
+      // A crashed worker's leftover goes ahead of running jobs at the shared budgets, so a
+      // taken-over user moves again as soon as its lease ends (rate-priority.ts).
+      return withPriority(() => resolveInDoubt(s, folder, ref, row));
     case 'retry':
       return importItem(s, folder, ref, row);
     case 'imported':
@@ -81,11 +84,13 @@ async function importItem(s: UserSync, folder: FolderState, ref: MessageRef, row
     if (ref.isDraft) {
       await recordPending(s.ledger, ref, folderId, mid, [], mark);
       const d = await s.dest.createDraft(s.email, raw);
+      endPriority();
       return { kind: 'imported', ref, folderId, destinationId: d.messageId, draftId: d.draftId, labels: [], state: stateOf(ref, hashOf(raw)), bytes: raw.byteLength };
     }
     const labels = await desiredLabels(s, folder, ref);
     await recordPending(s.ledger, ref, folderId, mid, labels, mark);
     const imported = await s.dest.importMessage(s.email, raw, { labelIds: labels });
+    endPriority();
     if (replacingDraft) await s.dest.deleteDraft(s.email, replacingDraft);
     return { kind: 'imported', ref, folderId, destinationId: imported.id, draftId: null, labels, state: stateOf(ref), bytes: raw.byteLength, ...(replacingDraft ? { replaces: true } : {}) };
   } catch (e) {
@@ -142,6 +147,7 @@ async function applyLabels(s: UserSync, destinationId: string, current: readonly
   if (diff.untrash) present = (await s.dest.untrash(s.email, destinationId)) && present;
   if (diff.add.length > 0 || diff.remove.length > 0) present = (await s.dest.modifyLabels(s.email, destinationId, diff.add, diff.remove)) && present;
   if (diff.trash) present = (await s.dest.trash(s.email, destinationId)) && present;
+  endPriority();
   return present;
 }
 

@@ -5,6 +5,7 @@ import { enqueue, enqueueNow } from '../engine/jobs.js';
 import { duePolicies } from '../store/policies-repo.js';
 import { nowIso } from '../model/ids.js';
 import { runPolicyCycle } from './cycle.js';
+import { withPriority } from '../engine/rate-priority.js';
 import { DEFAULT_SLICE_MS, syncMailbox } from './mailbox-sync.js';
 import { deleteDestinationAccount } from './lifecycle.js';
 import { cycleJob } from './policies.js';
@@ -25,7 +26,13 @@ export function continuityHandlers(rt: Runtime, opts: ContinuityOptions = {}): R
   const sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
   return {
     'policy.cycle': (ctx, payload) => runPolicyCycle(rt, ctx.tenantId, cyclePayload.parse(payload).policyId),
-    'user.sync': (ctx, payload) => syncMailbox(rt, ctx.tenantId, userPayload.parse(payload).syncUserId, ctx.signal, { sliceMs }),
+    'user.sync': (ctx, payload) => {
+      const run = () => syncMailbox(rt, ctx.tenantId, userPayload.parse(payload).syncUserId, ctx.signal, { sliceMs });
+      // Its last run died with its worker (or failed): this one goes first at the shared
+      // budgets until its first write, so a takeover costs the user the lease and little more.
+      // (A run that yields normally gives its attempt back: the next run is an ordinary one.)
+      return ctx.job.attempts > 1 ? withPriority(run) : run();
+    },
     'account.delete': (ctx, payload) => deleteDestinationAccount(rt, ctx.tenantId, userPayload.parse(payload).syncUserId),
     'recovery.user': (ctx, payload) => recoverUser(rt, ctx.tenantId, recoveryPayload.parse(payload).recoveryUserId, ctx.signal, { sliceMs }),
   };

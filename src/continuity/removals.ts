@@ -1,5 +1,6 @@
 import { itemsInState, removedCandidates, updateSyncUser, type ItemRow } from '../store/sync-repo.js';
 import { runPool } from '../engine/pool.js';
+import { withPriority } from '../engine/rate-priority.js';
 import { nowIso } from '../model/ids.js';
 import { commitPage, type ItemOutcome } from './ledger.js';
 import { processRef } from './items.js';
@@ -41,7 +42,8 @@ async function deletedAtSource(s: UserSync, row: ItemRow): Promise<ItemOutcome |
   }
   if (row.state === 'pending' && row.internet_message_id) {
     // In doubt and deleted meanwhile: if the import happened, that message goes to Trash too.
-    const ids = await s.inDoubt.locate(row.internet_message_id, row.change_mark);
+    const messageId = row.internet_message_id;
+    const ids = await withPriority(() => s.inDoubt.locate(messageId, row.change_mark));
     if (ids[0]) {
       await s.dest.trash(s.email, ids[0]);
       const ref = { id: row.source_item_id, subject: row.subject, size: row.size === null ? null : Number(row.size), receivedDateTime: row.received_at };

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dialect } from '../store/db.js';
 import { openTestStore } from '../../test/support/store.js';
-import { BURST, createDbRateGate, limitsByPrefix, SLOTS_PER_WINDOW, windowWait } from './rate-budget.js';
+import { BURST, createDbRateGate, limitsByPrefix, PRIORITY_HOLD_MS, SLOTS_PER_WINDOW, windowWait } from './rate-budget.js';
+import { withPriority } from './rate-priority.js';
 
 /** Max units spent in any window of `windowMs` (exact, over the spend times). */
 function maxInAnyWindow(spends: { t: number; u: number }[], windowMs: number): number {
@@ -104,6 +105,62 @@ export function rateBudgetSuite(dialect: Dialect): void {
       t += 7_001;
       expect((await gate.tryAcquire([{ key: 'destination:user:d@x', cost: 25 }])).waitMs).toBe(0);
     });
+
+    it('a waiting priority request gets the next room before everyone else, in every process, and stands nobody back for long', async () => {
+      let t = 40_000_000;
+      const key = 'destination:project:prio';
+      const a = createDbRateGate({ db: store.db, dialect: store.dialect, limitFor: limits, now: () => t });
+      const b = createDbRateGate({ db: store.db, dialect: store.dialect, limitFor: limits, now: () => t });
+      const cost = [{ key, cost: 25_000 }];
+      // Fill the window: the next room comes when the oldest spend leaves it.
+      while ((await a.tryAcquire(cost)).waitMs === 0) t += 1_000;
+      const full = await b.tryAcquire(cost);
+      expect(full.waitMs).toBeGreaterThan(PRIORITY_HOLD_MS);
+      // The priority request (process A) has to wait too; it claims the key and renews the
+      // claim each time it asks again (acquire asks at least every 100 ms).
+      let w = (await withPriority(() => a.tryAcquire(cost))).waitMs;
+      expect(w).toBe(full.waitMs);
+      while (w > 100) {
+        t += 100;
+        w = (await withPriority(() => a.tryAcquire(cost))).waitMs;
+      }
+      t += w;
+      // The room is there, but the other process (B) stands back while the claim holds...
+      const back = await b.tryAcquire(cost);
+      expect(back.waitMs).toBeGreaterThan(0);
+      expect(back.waitMs).toBeLessThanOrEqual(PRIORITY_HOLD_MS);
+      // ...so the priority request gets it, and its claim ends with it.
+      expect((await withPriority(() => a.tryAcquire(cost))).waitMs).toBe(0);
+      const row = await store.db.selectFrom('rate_windows').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+      expect(Number(row.priority_until_ms)).toBe(0);
+      // A claim nobody renews (its request gave up or died) lapses after PRIORITY_HOLD_MS.
+      t += (await b.tryAcquire(cost)).waitMs - 50;
+      expect((await withPriority(() => a.tryAcquire(cost))).waitMs).toBe(50);
+      t += 50;
+      expect((await b.tryAcquire(cost)).waitMs).toBe(PRIORITY_HOLD_MS - 50);
+      t += PRIORITY_HOLD_MS - 50;
+      expect((await b.tryAcquire(cost)).waitMs).toBe(0);
+      // A cost that can never fit claims nothing.
+      const huge = [{ key: 'destination:project:huge', cost: 200_000 }];
+      expect((await withPriority(() => a.tryAcquire(huge))).waitMs).toBe(60_000);
+      expect((await b.tryAcquire([{ key: 'destination:project:huge', cost: 1 }])).waitMs).toBe(0);
+    });
+
+    it('acquire: a priority request asking last gets the next room before three that waited longer', async () => {
+      const key = 'destination:user:race@x';
+      const limitFor = limitsByPrefix({ 'destination:user:': { amount: 100, windowMs: 3_000 } });
+      // The others give up once the room after next would be their turn (well before the test ends).
+      const gate = createDbRateGate({ db: store.db, dialect: store.dialect, limitFor, yieldAfterMs: 4_000 });
+      const cost = [{ key, cost: 100 }];
+      await gate.acquire(cost); // the whole window: the next room comes in about 3 s
+      const order: string[] = [];
+      const normal = [0, 1, 2].map((i) => gate.acquire(cost).then(() => order.push(`normal ${i}`), (e: { code?: string }) => order.push(`normal ${i}: ${e.code}`)));
+      await new Promise((r) => setTimeout(r, 200));
+      await withPriority(() => gate.acquire(cost)).then(() => order.push('priority'));
+      await Promise.all(normal);
+      expect(order[0]).toBe('priority');
+      expect(order.slice(1).sort()).toEqual(['normal 0: sync.throttled', 'normal 1: sync.throttled', 'normal 2: sync.throttled']);
+    }, 20_000);
 
     it('gives up with sync.throttled when the wait would be too long, and counts concurrent requests', async () => {
       const t = 30_000_000;

@@ -3,6 +3,7 @@ import type { Database } from '../store/schema.js';
 import type { Dialect } from '../store/db.js';
 import type { RateCost, RateGate } from '../connectors/sdk/index.js';
 import { AppError } from '../errors/index.js';
+import { hasPriority } from './rate-priority.js';
 
 /**
  * Rate budgets shared by every worker through the database: one sliding window per key
@@ -19,6 +20,12 @@ import { AppError } from '../errors/index.js';
  * ((s + 1) slot lengths + the window), so the sustained rate is N × 60/61 at most.
  *
  * A provider's Retry-After blocks the key for everyone until then (`penalize`).
+ *
+ * Requests made `withPriority` (rate-priority.ts) go first: one that has to wait claims the
+ * key's next room for a moment (`priority_until_ms`, renewed while it waits, cleared when it
+ * gets in), every other request stands back meanwhile, and it asks again without jitter. A
+ * sliding window has no queue to jump, so this is how a crashed worker's leftovers get ahead
+ * of the running jobs' fair shares. The quota is spent the same; only the order changes.
  * Concurrency limits (`concurrent`) are counted per process: a mailbox is synced by one job
  * at a time (the job's dedupe key and lease guarantee it), so its concurrent requests never
  * span processes.
@@ -32,6 +39,11 @@ export interface BudgetLimit {
 }
 
 export type LimitFor = (key: string) => BudgetLimit | undefined;
+
+/** How long a waiting priority request's claim holds without being renewed. */
+export const PRIORITY_HOLD_MS = 300;
+/** A waiting priority request asks again at least this often (it renews its claim each time). */
+const PRIORITY_POLL_MS = 100;
 
 /** Slots per window: 1 s slots for a per-minute quota, 10 s slots for a 10-minute one. */
 export const SLOTS_PER_WINDOW = 60;
@@ -83,31 +95,53 @@ export function createDbRateGate(opts: DbRateGateOptions): DbRateGate {
       // A fixed lock order keeps two transactions from deadlocking on the same keys.
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     if (limited.length === 0) return { waitMs: 0, key: null };
+    const prio = hasPriority();
     return opts.db.transaction().execute(async (trx) => {
       const t = now();
       let wait = 0;
       let waitKey: string | null = null;
       const updates: { key: string; slots: Slots }[] = [];
+      /** Keys this priority request waits for a room on (it claims them), and claims it may clear. */
+      const claims: string[] = [];
+      const claimed: string[] = [];
       // Plain SQL, not the query builder: this runs before every provider request, and
       // building the queries cost more than running them.
       const lock = opts.dialect === 'postgres' ? sql` FOR UPDATE` : sql``;
       for (const c of limited) {
         await sql`INSERT INTO rate_windows (key, slots_json, blocked_until_ms) VALUES (${c.key}, '[]', 0) ON CONFLICT (key) DO NOTHING`.execute(trx);
-        const row = (await sql<{ slots_json: string; blocked_until_ms: number }>`SELECT slots_json, blocked_until_ms FROM rate_windows WHERE key = ${c.key}${lock}`.execute(trx)).rows[0]!;
+        const row = (await sql<{ slots_json: string; blocked_until_ms: number; priority_until_ms: number }>`SELECT slots_json, blocked_until_ms, priority_until_ms FROM rate_windows WHERE key = ${c.key}${lock}`.execute(trx)).rows[0]!;
         const blocked = Number(row.blocked_until_ms);
         if (blocked > t) {
           if (blocked - t > wait) [wait, waitKey] = [blocked - t, c.key];
           continue;
         }
+        const claim = Number(row.priority_until_ms);
+        if (claim > t) {
+          if (!prio) {
+            // A priority request is waiting for this key's next room: stand back until it got in.
+            if (claim - t > wait) [wait, waitKey] = [claim - t, c.key];
+            continue;
+          }
+          claimed.push(c.key);
+        }
         const w = windowWait(parseSlots(row.slots_json), c.limit, c.cost, t);
         if (w.slots === null) {
           if (w.waitMs > wait) [wait, waitKey] = [w.waitMs, c.key];
+          // A cost that can never fit claims nothing (it would hold everyone back for good).
+          if (prio && c.cost <= c.limit.amount) claims.push(c.key);
           continue;
         }
         updates.push({ key: c.key, slots: w.slots });
       }
-      if (wait > 0) return { waitMs: wait, key: waitKey };
-      for (const u of updates) await sql`UPDATE rate_windows SET slots_json = ${JSON.stringify(u.slots)} WHERE key = ${u.key}`.execute(trx);
+      if (wait > 0) {
+        for (const key of claims) await sql`UPDATE rate_windows SET priority_until_ms = ${t + PRIORITY_HOLD_MS} WHERE key = ${key}`.execute(trx);
+        return { waitMs: wait, key: waitKey };
+      }
+      for (const u of updates) {
+        // Got in: its claim ends now (another priority waiter renews its own within PRIORITY_POLL_MS).
+        if (claimed.includes(u.key)) await sql`UPDATE rate_windows SET slots_json = ${JSON.stringify(u.slots)}, priority_until_ms = 0 WHERE key = ${u.key}`.execute(trx);
+        else await sql`UPDATE rate_windows SET slots_json = ${JSON.stringify(u.slots)} WHERE key = ${u.key}`.execute(trx);
+      }
       return { waitMs: 0, key: null };
     });
   }
@@ -150,8 +184,10 @@ export function createDbRateGate(opts: DbRateGateOptions): DbRateGate {
             throw new AppError('sync.throttled', { budget: describeBudget(hint.key ?? '') }, { retryAfterMs: hint.waitMs });
           }
           // A little jitter keeps waiters from asking in lockstep, which is what makes the
-          // sharing fair: every waiter has the same chance at each freed slot.
-          await sleep(Math.min(hint.waitMs, maxSleepMs) + Math.floor(random() * 25));
+          // sharing fair: every waiter has the same chance at each freed slot. A priority
+          // request asks again at once when the room comes, and soon enough to renew its claim.
+          if (hasPriority()) await sleep(Math.min(hint.waitMs, PRIORITY_POLL_MS));
+          else await sleep(Math.min(hint.waitMs, maxSleepMs) + Math.floor(random() * 25));
         }
       } catch (e) {
         releaseSlots(taken);
@@ -168,7 +204,7 @@ export function createDbRateGate(opts: DbRateGateOptions): DbRateGate {
           if (!opts.limitFor(c.key)) continue;
           await opts.db
             .insertInto('rate_windows')
-            .values({ key: c.key, slots_json: '[]', blocked_until_ms: untilMs })
+            .values({ key: c.key, slots_json: '[]', blocked_until_ms: untilMs, priority_until_ms: 0 })
             .onConflict((oc) => oc.column('key').doUpdateSet({ blocked_until_ms: untilMs }))
             .execute();
         }

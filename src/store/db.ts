@@ -25,6 +25,7 @@ import * as m0019 from './migrations/0019_job_rerun.js';
 import * as m0020 from './migrations/0020_inbox_indexes.js';
 import * as m0021 from './migrations/0021_search_keys.js';
 import * as m0022 from './migrations/0022_pg_search_keys.js';
+import * as m0023 from './migrations/0023_rate_priority.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -74,6 +75,7 @@ const migrations: Record<string, Migration> = {
   '0020_inbox_indexes': m0020,
   '0021_search_keys': m0021,
   '0022_pg_search_keys': m0022,
+  '0023_rate_priority': m0023,
 };
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** The migrations in order, for the test that rolls each one back and applies it again. */

@@ -138,4 +138,6 @@ export interface RateWindowsTable {
   slots_json: string;
   /** The provider throttled this budget until then (Retry-After), epoch ms. */
   blocked_until_ms: number;
+  /** Requests with priority (an in-doubt item after a crash) wait for this key until then; others stand back (epoch ms). */
+  priority_until_ms: number;
 }
