@@ -59,10 +59,22 @@ const parsed = <T extends z.ZodType>(a: AdminRequest, schema: T): Promise<z.infe
 
 export async function mailAdmin(a: AdminRequest): Promise<boolean> {
   const { parts, method, sim } = a;
-  if (parts[0] !== 'users' || parts.length < 3 || (parts[2] !== 'mail' && parts[2] !== 'history')) return false;
+  if (parts[0] !== 'users' || parts.length < 3 || (parts[2] !== 'mail' && parts[2] !== 'history' && parts[2] !== 'labels')) return false;
   const c = customerFor(a, parts[1]!);
   const user = c?.users.materialise(parts[1]!);
   if (!user) return fail(a, 404, `no Google user ${parts[1]}`);
+  if (parts[2] === 'labels') {
+    // More names this mailbox refuses on labels.create (400 "Invalid label name"), beyond the
+    // catalogue's: Gmail's list is longer than any client's, and localized.
+    if (parts.length === 4 && parts[3] === 'reserved' && method === 'POST') {
+      const b = await parsed(a, z.object({ names: z.array(z.string().min(1).max(225)).max(100) }));
+      if (!b) return true;
+      user.mailbox.reservedLabelNames ??= new Set();
+      for (const n of b.names) user.mailbox.reservedLabelNames.add(n.trim().toLowerCase());
+      return ok(a, 200, { reserved: [...user.mailbox.reservedLabelNames] });
+    }
+    return false;
+  }
   if (parts[2] === 'history') {
     if (parts.length === 3 && method === 'GET') return ok(a, 200, { historyId: currentHistoryId(user.mailbox) });
     if (parts.length === 4 && parts[3] === 'expire' && method === 'POST') return ok(a, 200, { expiredThrough: expireHistory(user.mailbox) });

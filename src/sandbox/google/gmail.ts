@@ -87,8 +87,8 @@ async function createLabel(call: ApiCall): Promise<void> {
   if (!isValidLabelName(name)) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
   // Reserved names (system labels, Gmail's own names, their localized forms) are invalid, not
   // duplicates: 400 "Invalid label name" (shared/reference/providers.md §3.7, corrected 2026-12).
-  if (isReservedLabelName(name)) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
   const mb = mailbox(call);
+  if (isReservedLabelName(name) || mb.reservedLabelNames?.has(name.trim().toLowerCase())) return sendGoogleError(res, 400, 'Invalid label name', { reason: 'invalidArgument', status: 'INVALID_ARGUMENT' });
   const lower = name.trim().toLowerCase();
   if ([...mb.labels.values()].some((l) => l.name.toLowerCase() === lower)) {
     return sendGoogleError(res, 409, 'Label name exists or conflicts', { reason: 'duplicate', status: 'ALREADY_EXISTS' });

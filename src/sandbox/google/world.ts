@@ -63,6 +63,8 @@ export interface StoredMessage {
 export interface Mailbox {
   readonly labels: Map<string, Label>;
   readonly messages: Map<string, StoredMessage>;
+  /** More names this mailbox's Gmail refuses (admin `POST …/labels/reserved`): its list is longer than anyone's, and localized. */
+  reservedLabelNames?: Set<string>;
 }
 
 export interface GoogleWorld {
