@@ -68,6 +68,7 @@ async function measure(o: Opts): Promise<Record<string, unknown>> {
       await sleep(100);
     }
     const g0 = await stats(world);
+    const calls0 = await googleCalls(world);
     const before = await heldPerUser(world, users);
     const t0 = Date.now();
     while (Date.now() - t0 < o.seconds * 1000) {
@@ -75,6 +76,9 @@ async function measure(o: Opts): Promise<Record<string, unknown>> {
       log(`  +${((Date.now() - t0) / 1000).toFixed(0)} s: ${(await stats(world)).imports - g0.imports} imports; ${await leaseHealth(world)}`);
     }
     const g1 = await stats(world);
+    const calls1 = await googleCalls(world);
+    // Where the units that were not imports went (the quota fraction counts imports only).
+    log(`  Gmail calls in the measured span: ${Object.entries(calls1).map(([k, n]) => [k, n - (calls0[k] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     const span = (Date.now() - t0) / 1000;
     const after = await heldPerUser(world, users);
     const imported = g1.imports - g0.imports;
@@ -189,6 +193,10 @@ async function stats(world: BenchWorld): Promise<{ imports: number; requests: nu
   const g = await world.admin<{ throttled: number; requests: Record<string, number>; unitsSpent: number; imports: number }>('GET', '/google/stats');
   const m = await world.admin<{ requests: number; throttled: number }>('GET', '/microsoft/mail/stats');
   return { imports: g.imports, requests: Object.values(g.requests).reduce((a, x) => a + x, 0) + m.requests, throttled: g.throttled + m.throttled, unitsSpent: g.unitsSpent };
+}
+
+async function googleCalls(world: BenchWorld): Promise<Record<string, number>> {
+  return (await world.admin<{ requests: Record<string, number> }>('GET', '/google/stats')).requests;
 }
 
 async function heldPerUser(world: BenchWorld, users: readonly string[]): Promise<Map<string, number>> {

@@ -121,8 +121,16 @@ export function continuityChangesSuite(dialect: Dialect): void {
       const folderIds = names.map((n) => src.folders.find((f) => f.path.at(-1) === n)!);
       for (const [i, m] of ids.entries()) await sandboxAdmin(world.sandbox, 'PATCH', `/microsoft/mailboxes/${b}/messages/${m.id}`, { folder: folderIds[i]!.id });
       // The first cycle finds the messages in folders it does not know and reads the folder list again.
+      const calls = async () => (await sandboxAdmin<{ requests: Record<string, number> }>(world.sandbox, 'GET', '/google/stats')).requests;
+      const before = await calls();
       await runCycle(world.app, policyId);
       await runCycle(world.app, policyId);
+      const after = await calls();
+      // The six new folders' labels: the mailbox's labels listed once for them all (and once more
+      // for each name Gmail refused, to see what stands), not once per folder.
+      const listed = (after['gmail.users.labels.list'] ?? 0) - (before['gmail.users.labels.list'] ?? 0);
+      expect(listed).toBeGreaterThanOrEqual(1);
+      expect(listed).toBeLessThanOrEqual(3);
       const want = ['Reports', 'reports (2)', 'Q1-Q2 -plans-', 'Starred (Outlook)', 'Gelesen (Outlook)', 'Gelesen (Outlook) (2)'];
       const labelNames = new Set((await msgs(b)).flatMap((m) => m.labelNames));
       for (const n of want) expect(labelNames.has(n), n).toBe(true);

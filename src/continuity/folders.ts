@@ -1,4 +1,4 @@
-import type { MailFolder, WellKnownFolder } from '../connectors/sdk/index.js';
+import type { Label, MailFolder, WellKnownFolder } from '../connectors/sdk/index.js';
 import { foldersOfUser, insertFolder, updateFolder, updateSyncUser, type SyncFolderRow } from '../store/sync-repo.js';
 import { newId, nowIso } from '../model/ids.js';
 import { fromJson, toJson } from '../store/json.js';
@@ -47,7 +47,11 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
     const ignored = folder.wellKnownName === 'outbox';
     return { folder, userLabel: !ignored && plan.userLabel ? plan.userLabel : null, labelName: !ignored && plan.userLabel ? uniqueLabelName(plan.userLabel, taken) : null };
   });
-  const built = await runPool(named, SETUP_WIDTH, () => false, (n) => newFolderRow(s, n.folder, n.labelName, now));
+  // The mailbox's labels are listed once for them all (each label made costs 5 units, and a
+  // list per folder 1 more: a new user's dozen folders are the largest use of the quota
+  // after the imports while users are being set up).
+  const labels = named.some((n) => n.labelName) ? await s.dest.listLabels(s.email) : [];
+  const built = await runPool(named, SETUP_WIDTH, () => false, (n) => newFolderRow(s, n.folder, n.labelName, now, labels));
   if (built.failed) throw built.error;
   const used = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
   for (const [i, n] of named.entries()) {
@@ -71,14 +75,14 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
 /** New folders set up at once (each: a label made or found, the initial window counted at the source). */
 const SETUP_WIDTH = 4;
 
-async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, plannedName: string | null, now: string): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
+async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, plannedName: string | null, now: string, knownLabels?: readonly Label[]): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
   // Outbox holds mail not yet sent; it is not part of the mailbox's history.
   const ignored = folder.wellKnownName === 'outbox';
   const plan = planFolderLabels(folder);
   const labelIds = [...plan.systemLabelIds];
   let labelName: string | null = null;
   if (!ignored && plannedName) {
-    const label = await s.dest.ensureLabel(s.email, plannedName, { safeSegment: safeLabelSegment });
+    const label = await s.dest.ensureLabel(s.email, plannedName, { safeSegment: safeLabelSegment, ...(knownLabels ? { known: knownLabels } : {}) });
     // Gmail may have refused a segment as reserved (a localized system name): keep the name used.
     labelName = label.name.toLowerCase() === plannedName.toLowerCase() ? plannedName : label.name;
     labelIds.push(label.id);

@@ -59,7 +59,8 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
     listLabels: labels,
 
     async ensureLabel(email, name, opts) {
-      let all = await labels(email);
+      // A name made meanwhile by someone else answers 'conflict' below, and the list is read again.
+      let all = opts?.known ? [...opts.known] : await labels(email);
       const system = all.find((l) => l.type === 'system' && (l.id.toLowerCase() === name.toLowerCase() || l.name.toLowerCase() === name.toLowerCase()));
       if (system) return system;
       const segments = name.split('/');
