@@ -51,15 +51,26 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
   // list per folder 1 more: a new user's dozen folders are the largest use of the quota
   // after the imports while users are being set up).
   const labels = named.some((n) => n.labelName) ? await s.dest.listLabels(s.email) : [];
-  const built = await runPool(named, SETUP_WIDTH, () => false, (n) => newFolderRow(s, n.folder, n.labelName, now, labels));
+  // Folders under one top-level label share its parents ('Inbox (Outlook)' for every folder in
+  // the Inbox): they are set up one after the other, each seeing what the one before made;
+  // the groups side by side.
+  const groups = new Map<string, number[]>();
+  named.forEach((n, i) => {
+    const root = n.labelName ? n.labelName.split('/')[0]!.toLowerCase() : `\u0000${i}`;
+    groups.set(root, [...(groups.get(root) ?? []), i]);
+  });
+  const results: (Omit<SyncFolderRow, 'tenant_id'> | undefined)[] = new Array(named.length);
+  const built = await runPool([...groups.values()], SETUP_WIDTH, () => false, async (group) => {
+    for (const i of group) results[i] = await newFolderRow(s, named[i]!.folder, named[i]!.labelName, now, labels);
+  });
   if (built.failed) throw built.error;
   const used = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
   for (const [i, n] of named.entries()) {
-    let row = built.results[i]!;
+    let row = results[i]!;
     // Gmail kept a reserved segment's safe form instead (rare): that name may be another new
     // folder's, so such a folder is set up again alone under a name nobody uses.
     for (let tries = 0; n.userLabel && row.label_name && used.has(row.label_name.toLowerCase()) && tries < 3; tries++) {
-      for (const r of built.results) if (r?.label_name) taken.add(r.label_name.toLowerCase());
+      for (const r of results) if (r?.label_name) taken.add(r.label_name.toLowerCase());
       row = await newFolderRow(s, n.folder, uniqueLabelName(n.userLabel, taken), now);
     }
     if (row.label_name) used.add(row.label_name.toLowerCase());
@@ -75,7 +86,7 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
 /** New folders set up at once (each: a label made or found, the initial window counted at the source). */
 const SETUP_WIDTH = 4;
 
-async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, plannedName: string | null, now: string, knownLabels?: readonly Label[]): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
+async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, plannedName: string | null, now: string, knownLabels?: Label[]): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
   // Outbox holds mail not yet sent; it is not part of the mailbox's history.
   const ignored = folder.wellKnownName === 'outbox';
   const plan = planFolderLabels(folder);

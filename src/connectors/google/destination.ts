@@ -85,9 +85,11 @@ export function createGoogleDestination(ctx: ConnectorContext, config: GoogleCon
           if (made !== 'conflict') {
             found = made;
             all = [...all, made];
+            opts?.known?.push(made);
           } else {
             // Someone (another worker) created it meanwhile, or the name collides with a system label.
             all = await labels(email);
+            if (opts?.known) opts.known.splice(0, opts.known.length, ...all);
             found = byName(all, path);
             if (!found && last) throw new AppError('item.rejected', { detail: `Gmail refused the label "${path}": Label name exists or conflicts` });
           }

@@ -177,9 +177,10 @@ export interface MailDestination {
    * Returns the user label with this (nested, '/'-separated) name, creating it when missing.
    * A segment the destination refuses as a reserved name is replaced by `safeSegment(segment)`
    * (once); the label returned then carries the name actually used. `known`: the mailbox's
-   * labels as just listed (several labels ensured at once list them once, not each).
+   * labels as listed, shared by several calls so that they list them once, not each; the
+   * labels a call makes (parents included) or lists again are added to it.
    */
-  ensureLabel(email: string, name: string, opts?: { readonly safeSegment?: (segment: string) => string; readonly known?: readonly Label[] }): Promise<Label>;
+  ensureLabel(email: string, name: string, opts?: { readonly safeSegment?: (segment: string) => string; readonly known?: Label[] }): Promise<Label>;
   /** Imports one RFC 822 message; returns the destination message id. */
   importMessage(email: string, raw: Uint8Array, opts: ImportOptions): Promise<{ id: string }>;
   /** Destination id of the message with this RFC 822 Message-ID, or null (resolves items in doubt). */
