@@ -107,7 +107,8 @@ async function measure(o: Opts): Promise<Record<string, unknown>> {
 
 /**
  * Kills the worker holding the most running jobs and times how long until every user whose
- * job it held has a new message at the destination. What it held is read after the kill (a
+ * job it held has a new message at the destination (or finished its sync: the taken-over run
+ * found the rest already imported). What it held is read after the kill (a
  * job it yielded between the choice and the kill waits its normal turn in the queue, which
  * is not a takeover). Per user the time splits into: its lease running out (`lease_left_s`,
  * the dead worker's last claim or heartbeat + the lease), another worker claiming the job
@@ -149,10 +150,18 @@ async function takeover(world: BenchWorld, procs: WorkerProcess[], users: readon
     }
     const waiting = watch.filter((w) => !movedAt.has(w.email));
     const now = await heldPerUser(world, waiting.map((w) => w.email));
+    // A user the taken-over run brought to the end of its mail (the killed run had imported the
+    // rest, its items in doubt were found) has moved too: it finished, with nothing to import.
+    const finished = new Map((await db.selectFrom('sync_users').select(['email', 'last_sync_at']).where('email', 'in', waiting.length ? waiting.map((w) => w.email) : ['none']).execute())
+      .filter((u) => u.last_sync_at !== null && Date.parse(u.last_sync_at) > killedAt).map((u) => [u.email, Date.parse(u.last_sync_at!)]));
     for (const w of waiting) {
-      if ((now.get(w.email) ?? 0) <= (held0.get(w.email) ?? 0)) continue;
-      movedAt.set(w.email, Date.now());
-      log(`  +${((Date.now() - killedAt) / 1000).toFixed(1)} s: ${w.email} imports again`);
+      if ((now.get(w.email) ?? 0) > (held0.get(w.email) ?? 0)) {
+        movedAt.set(w.email, Date.now());
+        log(`  +${((Date.now() - killedAt) / 1000).toFixed(1)} s: ${w.email} imports again`);
+      } else if (finished.has(w.email)) {
+        movedAt.set(w.email, finished.get(w.email)!);
+        log(`  +${((finished.get(w.email)! - killedAt) / 1000).toFixed(1)} s: ${w.email} finished its sync (nothing left to import)`);
+      }
     }
   }
   const done = movedAt.size === watch.length;
