@@ -18,6 +18,7 @@ import { connectorParts, currentCredential, invalidInput, openSecret, prepareCre
 import { viewConnection, type ConnectionView } from './views.js';
 import { SYSTEM_CONFIG_KEYS } from './kinds/directory-config.js';
 import { directoryScopeSchema, leftOut, scopeExclusionsSchema, scopeOf } from './kinds/scope.js';
+import { retryOnConflict } from '../store/retry.js';
 
 export { invalidInput } from './credentials.js';
 export { viewConnection, type ConnectionView, type ConnectionStatus } from './views.js';
@@ -319,14 +320,15 @@ export async function removeConnection(rt: Runtime, tenantId: string, id: string
     throw new AppError('request.invalid', { detail: `the connection is used by the policy ${inUse.map((p) => `"${p.name}"`).join(', ')}; delete or change the policy first` });
   }
   const archive = opts.archive === true;
-  const { jobs, forgotten } = await rt.store.db.transaction().execute(async (trx) => {
+  // A correlation job rewriting the same identities may deadlock with this on PostgreSQL: run again.
+  const { jobs, forgotten } = await retryOnConflict(() => rt.store.db.transaction().execute(async (trx) => {
     const jobs = await cancelJobsOfConnection(trx, tenantId, id, { code: 'connection.deleted', params: { name: row.name, actor } }, rt.now());
     const forgotten = await forgetConnectionInventory(rt, trx, tenantId, id, { archive, actor, name: row.name, kind: row.kind });
     await deleteCredentialsOf(trx, tenantId, id);
     await deleteIncidentsOf(trx, tenantId, id);
     await deleteRow(trx, tenantId, id);
     return { jobs, forgotten };
-  });
+  }));
   const n = (t: string): number => forgotten.counts[t] ?? 0;
   const inventory = `${n('dir_accounts')} accounts, ${n('dir_groups')} groups, ${n('dir_memberships')} memberships, ${n('dir_entitlements')} entitlements, ${n('dir_grants')} grants`;
   await recordAudit(rt.store.db, rt.store.dialect, tenantId, {
