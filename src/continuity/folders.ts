@@ -42,10 +42,12 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
   // before it), their labels made and their windows counted side by side. One after the other,
   // a first run waited for two Gmail calls per folder in a row, each for the shared budget's
   // next room when the project quota is in full use (about 3 s for a dozen folders).
-  const named = fresh.map((folder) => {
+  const named = fresh.map((folder): PlannedFolder => {
     const plan = planFolderLabels(folder);
+    // Outbox holds mail not yet sent; it is not part of the mailbox's history.
     const ignored = folder.wellKnownName === 'outbox';
-    return { folder, userLabel: !ignored && plan.userLabel ? plan.userLabel : null, labelName: !ignored && plan.userLabel ? uniqueLabelName(plan.userLabel, taken) : null };
+    const userLabel = !ignored && plan.userLabel ? plan.userLabel : null;
+    return { folder, ignored, systemLabelIds: plan.systemLabelIds, userLabel, labelName: userLabel ? uniqueLabelName(userLabel, taken) : null };
   });
   // The mailbox's labels are listed once for them all (each label made costs 5 units, and a
   // list per folder 1 more: a new user's dozen folders are the largest use of the quota
@@ -61,7 +63,7 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
   });
   const results: (Omit<SyncFolderRow, 'tenant_id'> | undefined)[] = new Array(named.length);
   const built = await runPool([...groups.values()], SETUP_WIDTH, () => false, async (group) => {
-    for (const i of group) results[i] = await newFolderRow(s, named[i]!.folder, named[i]!.labelName, now, labels);
+    for (const i of group) results[i] = await newFolderRow(s, named[i]!, now, labels);
   });
   if (built.failed) throw built.error;
   const used = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
@@ -71,7 +73,7 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
     // folder's, so such a folder is set up again alone under a name nobody uses.
     for (let tries = 0; n.userLabel && row.label_name && used.has(row.label_name.toLowerCase()) && tries < 3; tries++) {
       for (const r of results) if (r?.label_name) taken.add(r.label_name.toLowerCase());
-      row = await newFolderRow(s, n.folder, uniqueLabelName(n.userLabel, taken), now);
+      row = await newFolderRow(s, { ...n, labelName: uniqueLabelName(n.userLabel, taken) }, now);
     }
     if (row.label_name) used.add(row.label_name.toLowerCase());
     await insertFolder(rt.store.db, tenantId, row);
@@ -86,13 +88,20 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
 /** New folders set up at once (each: a label made or found, the initial window counted at the source). */
 const SETUP_WIDTH = 4;
 
-async function newFolderRow(s: Omit<UserSync, 'folders'>, folder: MailFolder, plannedName: string | null, now: string, knownLabels?: Label[]): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
-  // Outbox holds mail not yet sent; it is not part of the mailbox's history.
-  const ignored = folder.wellKnownName === 'outbox';
-  const plan = planFolderLabels(folder);
-  const labelIds = [...plan.systemLabelIds];
+/** A new folder and the labels it was planned to map to (`labelName`: unique among the user's). */
+interface PlannedFolder {
+  folder: MailFolder;
+  ignored: boolean;
+  systemLabelIds: readonly string[];
+  userLabel: string | null;
+  labelName: string | null;
+}
+
+async function newFolderRow(s: Omit<UserSync, 'folders'>, planned: PlannedFolder, now: string, knownLabels?: Label[]): Promise<Omit<SyncFolderRow, 'tenant_id'>> {
+  const { folder, ignored, labelName: plannedName } = planned;
+  const labelIds = [...planned.systemLabelIds];
   let labelName: string | null = null;
-  if (!ignored && plannedName) {
+  if (plannedName) {
     const label = await s.dest.ensureLabel(s.email, plannedName, { safeSegment: safeLabelSegment, ...(knownLabels ? { known: knownLabels } : {}) });
     // Gmail may have refused a segment as reserved (a localized system name): keep the name used.
     labelName = label.name.toLowerCase() === plannedName.toLowerCase() ? plannedName : label.name;
