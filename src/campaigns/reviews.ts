@@ -10,6 +10,7 @@ import { loadPeople, personOf, type Person } from './people.js';
 import { addHistory, audit, requireItem, type ItemRow } from './store.js';
 import { viewItems, type ReviewItemView } from './views.js';
 import { loadDirectory, selfEmailsOf } from './assign.js';
+import { retryOnConflict } from '../store/retry.js';
 
 /** Who acts on /reviews: the signed-in user; `admin` when an admin asked for `?as=admin`. */
 export interface Reviewer {
@@ -266,7 +267,9 @@ export async function decide(rt: Runtime, tenantId: string, who: Reviewer, body:
       }
     }
   }
-  await db.transaction().execute(async (trx) => {
+  // Runs again from nothing if PostgreSQL ends it as a deadlock with the campaign's apply job.
+  await retryOnConflict(() => db.transaction().execute(async (trx) => {
+    decided = 0;
     for (const part of parts) for (const o of owners) {
       const where = (eb: Eb) => (part ? eb.and([scopedAs(eb, states, o), eb('id', 'in', part)]) : scopedAs(eb, states, o));
       // History first (it reads the rows as they are matched), then the decision.
@@ -281,7 +284,7 @@ export async function decide(rt: Runtime, tenantId: string, who: Reviewer, body:
         .executeTakeFirst();
       decided += Number(r.numUpdatedRows);
     }
-  });
+  }));
   const label = input.decision === 'recommendation' ? 'accepted the recommendation on' : input.decision === 'approve' ? 'approved' : 'revoked';
   for (const c of campaigns) await audit(rt, tenantId, { severity: 'info', action: 'campaign.decided', actor: who.actor, target: { type: 'campaign', id: c.id, name: c.name }, message: `${who.actor} ${label} ${campaigns.length === 1 ? decided : 'some of'} ${decided === 1 ? 'item' : 'items'}${ids ? '' : ' matching a filter'}${admin ? ' (as admin)' : ''}${keptDecided > 0 ? `, ${keptDecided} already decided kept` : ''}${just ? `: ${just}` : ''}` });
   return { decided, keptDecided };

@@ -45,9 +45,21 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
+/**
+ * PostgreSQL ends one of two transactions that wait for each other's row locks with
+ * "deadlock detected" (SQLSTATE 40P01), and a serializable one that lost a race with 40001;
+ * nothing of the ended transaction is kept, and running it again is the documented answer.
+ */
+const CONFLICT_SQLSTATES = new Set(['40P01', '40001']);
+
+export function isDatabaseConflict(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && CONFLICT_SQLSTATES.has(String((e as { code?: unknown }).code));
+}
+
 /** Wraps anything thrown into an AppError so no failure is ever dropped unclassified. */
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
+  if (isDatabaseConflict(e)) return new AppError('store.conflict', { detail: e instanceof Error ? e.message.slice(0, 200) : 'conflict' }, { cause: e });
   const detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return new AppError('internal.unexpected', { detail: detail.slice(0, 500) }, { cause: e });
 }

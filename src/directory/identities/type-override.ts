@@ -7,6 +7,7 @@ import { invalidInput } from '../../connections/credentials.js';
 import { correlateIdentities } from '../correlation/correlate.js';
 import { identityTypeRule, type IdentityTypeRule } from './type-rule.js';
 import { findIdentity } from './detail.js';
+import { retryOnConflict } from '../../store/retry.js';
 
 export const typeOverrideSchema = z.object({
   type: z.enum(['person', 'guest', 'service', 'auto']),
@@ -34,10 +35,11 @@ export async function setIdentityType(rt: Runtime, tenantId: string, key: string
     await correlateIdentities(rt, tenantId);
   } else {
     const values = { tenant_id: tenantId, identity_id: row.id, identity_type: body.type, reason: body.reason || null, set_by: actor, set_at: now };
-    await db.transaction().execute(async (trx) => {
+    // Runs again from nothing if PostgreSQL ends it as a deadlock with a correlation job.
+    await retryOnConflict(() => db.transaction().execute(async (trx) => {
       await trx.insertInto('identity_type_overrides').values(values).onConflict((oc) => oc.columns(['tenant_id', 'identity_id']).doUpdateSet({ identity_type: values.identity_type, reason: values.reason, set_by: actor, set_at: now })).execute();
       await trx.updateTable('identities').set({ identity_type: body.type, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', row.id).execute();
-    });
+    }));
   }
   const after = (await db.selectFrom('identities').select('identity_type').where('tenant_id', '=', tenantId).where('id', '=', row.id).executeTakeFirst())?.identity_type ?? body.type;
   await recordAudit(db, rt.store.dialect, tenantId, {

@@ -130,6 +130,12 @@ export const platformErrors = {
     cliResolution: 'Add an email or webhook channel on the Alerts page of the web UI (or POST /api/v1/alert-channels), then run `syncwarden alerts test` again.',
     scope: 'request', kind: 'not_found', retry: 'never', http: 404,
   },
+  'store.conflict': {
+    title: 'Changed by something else at the same moment',
+    cause: 'The database ended this change because another change was writing the same records at that moment ({detail}); nothing of it was saved.',
+    resolution: 'Try again: it usually goes through at once. Syncwarden\'s own jobs try again by themselves.',
+    scope: 'request', kind: 'transient', retry: 'backoff', http: 409,
+  },
   'internal.unexpected': {
     title: 'Unexpected internal error',
     cause: 'Syncwarden hit an error it does not know how to classify: {detail}.',
