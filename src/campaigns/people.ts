@@ -1,11 +1,7 @@
 import type { Runtime } from '../runtime/context.js';
+import type { Person } from './wire.js';
 
-/** A Syncwarden user as the API shows a reviewer, owner or decider (contract: Person). */
-export interface Person {
-  userId: string;
-  email: string;
-  displayName: string;
-}
+export type { Person } from './wire.js';
 
 /** The tenant's enabled users, by id and by email (lower case). */
 export interface People {

@@ -161,6 +161,19 @@ describe('certification campaigns UI in Chromium', () => {
     await viewer.getByRole('heading', { level: 1, name: NAME }).waitFor();
     await viewer.getByRole('tab', { name: 'Items' }).click();
     await viewer.getByRole('table', { name: 'Campaign items' }).waitFor();
+    // Keyset pages of 50: "Load more" appends the next page, no row twice; a search starts over.
+    const total = (await app.api(`/campaigns/${campaignId}`)).body.campaign.totals.items as number;
+    expect(total).toBeGreaterThan(50);
+    const rows = viewer.getByRole('table', { name: 'Campaign items' }).locator('tbody tr');
+    expect(await rows.count()).toBe(50);
+    await viewer.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(Math.min(total, 100) - 1).waitFor();
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-item')));
+    expect(new Set(ids).size).toBe(Math.min(total, 100));
+    expect(await viewer.getByRole('button', { name: 'Load more' }).count()).toBe(total > 100 ? 1 : 0);
+    await viewer.getByLabel('Decision').selectOption('revoke');
+    await viewer.waitForFunction(() => document.querySelectorAll('table[aria-label="Campaign items"] tbody tr').length === 4);
+    await viewer.getByRole('button', { name: 'Clear filters' }).click();
     for (const name of ['Start', 'Close early…', 'Apply…', 'Approve held apply…', 'Cancel campaign', 'Retry', 'Mark done']) {
       expect(await viewer.getByRole('button', { name, exact: true }).count(), name).toBe(0);
     }

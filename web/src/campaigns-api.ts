@@ -2,64 +2,16 @@
 // campaigns (admins and staff) and My reviews (any signed-in reviewer, their own items only).
 import { call } from './api.js';
 
-export type CampaignStatus = 'draft' | 'running' | 'closing' | 'closed' | 'applying' | 'held' | 'applied' | 'verified' | 'cancelled';
-export type AccessKind = 'group_membership' | 'directory_role' | 'app_role' | 'aws_group_membership'
-  | 'aws_policy' | 'aws_access_key' | 'google_admin_role' | 'scim_group_membership';
-export type Remediation = 'none' | 'open' | 'applying' | 'success' | 'error' | 'manual';
-export type Verification = null | 'pending' | 'verified' | 'did_not_stick';
-export type ReviewerMode = 'manager' | 'owner' | 'named';
-export type Decision = 'approve' | 'revoke';
-
-export interface CampaignInput {
-  name: string; description?: string; ownerUserId?: string;
-  connectionIds: string[];
-  kinds: AccessKind[];
-  filters?: { guestsOnly?: boolean; privilegedOnly?: boolean; inactiveDays?: number; memberOfGroup?: { connectionId: string; groupId: string } };
-  reviewers: { mode: ReviewerMode; userIds?: string[]; fallbackUserId: string };
-  secondStage?: { mode: ReviewerMode; userIds?: string[] } | null;
-  durationDays: number;
-  recurrence?: { every: 'none' | 'monthly' | 'quarterly' | 'half_yearly' | 'yearly'; until?: string; times?: number };
-  noResponse: 'keep' | 'revoke' | 'recommendation';
-  justification: 'on_revoke' | 'always';
-  reminderDays?: number[];
-  escalation?: { afterDays: number; to: 'manager' | 'fallback'; mode: 'add' | 'replace' } | null;
-  breaker?: { maxShareOfResource: number; maxPerConnection: number };
-  /** When the deadline closes the campaign, start the apply (the circuit breaker still holds a large one). */
-  applyOnClose?: boolean;
-}
-
-export interface Person { userId: string; email: string; displayName: string }
-
-export interface HeldReason { resource: string; connectionName: string; revoking: number; of: number; reason: string }
-
-export interface Campaign extends CampaignInput {
-  id: string; status: CampaignStatus; stage: 1 | 2; stages: 1 | 2;
-  owner: Person; createdAt: string; startedAt: string | null; deadline: string | null; closedAt: string | null;
-  occurrence: number; nextStartAt: string | null;
-  totals: { items: number; decided: number; approved: number; revoked: number; open: number; removedElsewhere: number };
-  remediation: { open: number; applying: number; success: number; error: number; manual: number };
-  verification: { pending: number; verified: number; didNotStick: number };
-  held: { reasons: HeldReason[] } | null;
-}
-
-export interface ReviewItem {
-  id: string; campaignId: string; campaignName: string; stage: 1 | 2; deadline: string | null;
-  identity: { id: string | null; displayName: string; email: string | null;
-    accounts: { connectionId: string; connectionName: string; userName: string; enabled: boolean }[] };
-  account: { connectionId: string; connectionName: string; externalId: string; userName: string; displayName: string;
-    enabled: boolean; guest: boolean; lastActivityAt: string | null; department: string | null };
-  access: { kind: AccessKind; resourceId: string; resourceName: string; privileged: boolean;
-    via: 'direct' | 'group'; chain: string[]; since: string | null };
-  recommendation: { decision: Decision; reasons: string[] };
-  reviewer: Person;
-  decision: Decision | null; justification: string | null; decidedAt: string | null; decidedBy: Person | null;
-  firstStageDecision?: { decision: Decision; by: Person; justification: string | null } | null;
-  closedReason: null | 'removed_elsewhere' | 'no_response';
-  remediation: Remediation; remediationError: { code: string; title: string; message: string; resolution: string } | null;
-  manualSteps: string | null; verification: Verification;
-  /** Whether a decision needs a justification (the campaign's rule), so the page asks before it submits. */
-  justificationRequired: { approve: boolean; revoke: boolean };
-}
+// The answers' shapes are the server's own (src/campaigns/wire.ts, types only), so a field the
+// server changes is a type error here instead of a blank cell.
+export type { AccessKind, CampaignInput, CampaignStatus, Remediation, Verification } from '../../src/campaigns/input.js';
+export type { HeldReason, Person } from '../../src/campaigns/wire.js';
+import type { AccessKind, CampaignInput, CampaignStatus, Remediation } from '../../src/campaigns/input.js';
+import type { CampaignView, Person, ReviewItemView } from '../../src/campaigns/wire.js';
+export type ReviewerMode = CampaignInput['reviewers']['mode'];
+export type Decision = NonNullable<ReviewItemView['decision']>;
+export type Campaign = CampaignView;
+export type ReviewItem = ReviewItemView;
 
 export interface ScopePreview {
   items: number; byKind: Partial<Record<AccessKind, number>>;

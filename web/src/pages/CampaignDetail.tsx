@@ -6,6 +6,7 @@ import {
 } from '../campaigns-api.js';
 import { useData } from '../components/useData.js';
 import { ErrorBox } from '../components/ErrorBox.js';
+import { LoadMore, useKeyset } from '../components/Keyset.js';
 import { Empty } from '../components/Empty.js';
 import { Dialog } from '../components/Dialog.js';
 import { useMe } from '../components/Me.js';
@@ -21,29 +22,7 @@ const TABS: { id: Tab; label: string }[] = [
 
 /** A campaign's items with keyset paging: the first page, then "Load more". */
 function useItems(id: string, filters: ItemFilters, version: number) {
-  const [items, setItems] = useState<ReviewItem[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<RenderedError | null>(null);
-  const [loading, setLoading] = useState(false);
-  const key = JSON.stringify(filters);
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    campaignsApi.items(id, filters, null)
-      .then((r) => { if (live) { setItems(r.items); setCursor(r.nextCursor); setError(null); } })
-      .catch((e: unknown) => { if (live) setError(asError(e)); })
-      .finally(() => { if (live) setLoading(false); });
-    return () => { live = false; };
-  }, [id, key, version]);
-  const more = useCallback(() => {
-    if (!cursor) return;
-    setLoading(true);
-    campaignsApi.items(id, filters, cursor)
-      .then((r) => { setItems((old) => [...(old ?? []), ...r.items]); setCursor(r.nextCursor); })
-      .catch((e: unknown) => setError(asError(e)))
-      .finally(() => setLoading(false));
-  }, [id, key, cursor]);
-  return { items, cursor, error, loading, more };
+  return useKeyset((cursor) => campaignsApi.items(id, filters, cursor), `${id} ${JSON.stringify(filters)}`, version);
 }
 
 function Who({ i }: { i: ReviewItem }) {
@@ -62,11 +41,6 @@ function What({ i }: { i: ReviewItem }) {
       <small>{KIND_LABELS[i.access.kind] ?? i.access.kind} · {viaLabel(i.access)}</small>
     </>
   );
-}
-
-function LoadMore({ cursor, loading, more }: { cursor: string | null; loading: boolean; more: () => void }) {
-  if (!cursor) return null;
-  return <button type="button" className="load-more" disabled={loading} onClick={more}>{loading ? 'Loading…' : 'Load more'}</button>;
 }
 
 function ItemsTab({ id, reviewers, version }: { id: string; reviewers: ReviewerProgress[]; version: number }) {
@@ -116,7 +90,7 @@ function ItemsTab({ id, reviewers, version }: { id: string; reviewers: ReviewerP
                 <tr key={i.id} data-item={i.id}>
                   <td><Who i={i} /></td>
                   <td><What i={i} /></td>
-                  <td>{i.reviewer.displayName}</td>
+                  <td>{i.reviewer ? i.reviewer.displayName : <span className="muted">Unassigned</span>}</td>
                   <td>
                     <span className={`decision decision-${i.decision ?? 'open'}`}>{decisionLabel(i)}</span>
                     {i.justification && <div><small>“{i.justification}”</small></div>}

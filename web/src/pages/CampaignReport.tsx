@@ -51,7 +51,7 @@ export function CampaignReportPage({ id }: { id: string }) {
                   <tr key={i.id} data-item={i.id}>
                     <td>{i.identity.displayName}<div><small>{i.account.userName} · {i.account.connectionName}</small></div></td>
                     <td>{i.access.resourceName}<div><small>{KIND_LABELS[i.access.kind] ?? i.access.kind} · {viaLabel(i.access)}</small></div></td>
-                    <td>{i.decidedBy?.displayName ?? i.reviewer.displayName}</td>
+                    <td>{i.decidedBy?.displayName ?? i.reviewer?.displayName ?? 'Unassigned'}</td>
                     <td>{decisionLabel(i)}</td>
                     <td className="nowrap">{formatTime(i.decidedAt, '—')}</td>
                     <td>{i.justification ?? ''}</td>

@@ -3,6 +3,7 @@ import type { RenderedError } from '../api.js';
 import { ACCESS_KINDS, KIND_LABELS, reviewsApi, viaLabel, type Decision, type MyCampaign, type ReviewFilters, type ReviewItem } from '../campaigns-api.js';
 import { useData } from '../components/useData.js';
 import { ErrorBox } from '../components/ErrorBox.js';
+import { LoadMore, useKeyset } from '../components/Keyset.js';
 import { Empty } from '../components/Empty.js';
 import { Dialog } from '../components/Dialog.js';
 import { useToast } from '../components/Toasts.js';
@@ -22,28 +23,8 @@ const KEYS: [string, string][] = [
 
 /** The reviewer's items with keyset paging (the first page, then "Load more"). */
 function useReviews(filters: ReviewFilters, version: number) {
-  const [state, setState] = useState<{ items: ReviewItem[]; nextCursor: string | null; counts: { open: number; decided: number; total: number }; banner: string | null } | null>(null);
-  const [error, setError] = useState<RenderedError | null>(null);
-  const [loading, setLoading] = useState(false);
-  const key = JSON.stringify(filters);
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    reviewsApi.list(filters, null)
-      .then((r) => { if (live) { setState(r); setError(null); } })
-      .catch((e: unknown) => { if (live) setError(asError(e)); })
-      .finally(() => { if (live) setLoading(false); });
-    return () => { live = false; };
-  }, [key, version]);
-  const more = useCallback(() => {
-    if (!state?.nextCursor) return;
-    setLoading(true);
-    reviewsApi.list(filters, state.nextCursor)
-      .then((r) => setState((old) => (old ? { ...r, items: [...old.items, ...r.items] } : r)))
-      .catch((e: unknown) => setError(asError(e)))
-      .finally(() => setLoading(false));
-  }, [key, state?.nextCursor]);
-  return { state, error, loading, more };
+  const { data: state, cursor, error, loading, more } = useKeyset((cursor) => reviewsApi.list(filters, cursor), JSON.stringify(filters), version);
+  return { state, cursor, error, loading, more };
 }
 
 function JustifyDialog({ asking, onClose, onDone }: { asking: Asking; onClose: () => void; onDone: (justification: string) => Promise<void> }) {
@@ -81,7 +62,7 @@ function ReassignDialog({ item, onClose, onDone }: { item: ReviewItem; onClose: 
   const [to, setTo] = useState('');
   const [note, setNote] = useState('');
   const [error, setError] = useState<RenderedError | null>(null);
-  const choices = (people.data?.people ?? []).filter((p) => p.userId !== item.reviewer.userId);
+  const choices = (people.data?.people ?? []).filter((p) => p.userId !== item.reviewer?.userId);
   const save = async () => {
     try {
       await reviewsApi.reassign(item.id, to, note.trim());
@@ -197,7 +178,7 @@ export function MyReviewsPage() {
   const query = useDebounced(q, 250);
   const [version, setVersion] = useState(0);
   const filters: ReviewFilters = { campaign, status, kind, recommendation, q: query, groupBy };
-  const { state, error, loading, more } = useReviews(filters, version);
+  const { state, cursor, error, loading, more } = useReviews(filters, version);
   const items = state?.items ?? [];
   const [active, setActive] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -373,7 +354,7 @@ export function MyReviewsPage() {
             </ul>
           </section>
         ))}
-        {state?.nextCursor && <button type="button" className="load-more" disabled={loading} onClick={more}>{loading ? 'Loading…' : 'Load more'}</button>}
+        <LoadMore cursor={cursor} loading={loading} more={more} />
       </div>
       {history && <HistoryPanel itemId={history} version={version} onClose={() => setHistory(null)} />}
       {asking && <JustifyDialog asking={asking} onClose={() => setAsking(null)} onDone={async (j) => { await decide(asking.decision, asking.target, j); setAsking(null); }} />}
