@@ -172,7 +172,7 @@ describe('certification campaigns UI in Chromium', () => {
     expect(new Set(ids).size).toBe(Math.min(total, 100));
     expect(await viewer.getByRole('button', { name: 'Load more' }).count()).toBe(total > 100 ? 1 : 0);
     await viewer.getByLabel('Decision').selectOption('revoke');
-    await viewer.waitForFunction(() => document.querySelectorAll('table[aria-label="Campaign items"] tbody tr').length === 4);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(4);
     await viewer.getByRole('button', { name: 'Clear filters' }).click();
     for (const name of ['Start', 'Close early…', 'Apply…', 'Approve held apply…', 'Cancel campaign', 'Retry', 'Mark done']) {
       expect(await viewer.getByRole('button', { name, exact: true }).count(), name).toBe(0);
