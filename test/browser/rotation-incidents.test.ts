@@ -118,4 +118,19 @@ describe('rotation, incidents, credentials and alerts in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Test alert sent to "Pager"' }).waitFor({ timeout: 20_000 });
     expect(hook.hooks.some((h) => h.headers['x-syncwarden-event'] === 'alert.test')).toBe(true);
   });
+
+  it('the dashboard counts the credentials in use that expire soon, and names the next one', async () => {
+    // A client secret whose end date (as Entra shows it) is 10 days away, switched to and in use.
+    const source = ((await app.api('/connections')).body as { connections: { id: string; name: string }[] }).connections.find((c) => c.name === SOURCE)!;
+    const expiresAt = new Date(Date.now() + 10 * 86_400_000 + 3_600_000).toISOString();
+    const added = await app.api(`/connections/${source.id}/credentials`, { method: 'POST', body: JSON.stringify({ type: 'client_secret', clientSecret: running.sandbox!.demo.microsoft.clientSecret, expiresAt }) });
+    expect(added.status).toBe(201);
+    expect((await app.api(`/connections/${source.id}/credentials/${added.body.credential.id}/switch`, { method: 'POST', body: JSON.stringify({ retirePrevious: true }) })).status).toBe(200);
+    await page.goto(`${running.url}/#/dashboard`);
+    const card = page.getByLabel('Certification and credential figures').locator('[data-figure="credentials-expiring"]');
+    await card.getByText(`next: ${SOURCE}, in 10 days`).waitFor();
+    expect(await card.locator('.stat-value').textContent()).toBe('1');
+    for (const figure of ['directories', 'accounts', 'campaigns-running']) expect(await page.locator(`[data-figure="${figure}"]`).count(), figure).toBe(1);
+    await page.screenshot({ path: join(dataDir, 'dashboard.png') });
+  });
 });
