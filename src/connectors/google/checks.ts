@@ -5,7 +5,7 @@ import type { GoogleDeps } from './deps.js';
 import { getUser } from './directory.js';
 import { listLabels } from './gmail.js';
 import { UnknownSubjectError } from './token.js';
-import { checkSignIn, findings, signInLabels } from './sign-in-checks.js';
+import { checkAdminApi, checkSignIn, findings, signInLabels } from './sign-in-checks.js';
 
 /**
  * The connection doctor: one finding per prerequisite of the Google connection, in the
@@ -61,22 +61,10 @@ export async function runChecks(deps: GoogleDeps): Promise<CheckResult[]> {
     skip('admin', L.admin, `needs delegation of ${ADMIN_DIRECTORY_USER}`);
     skip('api:admin', L.adminApi, `needs delegation of ${ADMIN_DIRECTORY_USER}`);
   } else {
-    try {
-      const me = await getUser(deps, config.adminEmail);
-      pass('api:admin', L.adminApi);
+    await checkAdminApi(f, L, () => getUser(deps, config.adminEmail), (me) => {
       if (me?.isAdmin) pass('admin', L.admin);
       else fail('admin', L.admin, new AppError('google.admin_not_authorized', { adminEmail: config.adminEmail, domain: config.domain }));
-    } catch (e) {
-      const err = toAppError(e);
-      if (err.code === 'google.api_disabled') {
-        fail('api:admin', L.adminApi, err);
-        skip('admin', L.admin, 'needs the Admin SDK API');
-      } else {
-        // Anything but "disabled" means the API answered.
-        pass('api:admin', L.adminApi);
-        fail('admin', L.admin, err);
-      }
-    }
+    });
   }
 
   // 5. The Gmail API (labels.list of the admin's mailbox, 1 unit).

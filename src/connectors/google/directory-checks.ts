@@ -4,7 +4,7 @@ import { DIRECTORY_READ_SCOPES, DIRECTORY_USER_READONLY, DIRECTORY_WRITE_SCOPES 
 import { getUser, type DirectoryApiDeps } from './directory-api.js';
 import { describeKeyAge, keyCertificate } from './key-age.js';
 import { UnknownSubjectError } from './token.js';
-import { checkSignIn, findings, signInLabels } from './sign-in-checks.js';
+import { checkAdminApi, checkSignIn, findings, signInLabels } from './sign-in-checks.js';
 
 /**
  * The doctor of a Google Workspace directory connection: one finding per prerequisite, in
@@ -110,24 +110,12 @@ export async function runDirectoryChecks(deps: DirectoryApiDeps): Promise<CheckR
     skip('admin', L.admin, `needs delegation of ${DIRECTORY_USER_READONLY}`);
     return out;
   }
-  try {
-    const me = await getUser(deps, DIRECTORY_USER_READONLY, config.adminEmail);
-    pass('api:admin', L.adminApi);
+  await checkAdminApi(f, L, () => getUser(deps, DIRECTORY_USER_READONLY, config.adminEmail), (me) => {
     const notAdmin = new AppError('google.admin_not_authorized', { adminEmail: config.adminEmail, domain: config.domain });
     if (me?.isAdmin) pass('admin', L.admin, 'Super Admin');
     else if (me?.isDelegatedAdmin) warn('admin', L.admin, notAdmin, 'a delegated admin: reading admin roles and their assignments needs a Super Admin');
     else fail('admin', L.admin, notAdmin);
-  } catch (e) {
-    const err = toAppError(e);
-    if (err.code === 'google.api_disabled') {
-      fail('api:admin', L.adminApi, err);
-      skip('admin', L.admin, 'needs the Admin SDK API');
-    } else {
-      // Anything but "disabled" means the API answered.
-      pass('api:admin', L.adminApi);
-      fail('admin', L.admin, err);
-    }
-  }
+  });
   return out;
 }
 

@@ -113,3 +113,27 @@ export async function checkSignIn(f: Findings, c: SignInCheck): Promise<boolean>
   }
   return true;
 }
+
+/**
+ * The Admin SDK step of both doctors: reading the admin's own user ('api:admin': is the Admin
+ * SDK API on?), then `judge` says whether that admin may do what the connection needs
+ * ('admin'). Any answer but "API disabled" means the API answered.
+ */
+export async function checkAdminApi<T>(f: Findings, labels: { adminApi: string; admin: string }, read: () => Promise<T>, judge: (me: T) => void): Promise<void> {
+  let me: T;
+  try {
+    me = await read();
+  } catch (e) {
+    const err = toAppError(e);
+    if (err.code === 'google.api_disabled') {
+      f.fail('api:admin', labels.adminApi, err);
+      f.skip('admin', labels.admin, 'needs the Admin SDK API');
+    } else {
+      f.pass('api:admin', labels.adminApi);
+      f.fail('admin', labels.admin, err);
+    }
+    return;
+  }
+  f.pass('api:admin', labels.adminApi);
+  judge(me);
+}
