@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api.js';
 import { directoryApi, identitiesCsvUrl, IDENTITY_STATUSES, IDENTITY_TYPES, kindName, RULE_LABELS, TYPE_LABELS, type DirectoryStatusView, type IdentityFilters, type IdentityRow } from '../directory-api.js';
 import { useData } from '../components/useData.js';
@@ -107,14 +107,14 @@ function IdentityRowView({ i }: { i: IdentityRow }) {
 }
 
 /** Keyset pages: `cursors[i]` opens page i (undefined for the first), so Previous is one step back. */
-function Pager({ page, total, exact, count, next, onPage }: { page: number; total: number; exact: boolean; count: number; next: string | null; onPage: (page: number, cursor?: string) => void }) {
+function Pager({ page, total, exact, count, next, busy, onPage }: { page: number; total: number; exact: boolean; count: number; next: string | null; busy: boolean; onPage: (page: number, cursor?: string) => void }) {
   const offset = page * PAGE_SIZE;
   if (total <= PAGE_SIZE && page === 0) return null;
   return (
-    <div className="pager" role="navigation" aria-label="Pages">
-      <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>Previous</button>
+    <div className="pager" role="navigation" aria-label="Pages" aria-busy={busy}>
+      <button type="button" disabled={busy || page === 0} onClick={() => onPage(page - 1)}>Previous</button>
       <span className="muted">{formatCount(offset + 1)}–{formatCount(offset + count)} of {formatCount(total)}{exact ? '' : '+'}</span>
-      <button type="button" disabled={!next} onClick={() => next && onPage(page + 1, next)}>Next</button>
+      <button type="button" disabled={busy || !next} onClick={() => next && onPage(page + 1, next)}>Next</button>
     </div>
   );
 }
@@ -132,7 +132,11 @@ function IdentityList() {
   const filters: IdentityFilters = { q: query, connection, status, type };
   const filtered = Boolean(query.trim() || connection || status || type);
   const statuses = useData(() => directoryApi.statuses(), [], 10_000);
-  const { data, error, reload } = useData(() => directoryApi.identities(filters, { limit: PAGE_SIZE, cursor: cursors[pageNo] }), [query, connection, status, type, pageNo, cursors[pageNo]], 15_000);
+  const { data, error, reload, stale } = useData(() => directoryApi.identities(filters, { limit: PAGE_SIZE, cursor: cursors[pageNo] }), [query, connection, status, type, pageNo, cursors[pageNo]], 15_000);
+  // The page whose rows are on screen: while the next one loads, the pager still names the rows
+  // shown (not the page asked for) and waits, so "51–100" never labels another page's rows.
+  const shownPage = useRef(0);
+  if (data && !stale) shownPage.current = pageNo;
   const toPage = (n: number, cursor?: string) => {
     if (cursor !== undefined) setCursors((c) => [...c.slice(0, n), cursor]);
     setPageNo(n);
@@ -184,12 +188,12 @@ function IdentityList() {
         {data && data.items.length > 0 && (
           <>
             <div className="table-scroll">
-              <table className="clickable" aria-label="Identities">
+              <table className={`clickable${stale ? ' stale' : ''}`} aria-label="Identities" aria-busy={stale}>
                 <thead><tr><th>Identity</th><th>Type</th><th>Status</th><th>Accounts</th><th>Updated</th></tr></thead>
                 <tbody>{data.items.map((i) => <IdentityRowView key={i.id} i={i} />)}</tbody>
               </table>
             </div>
-            <Pager page={pageNo} total={data.total} exact={data.totalExact} count={data.items.length} next={data.nextCursor} onPage={toPage} />
+            <Pager page={shownPage.current} total={data.total} exact={data.totalExact} count={data.items.length} next={data.nextCursor} busy={stale} onPage={toPage} />
           </>
         )}
       </div>
