@@ -167,6 +167,12 @@ export function directoryApiSuite(dialect: Dialect): void {
       expect(audit.at(-1)!.message).toContain('to "employee id, email, user name (off)"');
       const job = await w.app.rt.store.db.selectFrom('jobs').selectAll().where('kind', '=', 'directory.correlate').where('status', '=', 'queued').execute();
       expect(job).toHaveLength(1);
+      // The queued correlation shows as pending (the Identities page says it is matching again)
+      // until it has run: a sync that changed nothing queues none, and nothing is pending then.
+      expect(put.body.pending).toBe(true);
+      expect((await api('/directory/correlation')).body.pending).toBe(true);
+      await w.app.rt.store.db.updateTable('jobs').set({ status: 'done' }).where('id', '=', job[0]!.id).execute();
+      expect((await api('/directory/correlation')).body.pending).toBe(false);
       await api('/directory/correlation', { method: 'PUT', body: JSON.stringify({ rules: [{ attribute: 'email', enabled: true }, { attribute: 'user_name', enabled: true }, { attribute: 'employee_id', enabled: true }] }) });
     });
 

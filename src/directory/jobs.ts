@@ -3,7 +3,8 @@ import type { Runtime } from '../runtime/context.js';
 import type { JobHandler } from '../engine/worker.js';
 import { enqueue } from '../engine/jobs.js';
 import { nowIso } from '../model/ids.js';
-import { CORRELATE_JOB, stepDirectorySync, type SyncMode, type SyncTrigger } from './sync/run.js';
+import { stepDirectorySync, type SyncMode, type SyncTrigger } from './sync/run.js';
+import { CORRELATE_JOB } from './correlation/rules.js';
 import { queueDueDirectorySyncs, SYNC_JOB, syncJob } from './schedule.js';
 import { correlateIdentities } from './correlation/correlate.js';
 

@@ -92,7 +92,7 @@ export interface Explain {
 }
 
 export type RuleAttribute = 'email' | 'user_name' | 'employee_id';
-export interface CorrelationRules { rules: { attribute: RuleAttribute; enabled: boolean }[]; correlatedAt: string | null }
+export interface CorrelationRules { rules: { attribute: RuleAttribute; enabled: boolean }[]; correlatedAt: string | null; /** A correlation is queued or running. */ pending: boolean }
 
 export interface IdentityFilters { q?: string; connection?: string; status?: string; type?: string }
 

@@ -5,7 +5,7 @@ import { identityFiltersSchema, identityListSchema, identitiesCsv, listIdentitie
 import { identityDetail } from '../../directory/identities/detail.js';
 import { setIdentityType, typeOverrideSchema } from '../../directory/identities/type-override.js';
 import { explainIdentity } from '../../directory/correlation/explain.js';
-import { loadCorrelationSettings, saveCorrelationRules, updateRulesSchema } from '../../directory/correlation/rules.js';
+import { correlationPending, loadCorrelationSettings, saveCorrelationRules, updateRulesSchema } from '../../directory/correlation/rules.js';
 import { directoryStatus, getRun, listDirectoryStatuses, listRuns } from '../../directory/views.js';
 import { queueDirectorySync } from '../../directory/jobs.js';
 import { approveHeldRemovals, rejectHeldRemovals } from '../../directory/sync/guard.js';
@@ -32,8 +32,8 @@ export function directoryRoutes(rt: Runtime): RouteSpec[] {
     { method: 'GET', url: '/identities/explain', permission: 'directory.read', tag: 'Identities', summary: 'Why is an identity missing or duplicated? Accounts per connection, scope exclusions, sync state, and which correlation rule matched or not', query: explainQuery, handler: ({ tenantId, query }) => explainIdentity(rt, tenantId, String(query['q'])) },
     { method: 'GET', url: '/identities/:id', permission: 'directory.read', tag: 'Identities', summary: 'One identity (by id or email): accounts, groups direct and nested, entitlements direct and through groups, credentials', params: idParams, handler: ({ tenantId, params }) => identityDetail(rt, tenantId, params['id']!) },
     { method: 'PUT', url: '/identities/:id/type', permission: 'policies.manage', tag: 'Identities', summary: 'Override what an identity is (person, guest, service) where the providers\' evidence classified it otherwise, or "auto" to follow the evidence again; audited', params: idParams, body: typeOverrideSchema, handler: ({ tenantId, params, body }) => setIdentityType(rt, tenantId, params['id']!, body) },
-    { method: 'GET', url: '/directory/correlation', permission: 'directory.read', tag: 'Identities', summary: 'Correlation rules (in precedence order) and when identities were last correlated', handler: ({ tenantId }) => loadCorrelationSettings(rt, tenantId) },
-    { method: 'PUT', url: '/directory/correlation', permission: 'policies.manage', tag: 'Identities', summary: 'Replace the correlation rules (audited); identities are recomputed by a queued job', body: updateRulesSchema, handler: ({ tenantId, body }) => saveCorrelationRules(rt, tenantId, body) },
+    { method: 'GET', url: '/directory/correlation', permission: 'directory.read', tag: 'Identities', summary: 'Correlation rules (in precedence order), when identities were last correlated, and whether a correlation is queued or running', handler: async ({ tenantId }) => ({ ...(await loadCorrelationSettings(rt, tenantId)), pending: await correlationPending(rt, tenantId) }) },
+    { method: 'PUT', url: '/directory/correlation', permission: 'policies.manage', tag: 'Identities', summary: 'Replace the correlation rules (audited); identities are recomputed by a queued job', body: updateRulesSchema, handler: async ({ tenantId, body, actor }) => ({ ...(await saveCorrelationRules(rt, tenantId, body, actor)), pending: await correlationPending(rt, tenantId) }) },
     { method: 'GET', url: '/directory/connections', permission: 'directory.read', tag: 'Directory', summary: 'Directory sync status of every directory connection', handler: ({ tenantId }) => listDirectoryStatuses(rt, tenantId) },
     { method: 'GET', url: '/connections/:id/directory', permission: 'directory.read', tag: 'Directory', summary: 'Directory sync status of one connection', params: idParams, handler: ({ tenantId, params }) => directoryStatus(rt, tenantId, params['id']!) },
     {

@@ -53,6 +53,19 @@ export async function loadCorrelationSettings(rt: Runtime, tenantId: string): Pr
   return { rules: parseRules(row?.rules_json), correlatedAt: row?.correlated_at ?? null };
 }
 
+/**
+ * Whether identities are being matched again right now: a correlation is queued or running (a
+ * directory sync changed something, the rules changed, a connection's accounts were removed).
+ * A sync that changed nothing queues none, so "a directory synced after the last match" does
+ * not mean the identities are out of date.
+ */
+export async function correlationPending(rt: Runtime, tenantId: string): Promise<boolean> {
+  const row = await rt.store.db.selectFrom('jobs').select('id')
+    .where('tenant_id', '=', tenantId).where('dedupe_key', '=', CORRELATE_DEDUPE).where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Saves new rules (audited: they change who is whom in reviews) and queues a re-correlation. */
 export async function saveCorrelationRules(rt: Runtime, tenantId: string, input: unknown, actor = 'admin'): Promise<CorrelationSettings> {
   let rules: CorrelationRule[];

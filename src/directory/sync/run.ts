@@ -18,6 +18,7 @@ import { applyNet, countExcluded, countObjects, removeUnseen, type Counts } from
 import { danglingReferences } from './checks.js';
 import { ensureState, planAfterRun, type DirStateRow } from './state.js';
 import { readAhead } from './read-ahead.js';
+import { CORRELATE_DEDUPE, CORRELATE_JOB } from '../correlation/rules.js';
 import { quotaKeyOf } from './quota-key.js';
 import type { Trx, Where } from './rows.js';
 import { DeferredWrites, unnestUpsertSql } from '../../store/bulk.js';
@@ -42,8 +43,6 @@ export type StepOutcome =
   | { readonly runId: string; readonly status: 'succeeded' | 'warning' | 'failed' | 'held' }
   | { readonly runId: string; readonly status: 'throttled'; readonly resumeAt: Date }
   | { readonly runId: string; readonly status: 'interrupted' };
-
-export const CORRELATE_JOB = 'directory.correlate';
 
 /**
  * A first sync larger than this loads memberships without their by-member index on the
@@ -503,7 +502,7 @@ async function finish(rt: Runtime, w: Where, row: ConnectionRow, runId: string, 
   }
   if (row.kind === 'microsoft365') learnGraphTier(rt, quotaKeyOf(row), result.counts.accounts);
   if (mode === 'full' || cp.full.length > 0) await recordScopeExclusions(rt, w.tenantId, w.connectionId, result.excluded);
-  if (result.changedAnything) await enqueue(rt.store.db, w.tenantId, { kind: CORRELATE_JOB, dedupeKey: 'directory:correlate', payload: {} }, rt.now());
+  if (result.changedAnything) await enqueue(rt.store.db, w.tenantId, { kind: CORRELATE_JOB, dedupeKey: CORRELATE_DEDUPE, payload: {} }, rt.now());
   if (result.error) {
     await recordAudit(rt.store.db, rt.store.dialect, w.tenantId, {
       severity: 'warning', action: 'directory.sync_warning', actor: 'system', target: { type: 'connection', id: w.connectionId, name: row.name },

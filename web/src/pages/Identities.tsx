@@ -75,18 +75,17 @@ function NoIdentities({ statuses, onSynced }: { statuses: DirectoryStatusView[];
   return <Empty title="No identities yet">The directories were read but no identity was kept; check what each connection&apos;s scope leaves out on <a href="#/directory">Directory sync</a>.</Empty>;
 }
 
-/** How identities are matched, and whether a directory synced since they were last matched. */
-function CorrelationNote({ statuses }: { statuses: DirectoryStatusView[] | null }) {
+/** How identities are matched, when they last were, and whether they are being matched again now. */
+function CorrelationNote() {
   const { data, reload } = useData(() => directoryApi.correlation(), [], 10_000);
   const [editing, setEditing] = useState(false);
   if (!data) return null;
   const rules = data.rules.filter((r) => r.enabled).map((r) => RULE_LABELS[r.attribute] ?? r.attribute);
   const at = data.correlatedAt;
-  const stale = at !== null && (statuses ?? []).some((s) => s.lastSuccessAt !== null && s.lastSuccessAt > at);
   return (
     <div className="muted correlation-note" data-testid="correlation">
       Accounts are matched into identities by {rules.length ? rules.join(', then ') : 'no rule (every account is its own identity)'}
-      {at ? ` · matched ${relativeTime(at)}` : ' · not matched yet'}{stale && ' · updating after the latest sync…'}
+      {at ? ` · matched ${relativeTime(at)}` : ' · not matched yet'}{data.pending && ' · matching the latest changes…'}
       {' · '}<button type="button" className="link" onClick={() => setEditing(true)}>Matching rules</button>
       {editing && <CorrelationRulesDialog initial={data.rules} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); reload(); }} />}
     </div>
@@ -154,7 +153,7 @@ function IdentityList() {
             <a className={`button-link${data?.total ? '' : ' disabled'}`} href={identitiesCsvUrl(filters)} download aria-disabled={!data?.total}>Export CSV</a>
           </div>
         </div>
-        <CorrelationNote statuses={statuses.data} />
+        <CorrelationNote />
         <div className="filters identity-filters">
           <label>Search<input type="search" aria-label="Search" value={q} placeholder="Name, email, user name or employee ID" onChange={(e) => set(setQ)(e.target.value)} /></label>
           <label>Connector
