@@ -59,11 +59,11 @@ export function AuditLogsPage() {
                 <tr key={e.id}>
                   <td className="nowrap">{formatTime(e.at)}</td>
                   <td><Pill status={e.severity} /></td>
-                  <td><code>{e.action}</code></td>
+                  <td className="wrap-anywhere code action"><code>{e.action}</code></td>
                   <td className="actor">{e.actor}</td>
-                  <td>{e.targetName ?? ''}</td>
-                  <td>{e.message}</td>
-                  <td>{e.code && <code>{e.code}</code>}</td>
+                  <td className="wrap-anywhere">{e.targetName ?? ''}</td>
+                  <td className="wrap-anywhere message">{e.message}</td>
+                  <td className="wrap-anywhere code">{e.code && <code>{e.code}</code>}</td>
                 </tr>
               ))}
             </tbody>
