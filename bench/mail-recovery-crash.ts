@@ -20,7 +20,7 @@ export async function run(args: BenchArgs): Promise<Record<string, unknown>> {
     const policyId = await world.createPolicy({ mode: 'list', include: users }, { enabled: true, initialWindowDays: 30 });
     await syncOnce(world, policyId);
     const r = await runRecoveryCrashTrials(world, { trials, policyId, users, minKillMs: 200, maxKillMs: 3_000, perUser: Number(args['perUser'] ?? 6), seed: Number(args['seed'] ?? 314), log });
-    return { trials: r.trials, lost: r.lost, duplicated: r.duplicated, looped: r.looped, failed: r.failed, rounds: r.rounds, messages_checked: r.checked, killed_mid_work: r.killedMidWork };
+    return { trials: r.trials, lost: r.lost, duplicated: r.duplicated, looped: r.looped, failed: r.failed, rounds: r.rounds, messages_checked: r.checked, killed_mid_work: r.killedMidWork, finished_before_kill: r.finishedBeforeKill };
   } finally {
     await world.close();
   }
