@@ -24,7 +24,9 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
   const byId = new Map(known.map((f) => [f.source_folder_id, f]));
   const wellKnown = new Map<string, WellKnownFolder>(known.filter((f) => f.well_known).map((f) => [f.source_folder_id, f.well_known as WellKnownFolder]));
   const listed = await s.source.listFolders(s.accountId, wellKnown.size > 0 ? { wellKnown } : {});
-  const taken = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
+  // Label names the user's folders already have: `taken` grows as new names are planned.
+  const existingNames = known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n);
+  const taken = new Set(existingNames);
   const now = nowIso(rt.now());
   const fresh: MailFolder[] = [];
   for (const folder of listed) {
@@ -66,7 +68,7 @@ export async function refreshFolders(s: Omit<UserSync, 'folders'>): Promise<void
     for (const i of group) results[i] = await newFolderRow(s, named[i]!, now, labels);
   });
   if (built.failed) throw built.error;
-  const used = new Set(known.map((f) => f.label_name?.toLowerCase()).filter((n): n is string => !!n));
+  const used = new Set(existingNames);
   for (const [i, n] of named.entries()) {
     let row = results[i]!;
     // Gmail kept a reserved segment's safe form instead (rare): that name may be another new
